@@ -1,0 +1,13 @@
+using System.CommandLine;
+using DenseFace.Cli.Commands;
+
+namespace DenseFace.Cli;
+
+/// <summary>The top-level commands of <c>denseface</c>; each lives in its own file under Commands/.</summary>
+internal static class CommandRegistry
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return ModelCommand.Create();
+    }
+}
