@@ -37,5 +37,9 @@ public sealed class LandmarkSet
     public int Count => Points.Length;
 
     /// <summary>True when point <paramref name="index"/> is labelled (always true without a visibility array).</summary>
-    public bool IsVisible(int index) => Visibility == null ? (uint)index < (uint)Points.Length : Visibility[index];
+    public bool IsVisible(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)Points.Length, nameof(index));
+        return Visibility?[index] ?? true;
+    }
 }
