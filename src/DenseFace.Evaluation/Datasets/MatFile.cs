@@ -13,7 +13,8 @@ namespace DenseFace.Evaluation.Datasets;
 /// Robustness: every length and count is checked against the bytes that remain before it is used or allocated;
 /// decompressed data is capped at <see cref="MaxInflatedBytes"/> per file and at <see cref="MaxCompressionRatio"/>
 /// times the compressed size of each variable (zlib cannot exceed about 1032:1, so real files never hit it);
-/// nesting of struct/cell arrays is capped at <see cref="MaxDepth"/>. Anything truncated, corrupt or unsupported
+/// nesting of struct/cell arrays is capped at <see cref="MaxDepth"/>, and the number of arrays and of elements per file at
+/// <see cref="MaxArrays"/> and <see cref="MaxElements"/>, so memory stays proportional to the input. Anything truncated, corrupt or unsupported
 /// throws <see cref="InvalidInputException"/> naming the file.
 /// </para>
 /// </summary>
@@ -30,6 +31,15 @@ public sealed class MatFile
 
     /// <summary>Deepest accepted nesting of struct and cell arrays.</summary>
     public const int MaxDepth = 32;
+
+    /// <summary>Most arrays (variables, struct field values and cells together) one file may hold.</summary>
+    public const int MaxArrays = 1_000_000;
+
+    /// <summary>Most numeric/char elements one file may hold in total (each becomes a double: 1 GiB).</summary>
+    public const long MaxElements = 1L << 27;
+
+    /// <summary>Most fields a struct may have.</summary>
+    public const int MaxStructFields = 65_536;
 
     private const int HeaderBytes = 128;
     private const uint MiInt8 = 1, MiUInt8 = 2, MiInt16 = 3, MiUInt16 = 4, MiInt32 = 5, MiUInt32 = 6, MiSingle = 7,
@@ -107,6 +117,8 @@ public sealed class MatFile
     private sealed class Context(string source, bool bigEndian)
     {
         private long _inflateBudget = MaxInflatedBytes;
+        private long _elementBudget = MaxElements;
+        private int _arrayBudget = MaxArrays;
 
         public InvalidInputException Error(string problem) => new(source, problem);
 
@@ -170,6 +182,7 @@ public sealed class MatFile
         public MatArray ParseMatrix(ReadOnlySpan<byte> m, int depth, string what)
         {
             if (depth > MaxDepth) throw Error($"{what}: struct/cell nesting deeper than {MaxDepth}");
+            if (--_arrayBudget < 0) throw Error($"{what}: more than {MaxArrays} arrays in one file");
             if (m.IsEmpty) return new MatArray("", MatClass.Double, [0, 0], [], false); // MATLAB writes [] cells this way
             int pos = 0;
 
@@ -213,6 +226,8 @@ public sealed class MatFile
                 9 => logical ? MatClass.Logical : MatClass.UInt8, 10 => MatClass.Int16, 11 => MatClass.UInt16,
                 12 => MatClass.Int32, 13 => MatClass.UInt32, 14 => MatClass.Int64, _ => MatClass.UInt64,
             };
+            _elementBudget -= numel;
+            if (_elementBudget < 0) throw Error($"{what}: more than {MaxElements} numeric elements in one file");
             int rpos = 0;
             var rt = ReadElement(rest, ref rpos, $"{what}: real part", true, out var real);
             var values = ReadNumbers(rt, real, (int)numel, cls == MatClass.Char, $"{what}: real part");
@@ -249,14 +264,18 @@ public sealed class MatFile
             if ((nt != MiInt8 && nt != MiUInt8) || names.Length % fieldLen != 0)
                 throw Error($"corrupt: {what}: field names are {names.Length} bytes, not a multiple of {fieldLen}");
             int fieldCount = names.Length / fieldLen;
+            if (fieldCount > MaxStructFields) throw Error($"{what}: {fieldCount} struct fields; at most {MaxStructFields} are supported");
             var fieldNames = new string[fieldCount];
+            var seen = new HashSet<string>(fieldCount, StringComparer.Ordinal);
             for (int f = 0; f < fieldCount; f++)
             {
                 var raw = names.Slice(f * fieldLen, fieldLen);
                 int nul = raw.IndexOf((byte)0);
                 fieldNames[f] = Encoding.UTF8.GetString(nul < 0 ? raw : raw[..nul]);
-                if (Array.IndexOf(fieldNames, fieldNames[f], 0, f) >= 0) throw Error($"corrupt: {what}: field '{fieldNames[f]}' appears twice");
+                if (!seen.Add(fieldNames[f])) throw Error($"corrupt: {what}: field '{fieldNames[f]}' appears twice");
             }
+            if (numel > _arrayBudget) throw Error($"{what}: {numel} struct elements exceed the limit of {MaxArrays} arrays in one file");
+            _arrayBudget -= numel;
             if ((long)numel * fieldCount * 8 > rest.Length - pos)
                 throw Error($"truncated: {what}: {numel}x{fieldCount} field values cannot fit in {rest.Length - pos} bytes");
             var elements = new IReadOnlyDictionary<string, MatArray>[numel];

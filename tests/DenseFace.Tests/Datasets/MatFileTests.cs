@@ -191,6 +191,7 @@ public class MatFileTests
         AssertRejected(w.File(w.Matrix("a", MatTestWriter.ClassDouble, [2, -1], [])), "negative dimension");
         AssertRejected(w.File(w.Matrix("a", MatTestWriter.ClassDouble, [int.MaxValue, int.MaxValue, int.MaxValue], [])), "exceed");
         AssertRejected(w.File(w.Matrix("c", MatTestWriter.ClassCell, [50000, 40000], [])), "cannot fit");
+        AssertRejected(w.File(w.Struct("s", [50000, 40000], [])), "exceed the limit");   // zero fields, 2e9 elements
         // duplicate variable names
         var one = w.Matrix("a", MatTestWriter.ClassDouble, [1, 1], w.Element(MatTestWriter.MiDouble, w.Doubles(1)));
         AssertRejected(w.File(one, one), "twice");
