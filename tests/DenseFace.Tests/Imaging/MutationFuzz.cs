@@ -8,13 +8,13 @@ namespace DenseFace.Tests.Imaging;
 /// corruption for PNG and JPEG structure, insertion, deletion, duplication of a region) and decodes the result on a
 /// worker with a timeout. A decode must either return a valid <see cref="Image8"/> (size within the caps, pixel
 /// buffer consistent with the size) or throw <see cref="InvalidInputException"/>; any other exception, or a decode
-/// that does not finish within <see cref="Timeout"/>, fails the test with the seed, iteration and mutations that
+/// that does not finish within the timeout, fails the test with the seed, iteration and mutations that
 /// reproduce it (same seed list, same <c>seed</c> argument -> same mutations).
 /// </summary>
 public static class MutationFuzz
 {
-    /// <summary>Per-decode limit (generous: it catches hangs, not slowness).</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+    /// <summary>Default per-decode limit (generous: it catches hangs, not slowness).</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>How many mutated inputs decoded to an image and how many were rejected with InvalidInputException.</summary>
     public readonly record struct Summary(int Decoded, int Rejected);
@@ -24,8 +24,11 @@ public static class MutationFuzz
     /// <param name="decode">The decoder under test: (data, sourceName) -> image.</param>
     /// <param name="iterations">Number of mutated inputs to try.</param>
     /// <param name="seed">Random seed; the same seed gives the same mutations.</param>
-    public static Summary Run(IReadOnlyList<(string name, byte[] data)> seeds, Func<byte[], string, Image8> decode, int iterations, int seed)
+    /// <param name="timeout">Per-decode limit; <see cref="DefaultTimeout"/> when null.</param>
+    public static Summary Run(IReadOnlyList<(string name, byte[] data)> seeds, Func<byte[], string, Image8> decode, int iterations, int seed,
+        TimeSpan? timeout = null)
     {
+        var limit = timeout ?? DefaultTimeout;
         ArgumentOutOfRangeException.ThrowIfZero(seeds.Count);
         var rng = new Random(seed);
         int decoded = 0, rejected = 0;
@@ -42,7 +45,7 @@ public static class MutationFuzz
             bool finished;
             try
             {
-                finished = task.Wait(Timeout);
+                finished = task.Wait(limit);
             }
             catch (AggregateException ae) when (ae.InnerException is InvalidInputException)
             {
@@ -55,7 +58,7 @@ public static class MutationFuzz
                 Assert.Fail($"decoder threw {inner.GetType().Name} ({inner.Message}) instead of InvalidInputException; {what}\n{inner.StackTrace}");
                 return default;
             }
-            if (!finished) Assert.Fail($"decode did not finish within {Timeout.TotalSeconds} s; {what}");
+            if (!finished) Assert.Fail($"decode did not finish within {limit.TotalSeconds} s; {what}");
             var img = task.Result;
             if (img is null) Assert.Fail($"decoder returned null; {what}");
             try { Image8.Validate(img!.Width, img.Height, img.Channels, "fuzz result"); }
