@@ -8,6 +8,8 @@ internal static class ModelCommand
     public static Command Create()
     {
         var cmd = new Command("model", "Inspect, export and render the ICT-FaceKit face model.");
+        cmd.Subcommands.Add(ModelExportCommand.Create());
+        cmd.Subcommands.Add(ModelRenderCommand.Create());
         return cmd;
     }
 }

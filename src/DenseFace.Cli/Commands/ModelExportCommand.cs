@@ -1,0 +1,54 @@
+using System.CommandLine;
+using DenseFace.FaceModel;
+using DenseFace.Geometry.Export;
+using DenseFace.IO;
+
+namespace DenseFace.Cli.Commands;
+
+/// <summary><c>denseface model export</c>: writes a head as .glb (53 ARKit morph targets), .obj (+.mtl) or .ply.</summary>
+internal static class ModelExportCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("export", "Export a head of the face model as .glb (with the 53 ARKit expressions as named morph targets), .obj or .ply.");
+        var shape = new ModelShapeOptions();
+        shape.AddTo(cmd);
+        var output = new Option<FileInfo>("--out") { Description = "Output file: .glb, .obj or .ply (units: glb in metres, obj/ply in centimetres).", Required = true };
+        cmd.Options.Add(output);
+        cmd.SetAction(parse =>
+        {
+            var path = parse.GetValue(output)!.FullName;
+            var ext = Path.GetExtension(path).ToLowerInvariant();
+            if (ext is not (".glb" or ".obj" or ".ply"))
+                throw new InvalidInputException(path, $"unknown mesh extension '{ext}' (use .glb, .obj or .ply)");
+            var model = MorphableModel.Load();
+            var coeffs = shape.Read(parse, model);
+            Export(model, coeffs, path);
+            Console.WriteLine($"wrote {path}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    /// <summary>
+    /// Writes the head. For .glb the base mesh is the identity with a neutral expression and the expression
+    /// weights go into the morph-target weights, so viewers can animate every ARKit shape by name; .obj and
+    /// .ply carry the posed shape (identity + expression).
+    /// </summary>
+    public static void Export(MorphableModel model, ShapeCoefficients coeffs, string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext == ".glb")
+        {
+            var positions = model.Evaluate(coeffs.Identity, new float[model.ExpressionCount]);
+            var mesh = model.ToMesh(positions, includeUvs: true, includeExpressionMorphTargets: true);
+            AtomicFile.Write(path, s => GltfWriter.WriteGlb(s, mesh, new GltfOptions { MorphWeights = coeffs.Expression }));
+        }
+        else
+        {
+            var mesh = model.ToMesh(model.Evaluate(coeffs.Identity, coeffs.Expression));
+            if (ext == ".obj") AtomicFile.Write(path, s => ObjWriter.Write(s, mesh));
+            else AtomicFile.Write(path, s => PlyWriter.Write(s, mesh));
+        }
+    }
+}
