@@ -26,7 +26,10 @@ public static class SimpleRenderer
     const float NearZ = 1e-3f;
     const float GuardSamples = 1 << 20;
 
-    /// <summary>Renders <paramref name="mesh"/> placed by <paramref name="modelToCamera"/> into an RGB image of the camera's size.</summary>
+    /// <summary>
+    /// Renders <paramref name="mesh"/> placed by <paramref name="modelToCamera"/> into an RGB image of the camera's size.
+    /// Only <see cref="TriangleMesh.Positions"/> are drawn: morph targets are not applied (evaluate the expression first).
+    /// </summary>
     /// <exception cref="InvalidInputException">Bad options, an uninitialised camera, or non-finite vertex positions.</exception>
     public static Image8 Render(TriangleMesh mesh, in PinholeCamera camera, in RigidTransform modelToCamera, RenderOptions? options = null)
     {

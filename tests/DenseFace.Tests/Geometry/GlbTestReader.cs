@@ -72,11 +72,31 @@ internal sealed class GlbTestReader
             int comps = TypeComponents[a.GetProperty("type").GetString()!];
             int count = a.GetProperty("count").GetInt32();
             Assert.True(count >= 1);
-            var view = Json.GetProperty("bufferViews")[a.GetProperty("bufferView").GetInt32()];
-            long viewOff = view.TryGetProperty("byteOffset", out var vo) ? vo.GetInt64() : 0;
-            long accOff = a.TryGetProperty("byteOffset", out var ao) ? ao.GetInt64() : 0;
-            Assert.Equal(0, (viewOff + accOff) % ComponentSize[ct]);             // accessor alignment
-            Assert.True(accOff + (long)count * comps * ComponentSize[ct] <= view.GetProperty("byteLength").GetInt64());
+            if (a.TryGetProperty("bufferView", out var bv))
+            {
+                var view = Json.GetProperty("bufferViews")[bv.GetInt32()];
+                long viewOff = view.TryGetProperty("byteOffset", out var vo) ? vo.GetInt64() : 0;
+                long accOff = a.TryGetProperty("byteOffset", out var ao) ? ao.GetInt64() : 0;
+                Assert.Equal(0, (viewOff + accOff) % ComponentSize[ct]);             // accessor alignment
+                Assert.True(accOff + (long)count * comps * ComponentSize[ct] <= view.GetProperty("byteLength").GetInt64());
+            }
+            else Assert.False(a.TryGetProperty("byteOffset", out _));
+            if (a.TryGetProperty("sparse", out var sparse))
+            {
+                int n = sparse.GetProperty("count").GetInt32();
+                Assert.InRange(n, 1, count);
+                var idx = sparse.GetProperty("indices");
+                Assert.Contains(idx.GetProperty("componentType").GetInt32(), new[] { 5121, 5123, 5125 });
+                foreach (var part in new[] { idx, sparse.GetProperty("values") })
+                {
+                    var view = Json.GetProperty("bufferViews")[part.GetProperty("bufferView").GetInt32()];
+                    Assert.False(view.TryGetProperty("target", out _));                 // sparse views have no target
+                    Assert.Equal(0, view.GetProperty("byteOffset").GetInt64() % 4);
+                }
+                var indices = SparseIndices(sparse);
+                for (int k = 0; k < indices.Length; k++)
+                    Assert.True(indices[k] < count && (k == 0 || indices[k] > indices[k - 1]), "sparse indices must increase strictly and stay below count");
+            }
             if (a.TryGetProperty("min", out var min))
             {
                 Assert.Equal(comps, min.GetArrayLength());
@@ -113,11 +133,38 @@ internal sealed class GlbTestReader
         return Bin.AsSpan((int)off, a.GetProperty("count").GetInt32() * elementSize);
     }
 
+    /// <summary>FLOAT VEC3 data: zeros or the bufferView contents, then sparse substitutions.</summary>
     public Vector3[] Vec3(int accessor)
     {
-        Assert.Equal("VEC3", Json.GetProperty("accessors")[accessor].GetProperty("type").GetString());
-        Assert.Equal(5126, Json.GetProperty("accessors")[accessor].GetProperty("componentType").GetInt32());
-        return MemoryMarshal.Cast<byte, Vector3>(AccessorBytes(accessor, 12)).ToArray();
+        var a = Json.GetProperty("accessors")[accessor];
+        Assert.Equal("VEC3", a.GetProperty("type").GetString());
+        Assert.Equal(5126, a.GetProperty("componentType").GetInt32());
+        var data = a.TryGetProperty("bufferView", out _)
+            ? MemoryMarshal.Cast<byte, Vector3>(AccessorBytes(accessor, 12)).ToArray()
+            : new Vector3[a.GetProperty("count").GetInt32()];
+        if (a.TryGetProperty("sparse", out var sparse))
+        {
+            var idx = SparseIndices(sparse);
+            var values = MemoryMarshal.Cast<byte, Vector3>(BufferView(sparse.GetProperty("values").GetProperty("bufferView").GetInt32())).ToArray();
+            Assert.True(values.Length >= idx.Length);
+            for (int k = 0; k < idx.Length; k++) data[idx[k]] = values[k];
+        }
+        return data;
+    }
+
+    public bool IsSparse(int accessor) => Json.GetProperty("accessors")[accessor].TryGetProperty("sparse", out _);
+
+    uint[] SparseIndices(JsonElement sparse)
+    {
+        int n = sparse.GetProperty("count").GetInt32();
+        var idx = sparse.GetProperty("indices");
+        var bytes = BufferView(idx.GetProperty("bufferView").GetInt32());
+        return idx.GetProperty("componentType").GetInt32() switch
+        {
+            5121 => bytes.Take(n).Select(b => (uint)b).ToArray(),
+            5123 => MemoryMarshal.Cast<byte, ushort>(bytes)[..n].ToArray().Select(v => (uint)v).ToArray(),
+            _ => MemoryMarshal.Cast<byte, uint>(bytes)[..n].ToArray(),
+        };
     }
 
     public Vector2[] Vec2(int accessor)

@@ -93,6 +93,34 @@ public sealed class GltfWriterTests
     }
 
     [Fact]
+    public void LocalTargetsAreStoredSparse()
+    {
+        var sphere = TestMeshes.Icosphere(3, 8f);
+        int n = sphere.Positions.Length;
+        var local = new Vector3[n];                        // moves 10 vertices
+        for (int i = 0; i < 10; i++) local[i * 7] = new Vector3(0.1f * i, -0.2f, 0.3f);
+        var global = Enumerable.Range(0, n).Select(i => new Vector3(i % 3 == 0 ? 0 : 0.5f, 0.25f, -1)).ToArray();
+        var mesh = new TriangleMesh(sphere.Positions, sphere.Triangles)
+        { MorphTargets = [("local", local), ("zero", new Vector3[n]), ("global", global)] };
+
+        var r = WriteAndRead(mesh);
+        var acc = r.Primitive.GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("POSITION").GetInt32()).ToArray();
+        Assert.True(r.IsSparse(acc[0]));
+        Assert.False(r.IsSparse(acc[1]));                   // all zero: no bufferView, no sparse
+        Assert.False(r.Json.GetProperty("accessors")[acc[1]].TryGetProperty("bufferView", out _));
+        Assert.False(r.IsSparse(acc[2]));                   // dense is smaller
+        AssertCornersMatchInput(mesh, r, 0.01f);
+
+        using var dense = new MemoryStream(); using var sparse = new MemoryStream();
+        GltfWriter.WriteGlb(dense, mesh, new GltfOptions { SparseMorphTargets = false });
+        GltfWriter.WriteGlb(sparse, mesh);
+        Assert.True(sparse.Length < dense.Length - n * 12L);  // two targets no longer stored densely
+        var d = GlbTestReader.Read(dense.ToArray());
+        Assert.All(d.Primitive.GetProperty("targets").EnumerateArray(), t => Assert.False(d.IsSparse(t.GetProperty("POSITION").GetInt32())));
+        AssertCornersMatchInput(mesh, d, 0.01f);
+    }
+
+    [Fact]
     public void UnitScaleIsExactAndDefaultWeightsAreZero()
     {
         var mesh = TestMeshes.Random(seed: 3, vertices: 50, triangles: 60, uvCount: 70, targets: 2);

@@ -26,6 +26,13 @@ public sealed record GltfOptions
     /// <summary>Current morph weights (<c>mesh.weights</c>), one per morph target; null means all 0.</summary>
     public IReadOnlyList<float>? MorphWeights { get; init; }
 
+    /// <summary>
+    /// Store a morph target as a sparse accessor (only the vertices it moves) when that is smaller than dense
+    /// storage; expression shapes are local, so this shrinks the file several times. Readers that lack sparse
+    /// support are rare (three.js, Blender and Babylon.js read it). Default true.
+    /// </summary>
+    public bool SparseMorphTargets { get; init; } = true;
+
     /// <summary>Name of the mesh and node. Default "DenseFace".</summary>
     public string MeshName { get; init; } = "DenseFace";
 }

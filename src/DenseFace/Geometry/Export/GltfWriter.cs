@@ -24,7 +24,7 @@ namespace DenseFace.Geometry.Export;
 public static class GltfWriter
 {
     const uint GlbMagic = 0x46546C67, ChunkJson = 0x4E4F534A, ChunkBin = 0x004E4942;
-    const int ArrayBuffer = 34962, ElementArrayBuffer = 34963, ComponentFloat = 5126, ComponentUInt = 5125;
+    const int ArrayBuffer = 34962, ElementArrayBuffer = 34963, ComponentFloat = 5126, ComponentUInt = 5125, ComponentUShort = 5123;
     const int TrianglesMode = 4;
     static ReadOnlySpan<byte> PngSignature => [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -56,6 +56,9 @@ public static class GltfWriter
         Vector2[]? _uvs;
         byte[] _json = null!;
         long _binLength;
+        /// <summary>Per morph target: null = stored dense, else the output vertices with a non-zero delta (sparse accessor).</summary>
+        int[]?[] _sparse = null!;
+        bool ShortSparseIndices => _split.VertexCount <= ushort.MaxValue;
 
         public static Plan Create(TriangleMesh mesh, GltfOptions o)
         {
@@ -86,9 +89,13 @@ public static class GltfWriter
 
             var p = new Plan { _mesh = mesh, _o = o, _split = UvSeamSplit.Build(mesh) };
             int m = p._split.VertexCount;
+            p._sparse = new int[]?[mesh.MorphTargets.Count];
+            if (o.SparseMorphTargets)
+                for (int t = 0; t < mesh.MorphTargets.Count; t++) p._sparse[t] = p.SparseIndices(mesh.MorphTargets[t].Deltas);
             // Size check before allocating the attribute arrays: everything must fit one GLB (uint32 length).
-            long bin = (long)m * 12 * (1 + mesh.MorphTargets.Count) + (o.IncludeNormals ? m * 12L : 0)
-                       + (mesh.Uvs is not null ? m * 8L : 0) + mesh.Triangles.Length * 4L + Align4(o.BaseColorTexturePng?.Length ?? 0);
+            long bin = m * 12L + (o.IncludeNormals ? m * 12L : 0) + (mesh.Uvs is not null ? m * 8L : 0)
+                       + mesh.Triangles.Length * 4L + Align4(o.BaseColorTexturePng?.Length ?? 0);
+            for (int t = 0; t < mesh.MorphTargets.Count; t++) bin += p.TargetBytes(t);
             if (bin > int.MaxValue - (1 << 24))
                 throw new InvalidInputException(nameof(mesh), $"glTF binary chunk would be {bin} bytes, over the 2 GiB limit");
 
@@ -115,6 +122,21 @@ public static class GltfWriter
         static long Align4(long n) => (n + 3) & ~3L;
 
         Vector3 Delta(Vector3[] deltas, int i) => deltas[_split.SourceVertex[i]] * _o.Scale;
+
+        /// <summary>The output vertices whose scaled delta is non-zero, when storing only those is smaller than dense storage; else null.</summary>
+        int[]? SparseIndices(Vector3[] deltas)
+        {
+            int m = _split.VertexCount, nonZero = 0;
+            for (int i = 0; i < m; i++) if (Delta(deltas, i) != Vector3.Zero) nonZero++;
+            if (SparseBytes(nonZero) >= m * 12L) return null;
+            var idx = new int[nonZero];
+            for (int i = 0, k = 0; i < m; i++) if (Delta(deltas, i) != Vector3.Zero) idx[k++] = i;
+            return idx;
+        }
+
+        long SparseBytes(int nonZero) => Align4((long)nonZero * (ShortSparseIndices ? 2 : 4)) + nonZero * 12L;
+
+        long TargetBytes(int t) => _sparse[t] is { } idx ? SparseBytes(idx.Length) : _split.VertexCount * 12L;
 
         byte[] BuildJson(out long binLength)
         {
@@ -146,7 +168,20 @@ public static class GltfWriter
                 {
                     targetAcc[t] = accessor++;
                     for (int i = 0; i < m; i++) deltaBuf[i] = Delta(targets[t].Deltas, i);
-                    WriteVec3Accessor(j, AddView(m * 12L, ArrayBuffer), m, deltaBuf);
+                    if (_sparse[t] is not { } sparse) { WriteVec3Accessor(j, AddView(m * 12L, ArrayBuffer), m, deltaBuf); continue; }
+                    // Sparse: no bufferView (zeros) overridden at the listed vertices; views for sparse data have no target.
+                    WriteVec3Accessor(j, null, m, deltaBuf, endObject: false);
+                    if (sparse.Length > 0)
+                    {
+                        int indexView = AddView(sparse.Length * (ShortSparseIndices ? 2L : 4L), null);
+                        int valueView = AddView(sparse.Length * 12L, null);
+                        j.WriteStartObject("sparse");
+                        j.WriteNumber("count", sparse.Length);
+                        j.WriteStartObject("indices"); j.WriteNumber("bufferView", indexView); j.WriteNumber("componentType", ShortSparseIndices ? ComponentUShort : ComponentUInt); j.WriteEndObject();
+                        j.WriteStartObject("values"); j.WriteNumber("bufferView", valueView); j.WriteEndObject();
+                        j.WriteEndObject();
+                    }
+                    j.WriteEndObject();
                 }
                 int idxAcc = accessor++;
                 WriteAccessor(j, AddView(_split.Indices.Length * 4L, ElementArrayBuffer), _split.Indices.Length, ComponentUInt, "SCALAR");
@@ -221,22 +256,22 @@ public static class GltfWriter
             return buffer.WrittenSpan.ToArray();
         }
 
-        static void WriteAccessor(Utf8JsonWriter j, int view, int count, int componentType, string type)
+        static void WriteAccessor(Utf8JsonWriter j, int? view, int count, int componentType, string type)
         {
             j.WriteStartObject();
-            j.WriteNumber("bufferView", view); j.WriteNumber("byteOffset", 0);
+            if (view is int v) { j.WriteNumber("bufferView", v); j.WriteNumber("byteOffset", 0); }
             j.WriteNumber("componentType", componentType); j.WriteNumber("count", count); j.WriteString("type", type);
         }
 
         /// <summary>FLOAT VEC3 accessor with exact min/max (written as the double value of each float, so readers compare equal).</summary>
-        static void WriteVec3Accessor(Utf8JsonWriter j, int view, int count, Vector3[] data)
+        static void WriteVec3Accessor(Utf8JsonWriter j, int? view, int count, Vector3[] data, bool endObject = true)
         {
             WriteAccessor(j, view, count, ComponentFloat, "VEC3");
             var min = new Vector3(float.PositiveInfinity); var max = new Vector3(float.NegativeInfinity);
             for (int i = 0; i < count; i++) { min = Vector3.Min(min, data[i]); max = Vector3.Max(max, data[i]); }
             j.WriteStartArray("min"); j.WriteNumberValue((double)min.X); j.WriteNumberValue((double)min.Y); j.WriteNumberValue((double)min.Z); j.WriteEndArray();
             j.WriteStartArray("max"); j.WriteNumberValue((double)max.X); j.WriteNumberValue((double)max.Y); j.WriteNumberValue((double)max.Z); j.WriteEndArray();
-            j.WriteEndObject();
+            if (endObject) j.WriteEndObject();
         }
 
         public void Emit(Stream s)
@@ -253,21 +288,42 @@ public static class GltfWriter
             for (long i = _json.Length; i < jsonChunk; i++) s.WriteByte(0x20);
             WriteChunkHeader(s, (uint)binChunk, ChunkBin);
 
-            // Same order as BuildJson's bufferViews; every view but the image is a multiple of 4 bytes.
-            int m = _split.VertexCount;
-            LittleEndianOutput.Write<Vector3>(s, _positions);
-            if (_normals is not null) LittleEndianOutput.Write<Vector3>(s, _normals);
-            if (_uvs is not null) LittleEndianOutput.Write<Vector2>(s, _uvs);
-            var deltaBuf = new Vector3[m];
-            foreach (var (_, deltas) in _mesh.MorphTargets)
+            // Same order as BuildJson's bufferViews, each padded to 4 bytes.
+            long written = 0;
+            void Put<T>(ReadOnlySpan<T> data) where T : unmanaged
             {
-                for (int i = 0; i < m; i++) deltaBuf[i] = Delta(deltas, i);
-                LittleEndianOutput.Write<Vector3>(s, deltaBuf);
+                LittleEndianOutput.Write(s, data);
+                written += data.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+                for (; (written & 3) != 0; written++) s.WriteByte(0);
             }
-            LittleEndianOutput.Write<int>(s, _split.Indices);
-            long written = (long)m * 12 * (1 + _mesh.MorphTargets.Count) + (_normals is not null ? m * 12L : 0) + (_uvs is not null ? m * 8L : 0) + _split.Indices.Length * 4L;
-            if (_o.BaseColorTexturePng is { } png) { s.Write(png); written += png.Length; }
-            for (; written < binChunk; written++) s.WriteByte(0);
+            int m = _split.VertexCount;
+            Put<Vector3>(_positions);
+            if (_normals is not null) Put<Vector3>(_normals);
+            if (_uvs is not null) Put<Vector2>(_uvs);
+            var deltaBuf = new Vector3[m];
+            for (int t = 0; t < _mesh.MorphTargets.Count; t++)
+            {
+                var deltas = _mesh.MorphTargets[t].Deltas;
+                if (_sparse[t] is not { } sparse)
+                {
+                    for (int i = 0; i < m; i++) deltaBuf[i] = Delta(deltas, i);
+                    Put<Vector3>(deltaBuf);
+                    continue;
+                }
+                if (sparse.Length == 0) continue;
+                if (ShortSparseIndices)
+                {
+                    var shorts = new ushort[sparse.Length];
+                    for (int k = 0; k < sparse.Length; k++) shorts[k] = (ushort)sparse[k];
+                    Put<ushort>(shorts);
+                }
+                else Put<int>(sparse);
+                for (int k = 0; k < sparse.Length; k++) deltaBuf[k] = Delta(deltas, sparse[k]);
+                Put<Vector3>(deltaBuf.AsSpan(0, sparse.Length));
+            }
+            Put<int>(_split.Indices);
+            if (_o.BaseColorTexturePng is { } png) Put<byte>(png);
+            if (written != binChunk) throw new InvalidOperationException($"glTF BIN layout mismatch: wrote {written} bytes, planned {binChunk}");
         }
 
         static void WriteChunkHeader(Stream s, uint length, uint type)

@@ -24,9 +24,7 @@ public static class ObjWriter
         if (options.TextureFileName is not null)
         {
             CheckName(options.TextureFileName, nameof(ObjOptions.TextureFileName));
-            CheckName(options.MaterialName, nameof(ObjOptions.MaterialName));
-            if (options.MaterialName.Any(char.IsWhiteSpace))
-                throw new InvalidInputException(nameof(ObjOptions.MaterialName), $"'{options.MaterialName}' contains white space");
+            CheckMaterialName(options.MaterialName);
             var mtlPath = Path.ChangeExtension(path, ".mtl");
             mtlFileName = Path.GetFileName(mtlPath);
             WriteMtl(mtlPath, options.MaterialName, options.TextureFileName);
@@ -44,7 +42,11 @@ public static class ObjWriter
         ArgumentNullException.ThrowIfNull(stream);
         options ??= new ObjOptions();
         MeshExportChecks.Validate(mesh, nameof(mesh));
-        if (mtlFileName is not null) CheckName(mtlFileName, nameof(mtlFileName));
+        if (mtlFileName is not null)
+        {
+            CheckName(mtlFileName, nameof(mtlFileName));
+            CheckMaterialName(options.MaterialName);
+        }
         WriteCore(stream, mesh, options, mtlFileName);
     }
 
@@ -100,6 +102,13 @@ public static class ObjWriter
             throw new InvalidInputException(inputName, "name is empty");
         if (name.Any(char.IsControl))
             throw new InvalidInputException(inputName, $"'{name}' contains control characters (line breaks would corrupt the file)");
+    }
+
+    static void CheckMaterialName(string name)
+    {
+        CheckName(name, nameof(ObjOptions.MaterialName));
+        if (name.Any(char.IsWhiteSpace))
+            throw new InvalidInputException(nameof(ObjOptions.MaterialName), $"'{name}' contains white space");
     }
 
     static void WriteVector(StreamWriter w, string tag, Vector3 v)
