@@ -1,7 +1,6 @@
 using System.CommandLine;
 using DenseFace.FaceModel;
 using DenseFace.Geometry.Export;
-using DenseFace.IO;
 
 namespace DenseFace.Cli.Commands;
 
@@ -42,13 +41,13 @@ internal static class ModelExportCommand
         {
             var positions = model.Evaluate(coeffs.Identity, new float[model.ExpressionCount]);
             var mesh = model.ToMesh(positions, includeUvs: true, includeExpressionMorphTargets: true);
-            AtomicFile.Write(path, s => GltfWriter.WriteGlb(s, mesh, new GltfOptions { MorphWeights = coeffs.Expression }));
+            GltfWriter.WriteGlb(path, mesh, new GltfOptions { MorphWeights = coeffs.Expression });
         }
         else
         {
             var mesh = model.ToMesh(model.Evaluate(coeffs.Identity, coeffs.Expression));
-            if (ext == ".obj") AtomicFile.Write(path, s => ObjWriter.Write(s, mesh));
-            else AtomicFile.Write(path, s => PlyWriter.Write(s, mesh));
+            if (ext == ".obj") ObjWriter.Write(path, mesh);
+            else PlyWriter.Write(path, mesh);
         }
     }
 }

@@ -1,3 +1,4 @@
+using DenseFace.IO;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
@@ -34,8 +35,7 @@ public static class GltfWriter
     {
         ArgumentNullException.ThrowIfNull(path);
         var plan = Plan.Create(mesh, options ?? new GltfOptions());
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        plan.Emit(stream);
+        AtomicFile.Write(path, plan.Emit);
     }
 
     /// <summary>Writes the .glb bytes to <paramref name="stream"/> (left open).</summary>

@@ -1,3 +1,4 @@
+using DenseFace.IO;
 using System.Globalization;
 using System.Numerics;
 using System.Text;
@@ -29,8 +30,7 @@ public static class ObjWriter
             mtlFileName = Path.GetFileName(mtlPath);
             WriteMtl(mtlPath, options.MaterialName, options.TextureFileName);
         }
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        WriteCore(stream, mesh, options, mtlFileName);
+        AtomicFile.Write(path, stream => WriteCore(stream, mesh, options, mtlFileName));
     }
 
     /// <summary>
@@ -85,7 +85,12 @@ public static class ObjWriter
 
     static void WriteMtl(string mtlPath, string material, string texture)
     {
-        using var w = new StreamWriter(mtlPath, false, new UTF8Encoding(false)) { NewLine = "\n" };
+        AtomicFile.Write(mtlPath, stream => WriteMtlCore(stream, material, texture));
+    }
+
+    static void WriteMtlCore(Stream stream, string material, string texture)
+    {
+        using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 12, leaveOpen: true) { NewLine = "\n" };
         w.WriteLine("# DenseFace material");
         w.Write("newmtl "); w.WriteLine(material);
         w.WriteLine("Ka 1 1 1");

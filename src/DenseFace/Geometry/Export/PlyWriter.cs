@@ -1,3 +1,4 @@
+using DenseFace.IO;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -22,8 +23,7 @@ public static class PlyWriter
     {
         ArgumentNullException.ThrowIfNull(path);
         Validate(mesh, colorsRgb);
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        WriteCore(stream, mesh, includeNormals, colorsRgb);
+        AtomicFile.Write(path, stream => WriteCore(stream, mesh, includeNormals, colorsRgb));
     }
 
     /// <summary>Writes the PLY bytes to <paramref name="stream"/> (left open).</summary>
