@@ -15,9 +15,10 @@ namespace DenseFace.FaceModel;
 /// shapes (ARKit names with _L/_R, ψ_e ∈ [0, 1]). Both bases are deltas on the neutral, so expressions
 /// are applied additively on top of the identity shape and do not depend on β.
 /// <para>
-/// Units and axes: centimetres, right-handed, as in the OBJ: +y up (top of the head at y ≈ +14.5, neck
-/// at y ≈ −19), +z toward the viewer (the face looks along +z; nose tip z ≈ 11.4), +x to the subject's
-/// left (left eyeball centre x ≈ +3.2). To go to the OpenCV camera frame (x right, y down, z forward)
+/// Units and axes: centimetres, right-handed, as in the OBJ (measured on the neutral): +y up (top of the
+/// head at y ≈ +14.5, bottom of the neck at y ≈ −19.3), +z toward the viewer (the face looks along +z;
+/// nose tip, iBUG point 30 = vertex 4857, at (0, 0.41, 13.07)), +x to the subject's left (left eyeball
+/// vertices average x ≈ +3.2; the model is mirror-symmetric about x = 0). To go to the OpenCV camera frame (x right, y down, z forward)
 /// for a camera facing the face, rotate by 180° about x (y → −y, z → −z) and translate.
 /// </para>
 /// <para>
