@@ -166,21 +166,33 @@ public sealed partial class MorphableModel
     /// <summary>The OBJ's <c>usemtl</c> blocks with their polygon ranges.</summary>
     public IReadOnlyList<MaterialGroup> Materials { get; }
 
+    /// <summary>
+    /// True when the topology is the ICT-FaceKit one (26,719 vertices, 26,384 polygons), for which the
+    /// <see cref="FacePart"/> ranges are defined. The part members throw for any other topology.
+    /// </summary>
+    public bool HasIctTopology => VertexCount == FaceParts.VertexCount && PolygonCount == FaceParts.PolygonCount;
+
     /// <summary>Vertex range of <paramref name="part"/> (README table).</summary>
-    public IndexRange VertexRange(FacePart part) => FaceParts.Vertices(part);
+    public IndexRange VertexRange(FacePart part) { RequireIctTopology(); return FaceParts.Vertices(part); }
     /// <summary>Polygon range of <paramref name="part"/> (README table).</summary>
-    public IndexRange PolygonRange(FacePart part) => FaceParts.Polygons(part);
+    public IndexRange PolygonRange(FacePart part) { RequireIctTopology(); return FaceParts.Polygons(part); }
     /// <summary>Triangle range of <paramref name="part"/>: the triangles of its polygons.</summary>
-    public IndexRange TriangleRange(FacePart part) => TrianglesOf(FaceParts.Polygons(part));
+    public IndexRange TriangleRange(FacePart part) => TrianglesOf(PolygonRange(part));
     /// <summary>Triangle range of <paramref name="area"/>.</summary>
-    public IndexRange TriangleRange(FaceSubArea area) => TrianglesOf(FaceParts.Polygons(area));
+    public IndexRange TriangleRange(FaceSubArea area) { RequireIctTopology(); return TrianglesOf(FaceParts.Polygons(area)); }
     /// <summary>The part that owns vertex <paramref name="vertex"/>.</summary>
-    public FacePart PartOfVertex(int vertex) => FaceParts.PartOfVertex(vertex);
+    public FacePart PartOfVertex(int vertex) { RequireIctTopology(); return FaceParts.PartOfVertex(vertex); }
 
     IndexRange TrianglesOf(IndexRange polygons)
     {
         int s = _polygonFirstTriangle[polygons.Start], e = _polygonFirstTriangle[polygons.End];
         return new IndexRange(s, e - s);
+    }
+
+    void RequireIctTopology()
+    {
+        if (!HasIctTopology)
+            throw new InvalidInputException("face parts", $"part ranges are defined for the ICT-FaceKit topology ({FaceParts.VertexCount} vertices, {FaceParts.PolygonCount} polygons); this model has {VertexCount} and {PolygonCount}");
     }
 
     static (int[] Tri, int[] TriUv, int[] First) Triangulate(int[] offsets, int[] verts, int[] uvs)
@@ -429,7 +441,7 @@ public sealed partial class MorphableModel
     /// <summary>A summary of the model's sizes and parts.</summary>
     public ModelInfo Info()
     {
-        var parts = FaceParts.All.Select(p => new PartInfo(p, VertexRange(p), PolygonRange(p), TriangleRange(p))).ToArray();
+        var parts = HasIctTopology ? FaceParts.All.Select(p => new PartInfo(p, VertexRange(p), PolygonRange(p), TriangleRange(p))).ToArray() : [];
         return new ModelInfo(VertexCount, PolygonCount, TriangleCount, _uvs.Length, IdentityCount, ExpressionCount,
             ExpressionNames, LandmarkVertices68.Count, parts, Units);
     }
