@@ -15,7 +15,8 @@ public sealed partial class MorphableModel
     /// vertex lists). Bad or missing files give <see cref="InvalidInputException"/> naming the file.
     /// With <paramref name="useCache"/> the parsed arrays are cached in a binary file outside the data
     /// folder (see <c>ModelCache</c>: keyed by the sources' paths, sizes and modification times) and later
-    /// loads read that file instead (<see cref="LoadedFromCache"/>).
+    /// loads read that file instead (<see cref="LoadedFromCache"/>). Measured in a fresh process on the 2-core
+    /// dev VM: parsing ≈ 0.7–0.8 s (mostly inflating the 49 MB of the npz), from the cache ≈ 0.1–0.17 s.
     /// </summary>
     public static MorphableModel Load(string? folder = null, bool useCache = true) =>
         Load(folder, useCache ? ModelCache.DefaultDirectory() : null);

@@ -28,9 +28,10 @@ namespace DenseFace.FaceModel;
 /// (<see cref="Evaluate(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{Vector3})"/>). For repeated
 /// evaluation of a few hundred vertices (fitting), build a vertex-major <see cref="SubsetBasis"/> once;
 /// <see cref="GetVertexBasis"/> and <see cref="EvaluateSubset"/> gather from the mode-major arrays.
-/// Measured on the 2-core dev VM (Release, all 153 coefficients non-zero): full <c>Evaluate</c> 6–12 ms;
-/// <c>EvaluateSubset</c> 0.12 ms for 68 vertices, 0.8 ms for 700; <see cref="SubsetBasis.Evaluate(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{Vector3})"/>
-/// 14 µs for 68, 0.1 ms for 700 (building the 700-point basis: 6 ms, once).
+/// Measured on the shared 2-core dev VM (bench/DenseFace.Bench MorphableModelBenchmarks, all 153
+/// coefficients non-zero, noisy): full <c>Evaluate</c> ≈ 5 ms; <c>EvaluateSubset</c> ≈ 0.07 ms for 68
+/// vertices, ≈ 1.5 ms for 700; <see cref="SubsetBasis.Evaluate(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{Vector3})"/>
+/// ≈ 8 µs for 68, ≈ 0.12 ms for 700 (building the 700-point basis: ≈ 6 ms, once). None allocate.
 /// </para>
 /// <para>An instance is immutable; all members may be called from several threads at once.</para>
 /// </summary>
