@@ -23,6 +23,7 @@ internal sealed class ModelData
     public required int[] LaplacianRigidVertices;
     public required int[] RigidLandmarkIndices;
     public string[] MissingShapes = [];
+    public bool FromCache;
 
     public int IdentityCount => Identity.Length / Math.Max(1, 3 * VertexCount);
     public int ExpressionCount => ExpressionNames.Length;
@@ -61,11 +62,14 @@ internal sealed class ModelData
 
     static bool AllFinite(float[] a)
     {
-        // x - x is 0 for finite x and NaN otherwise; a NaN sum flags any non-finite element.
-        float acc = 0;
+        // x - x is 0 for finite x and NaN for NaN or ±infinity, so a NaN anywhere poisons the sum.
         var s = a.AsSpan();
-        for (int i = 0; i < s.Length; i++) acc += s[i] - s[i];
-        return acc == 0;
+        var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(s);
+        var acc = System.Numerics.Vector<float>.Zero;
+        foreach (var v in vectors) acc += v - v;
+        float tail = 0;
+        for (int i = vectors.Length * System.Numerics.Vector<float>.Count; i < s.Length; i++) tail += s[i] - s[i];
+        return System.Numerics.Vector.Sum(acc) == 0 && tail == 0;
     }
 
     static void CheckIndices(int[] idx, int count, string what, string source)

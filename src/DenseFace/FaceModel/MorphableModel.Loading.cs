@@ -13,15 +13,31 @@ public sealed partial class MorphableModel
     /// <c>ict_facekit_bases.npz</c> (neutral, identity, expression arrays), <c>generic_neutral_mesh.obj</c>
     /// (topology, UVs, materials) and <c>vertex_indices.json</c> (expression names, landmark and other
     /// vertex lists). Bad or missing files give <see cref="InvalidInputException"/> naming the file.
+    /// With <paramref name="useCache"/> the parsed arrays are cached in a binary file outside the data
+    /// folder (see <c>ModelCache</c>: keyed by the sources' paths, sizes and modification times) and later
+    /// loads read that file instead (<see cref="LoadedFromCache"/>). Measured in a fresh process on the 2-core
+    /// dev VM: parsing ≈ 0.7–0.8 s (mostly inflating the 49 MB of the npz), from the cache ≈ 0.1–0.17 s.
     /// </summary>
-    public static MorphableModel Load(string? folder = null)
+    public static MorphableModel Load(string? folder = null, bool useCache = true) =>
+        Load(folder, useCache ? ModelCache.DefaultDirectory() : null);
+
+    /// <summary><see cref="Load(string?, bool)"/> with an explicit cache folder (null = no cache).</summary>
+    internal static MorphableModel Load(string? folder, string? cacheDirectory)
     {
         folder ??= DataRoot.Path("facemodel", "ict-facekit");
         if (!Directory.Exists(folder)) throw new InvalidInputException(folder, "face model folder not found");
         string npz = Path.Combine(folder, BasesFile), obj = Path.Combine(folder, MeshFile), json = Path.Combine(folder, IndicesFile);
         foreach (var f in new[] { npz, obj, json })
             if (!File.Exists(f)) throw new InvalidInputException(f, "file not found (expected in the ICT-FaceKit model folder)");
-        return new MorphableModel(ParseSources(npz, obj, json));
+        if (cacheDirectory is null) return new MorphableModel(ParseSources(npz, obj, json));
+        string key = ModelCache.Key(npz, obj, json);
+        var data = ModelCache.TryLoad(cacheDirectory, key);
+        if (data is null)
+        {
+            data = ParseSources(npz, obj, json);
+            ModelCache.TrySave(cacheDirectory, key, data);
+        }
+        return new MorphableModel(data);
     }
 
     /// <summary>Parses the three source files into validated arrays (no cache).</summary>

@@ -10,7 +10,7 @@ namespace DenseFace.FaceModel;
 internal sealed class ObjPolygonReader
 {
     /// <summary>Largest OBJ file accepted (bytes).</summary>
-    public const long MaxFileBytes = 512L << 20;
+    public const long MaxFileBytes = 256L << 20;
 
     public readonly List<float> Positions = new();     // xyz per vertex
     public readonly List<float> Uvs = new();           // uv per texture coordinate

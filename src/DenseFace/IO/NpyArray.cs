@@ -110,13 +110,14 @@ public sealed class NpyArray
         var a = new int[Count];
         for (int i = 0; i < Count; i++)
         {
-            double d = GetDouble(i);
             if (ElementType is NpyElementType.Int64 or NpyElementType.UInt64)
             {
                 long l = ElementType == NpyElementType.Int64 ? AsSpan<long>()[i] : (long)Math.Min(AsSpan<ulong>()[i], long.MaxValue);
                 if (l < int.MinValue || l > int.MaxValue) throw new InvalidInputException(inputName, $"element {i} = {l} does not fit in a 32-bit int");
-                a[i] = (int)l; continue;
+                a[i] = (int)l;
+                continue;
             }
+            double d = GetDouble(i); // exact for every other type
             if (d != Math.Floor(d) || d < int.MinValue || d > int.MaxValue)
                 throw new InvalidInputException(inputName, $"element {i} = {d} is not a 32-bit integer");
             a[i] = (int)d;
@@ -222,14 +223,14 @@ public sealed class NpyArray
     /// <summary>Reads and parses a <c>.npy</c> file (size capped before reading).</summary>
     public static NpyArray Read(string path)
     {
-        long len;
-        try { len = new FileInfo(path).Length; }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        { throw new InvalidInputException(path, $"cannot read: {e.Message}", e); }
         if (!File.Exists(path)) throw new InvalidInputException(path, "file not found");
-        if (len > MaxDataBytes + MaxHeaderBytes + 16) throw new InvalidInputException(path, $"file is {len} bytes, above the {MaxDataBytes} byte cap");
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
+        try
+        {
+            long len = new FileInfo(path).Length;
+            if (len > MaxDataBytes + MaxHeaderBytes + 16) throw new InvalidInputException(path, $"file is {len} bytes, above the {MaxDataBytes} byte cap");
+            bytes = File.ReadAllBytes(path);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InvalidInputException(path, $"cannot read: {e.Message}", e); }
         return ParseOwned(bytes, bytes.Length, path);
     }

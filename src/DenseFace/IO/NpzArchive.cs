@@ -5,7 +5,7 @@ namespace DenseFace.IO;
 /// <summary>
 /// A NumPy <c>.npz</c> archive: a zip of <c>.npy</c> files (stored or deflated, as written by
 /// <c>numpy.savez</c> / <c>savez_compressed</c>). <see cref="Read(string)"/> decompresses every entry
-/// (sizes capped before allocating); <see cref="Get"/> parses an entry on first use.
+/// (sizes capped before allocating); <see cref="Get"/> parses an entry on first use. Not thread-safe.
 /// </summary>
 public sealed class NpzArchive
 {

@@ -130,3 +130,54 @@ public class LoadingTests
         Assert.True(max <= tol, $"max difference {max} cm > {tol}");
     }
 }
+
+public class SmallTopologyTests
+{
+    /// <summary>A 70-vertex model in the original layout: a quad, a pentagon and a triangle; one identity mode, two expressions.</summary>
+    static MorphableModel BuildTinyModel(ModelFixture.TempFolder dir)
+    {
+        static string Obj(Func<int, (float X, float Y, float Z)> pos, bool faces)
+        {
+            var sb = new System.Text.StringBuilder("# tiny\n");
+            for (int i = 0; i < 70; i++) { var (x, y, z) = pos(i); sb.Append(FormattableString.Invariant($"v {x} {y} {z}\n")); }
+            if (faces)
+            {
+                for (int i = 0; i < 6; i++) sb.Append(FormattableString.Invariant($"vt {i / 10f} {i / 20f}\n"));
+                sb.Append("usemtl A\nf 1/1 2/2 3/3 4/4\nf 5/1 6/2 7/3 8/4 9/5\nusemtl B\nf -3/6 -2/5 -1/4\n");
+            }
+            return sb.ToString();
+        }
+        File.WriteAllText(dir.File("generic_neutral_mesh.obj"), Obj(i => (i, 0, 0), faces: true));
+        File.WriteAllText(dir.File("identity000.obj"), Obj(i => (i, 1, 0), faces: false));
+        File.WriteAllText(dir.File("a.obj"), Obj(i => (i, 0, i == 5 ? 2 : 0), faces: true));
+        File.WriteAllText(dir.File("b.obj"), Obj(i => (i + 0.5f, 0, 0), faces: false));
+        File.WriteAllText(dir.File("vertex_indices.json"),
+            "{\"expressions\": [\"a\", \"b\"], \"idx_to_landmark_verts\": [" + string.Join(",", Enumerable.Range(0, 68)) + "]}");
+        return MorphableModel.ImportOriginal(dir.Path, identityCount: 1);
+    }
+
+    [Fact]
+    public void NgonsAreFanTriangulatedWithUvsAndDeltasAreRelative()
+    {
+        using var dir = new ModelFixture.TempFolder();
+        var m = BuildTinyModel(dir);
+        Assert.Equal(70, m.VertexCount);
+        Assert.Equal(3, m.PolygonCount);
+        Assert.Equal(2 + 3 + 1, m.TriangleCount);
+        Assert.Equal([0, 1, 2, 0, 2, 3, 4, 5, 6, 4, 6, 7, 4, 7, 8, 67, 68, 69], m.Triangles.ToArray());
+        Assert.Equal([0, 1, 2, 0, 2, 3, 0, 1, 2, 0, 2, 3, 0, 3, 4, 5, 4, 3], m.TriangleUvIndices.ToArray());
+        Assert.Equal([new MaterialGroup("A", new IndexRange(0, 2)), new MaterialGroup("B", new IndexRange(2, 1))], m.Materials);
+        Assert.Empty(m.MissingShapes);
+        var p = m.Evaluate([2f], [0.5f, 1f]);
+        // identity: +1 in y (times 2); a: +2 z at vertex 5 (times 0.5); b: +0.5 x (times 1).
+        Assert.Equal(new System.Numerics.Vector3(5.5f, 2f, 1f), p[5]);
+        Assert.Equal(new System.Numerics.Vector3(0.5f, 2f, 0f), p[0]);
+        Assert.False(m.HasIctTopology);
+        Assert.Empty(m.Info().Parts);
+        Assert.Throws<InvalidInputException>(() => m.TriangleRange(FacePart.Face));
+        Assert.Throws<InvalidInputException>(() => m.ToMesh(p, parts: [FacePart.Face]));
+        var mesh = m.ToMesh(p);
+        Assert.Equal(6, mesh.TriangleCount);
+        Assert.Equal(6, mesh.Uvs!.Length);
+    }
+}

@@ -6,7 +6,7 @@ namespace DenseFace.Tests.FaceModel;
 /// <summary>The shared ICT-FaceKit model, loaded once per test run (loading is read-only and thread-safe).</summary>
 internal static class ModelFixture
 {
-    static readonly Lazy<MorphableModel> Lazy = new(() => MorphableModel.Load(TestData.FaceModelDir));
+    static readonly Lazy<MorphableModel> Lazy = new(() => MorphableModel.Load(TestData.FaceModelDir, cacheDirectory: null));
     public static MorphableModel Model => Lazy.Value;
 
     /// <summary>Vertex positions of an OBJ parsed independently of the library (plain line split).</summary>
