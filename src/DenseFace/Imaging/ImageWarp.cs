@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DenseFace.Geometry;
 
 namespace DenseFace.Imaging;
@@ -190,6 +192,7 @@ public static class ImageWarp
     }
 
     /// <summary>Adds the bilinear sample of <paramref name="src"/> at (sx, sy) to <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Bilinear(Image8 src, double sx, double sy, ReadOnlySpan<float> border, Span<float> acc)
     {
         int w = src.Width, h = src.Height, ch = acc.Length;
@@ -202,14 +205,17 @@ public static class ImageWarp
         int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
         float fx = (float)(sx - x0), fy = (float)(sy - y0);
         float w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
-        var px = src.Pixels;
-        if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h)
+        if ((uint)x0 < (uint)(w - 1) && (uint)y0 < (uint)(h - 1))
         {
-            int o00 = (y0 * w + x0) * ch, o01 = o00 + w * ch;
+            // Interior: all four taps inside; the range check above makes the unchecked reads safe.
+            ref byte p00 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(src.Pixels), (nint)(y0 * w + x0) * ch);
+            ref byte p01 = ref Unsafe.Add(ref p00, (nint)w * ch);
             for (int c = 0; c < ch; c++)
-                acc[c] += w00 * px[o00 + c] + w10 * px[o00 + ch + c] + w01 * px[o01 + c] + w11 * px[o01 + ch + c];
+                acc[c] += w00 * Unsafe.Add(ref p00, c) + w10 * Unsafe.Add(ref p00, ch + c)
+                        + w01 * Unsafe.Add(ref p01, c) + w11 * Unsafe.Add(ref p01, ch + c);
             return;
         }
+        var px = src.Pixels;
         bool in00 = x0 >= 0 && y0 >= 0, in10 = x0 + 1 < w && y0 >= 0, in01 = x0 >= 0 && y0 + 1 < h, in11 = x0 + 1 < w && y0 + 1 < h;
         int b = (y0 * w + x0) * ch;
         for (int c = 0; c < ch; c++)
