@@ -75,8 +75,16 @@ public static class ImageWarp
     /// value <c>(v / 255 - mean[c]) / std[c]</c> where v is the interpolated (unrounded) 0..255 sample.
     /// Allocates nothing.
     /// </summary>
+    /// <param name="src">Source image (1, 3 or 4 channels: that many output planes).</param>
+    /// <param name="srcToDst">Map from source pixel coordinates to output pixel coordinates.</param>
+    /// <param name="width">Output width in pixels.</param>
+    /// <param name="height">Output height in pixels.</param>
+    /// <param name="destination">At least channels * height * width floats; plane c, row y, column x is at
+    /// <c>(c * height + y) * width + x</c>.</param>
     /// <param name="mean">Per-channel mean on the 0..1 scale (length = channel count).</param>
     /// <param name="std">Per-channel standard deviation on the 0..1 scale (length = channel count, positive).</param>
+    /// <param name="filter">Resampling filter.</param>
+    /// <param name="border">Colour outside the source, one byte per channel; empty for zeros.</param>
     /// <exception cref="InvalidInputException">Bad size, destination too short, bad mean/std/border, singular transform.</exception>
     public static void WarpAffineNormalized(Image8 src, in AffineTransform2D srcToDst, int width, int height,
         Span<float> destination, ReadOnlySpan<float> mean, ReadOnlySpan<float> std,
