@@ -45,6 +45,11 @@ public enum MarkerShape
 public static class Draw
 {
     /// <summary>Draws a marker of <paramref name="radius"/> pixels (half the marker size) centred at <paramref name="at"/>.</summary>
+    /// <param name="image">Image to draw on (1, 3 or 4 channels).</param>
+    /// <param name="at">Marker centre in pixels.</param>
+    /// <param name="shape">Marker shape.</param>
+    /// <param name="radius">Half the marker size in pixels.</param>
+    /// <param name="color">Colour; its alpha sets the opacity.</param>
     /// <param name="thickness">Line width of <see cref="MarkerShape.Cross"/> in pixels; ignored by the filled shapes.</param>
     public static void Marker(Image8 image, Vector2 at, MarkerShape shape, float radius, Rgba color, float thickness = 1)
     {

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DenseFace.Geometry;
 
 namespace DenseFace.Imaging;
@@ -73,8 +75,16 @@ public static class ImageWarp
     /// value <c>(v / 255 - mean[c]) / std[c]</c> where v is the interpolated (unrounded) 0..255 sample.
     /// Allocates nothing.
     /// </summary>
+    /// <param name="src">Source image (1, 3 or 4 channels: that many output planes).</param>
+    /// <param name="srcToDst">Map from source pixel coordinates to output pixel coordinates.</param>
+    /// <param name="width">Output width in pixels.</param>
+    /// <param name="height">Output height in pixels.</param>
+    /// <param name="destination">At least channels * height * width floats; plane c, row y, column x is at
+    /// <c>(c * height + y) * width + x</c>.</param>
     /// <param name="mean">Per-channel mean on the 0..1 scale (length = channel count).</param>
     /// <param name="std">Per-channel standard deviation on the 0..1 scale (length = channel count, positive).</param>
+    /// <param name="filter">Resampling filter.</param>
+    /// <param name="border">Colour outside the source, one byte per channel; empty for zeros.</param>
     /// <exception cref="InvalidInputException">Bad size, destination too short, bad mean/std/border, singular transform.</exception>
     public static void WarpAffineNormalized(Image8 src, in AffineTransform2D srcToDst, int width, int height,
         Span<float> destination, ReadOnlySpan<float> mean, ReadOnlySpan<float> std,
@@ -190,6 +200,7 @@ public static class ImageWarp
     }
 
     /// <summary>Adds the bilinear sample of <paramref name="src"/> at (sx, sy) to <paramref name="acc"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Bilinear(Image8 src, double sx, double sy, ReadOnlySpan<float> border, Span<float> acc)
     {
         int w = src.Width, h = src.Height, ch = acc.Length;
@@ -202,14 +213,17 @@ public static class ImageWarp
         int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
         float fx = (float)(sx - x0), fy = (float)(sy - y0);
         float w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
-        var px = src.Pixels;
-        if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h)
+        if ((uint)x0 < (uint)(w - 1) && (uint)y0 < (uint)(h - 1))
         {
-            int o00 = (y0 * w + x0) * ch, o01 = o00 + w * ch;
+            // Interior: all four taps inside; the range check above makes the unchecked reads safe.
+            ref byte p00 = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(src.Pixels), (nint)(y0 * w + x0) * ch);
+            ref byte p01 = ref Unsafe.Add(ref p00, (nint)w * ch);
             for (int c = 0; c < ch; c++)
-                acc[c] += w00 * px[o00 + c] + w10 * px[o00 + ch + c] + w01 * px[o01 + c] + w11 * px[o01 + ch + c];
+                acc[c] += w00 * Unsafe.Add(ref p00, c) + w10 * Unsafe.Add(ref p00, ch + c)
+                        + w01 * Unsafe.Add(ref p01, c) + w11 * Unsafe.Add(ref p01, ch + c);
             return;
         }
+        var px = src.Pixels;
         bool in00 = x0 >= 0 && y0 >= 0, in10 = x0 + 1 < w && y0 >= 0, in01 = x0 >= 0 && y0 + 1 < h, in11 = x0 + 1 < w && y0 + 1 < h;
         int b = (y0 * w + x0) * ch;
         for (int c = 0; c < ch; c++)

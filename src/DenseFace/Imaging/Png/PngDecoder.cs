@@ -17,7 +17,8 @@ namespace DenseFace.Imaging.Png;
 /// <para>Safety: the image size is checked with <see cref="Image8.Validate"/> before anything is allocated, and the
 /// zlib stream is inflated row by row for exactly the number of bytes the header implies, so a decompression bomb
 /// costs no more memory or time than an honest image of the declared size. Data that inflates to more than the
-/// expected byte count is ignored (as libpng does); data that ends early is an error.</para>
+/// expected byte count is ignored (as libpng does), and so the zlib Adler-32 trailer is not checked (the chunk CRCs
+/// are); data that ends early is an error.</para>
 /// <para>Strictness: a bad CRC, a missing IHDR/IDAT/IEND, an unknown critical chunk, an invalid header field,
 /// an unknown filter type or a palette index past the end of PLTE all raise <see cref="InvalidInputException"/>.
 /// Unknown ancillary chunks are skipped.</para>

@@ -1,3 +1,7 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
 namespace DenseFace.Imaging.Png;
 
 /// <summary>
@@ -21,7 +25,7 @@ internal static class PngFilter
                 for (int i = bpp; i < n; i++) row[i] += row[i - bpp];
                 return true;
             case 2:
-                for (int i = 0; i < n; i++) row[i] += prior[i];
+                TensorPrimitives.Add(row, prior[..n], row); // wrapping byte addition
                 return true;
             case 3:
                 for (int i = 0; i < bpp; i++) row[i] += (byte)(prior[i] >> 1);
@@ -42,23 +46,51 @@ internal static class PngFilter
     public static long Filter(int type, ReadOnlySpan<byte> raw, ReadOnlySpan<byte> prior, int bpp, Span<byte> dst)
     {
         int n = raw.Length;
-        long sum = 0;
-        for (int i = 0; i < n; i++)
+        prior = prior[..n];
+        dst = dst[..n];
+        int head = Math.Min(bpp, n);
+        switch (type)
         {
-            byte a = i >= bpp ? raw[i - bpp] : (byte)0;
-            byte b = prior[i];
-            byte c = i >= bpp ? prior[i - bpp] : (byte)0;
-            byte v = type switch
-            {
-                0 => raw[i],
-                1 => (byte)(raw[i] - a),
-                2 => (byte)(raw[i] - b),
-                3 => (byte)(raw[i] - ((a + b) >> 1)),
-                _ => (byte)(raw[i] - Paeth(a, b, c)),
-            };
-            dst[i] = v;
-            sum += Math.Abs((int)(sbyte)v);
+            case 0:
+                raw.CopyTo(dst);
+                break;
+            case 1:
+                raw[..head].CopyTo(dst);
+                for (int i = bpp; i < n; i++) dst[i] = (byte)(raw[i] - raw[i - bpp]);
+                break;
+            case 2:
+                for (int i = 0; i < n; i++) dst[i] = (byte)(raw[i] - prior[i]);
+                break;
+            case 3:
+                for (int i = 0; i < head; i++) dst[i] = (byte)(raw[i] - (prior[i] >> 1));
+                for (int i = bpp; i < n; i++) dst[i] = (byte)(raw[i] - ((raw[i - bpp] + prior[i]) >> 1));
+                break;
+            default:
+                for (int i = 0; i < head; i++) dst[i] = (byte)(raw[i] - prior[i]);
+                for (int i = bpp; i < n; i++) dst[i] = (byte)(raw[i] - Paeth(raw[i - bpp], prior[i], prior[i - bpp]));
+                break;
         }
+        return SumAbsSigned(dst);
+    }
+
+    /// <summary>Sum of |(sbyte)b| over the bytes, SIMD where available.</summary>
+    private static long SumAbsSigned(ReadOnlySpan<byte> bytes)
+    {
+        var s = MemoryMarshal.Cast<byte, sbyte>(bytes);
+        long sum = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var acc = Vector<int>.Zero;
+            for (; i + Vector<sbyte>.Count <= s.Length; i += Vector<sbyte>.Count)
+            {
+                Vector.Widen(new Vector<sbyte>(s[i..]), out Vector<short> lo, out Vector<short> hi);
+                Vector.Widen(Vector.Abs(lo) + Vector.Abs(hi), out Vector<int> a, out Vector<int> b);
+                acc += a + b;
+            }
+            sum = Vector.Sum(acc);
+        }
+        for (; i < s.Length; i++) sum += Math.Abs((int)s[i]);
         return sum;
     }
 

@@ -27,6 +27,8 @@ public static class PnmCodec
     {
         if (!IsPnm(data)) throw new InvalidInputException(sourceName, "not a Netpbm file (expected magic P1..P7)");
         int kind = data[1] - '0';
+        if (data.Length < 3 || data[2] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r' or (byte)'\v' or (byte)'\f' or (byte)'#'))
+            throw new InvalidInputException(sourceName, $"magic number P{kind} is not followed by whitespace");
         var r = new Reader(data, 2, sourceName);
         if (kind == 7) return DecodePam(ref r, data, sourceName);
 

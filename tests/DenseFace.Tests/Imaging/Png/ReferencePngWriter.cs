@@ -11,10 +11,16 @@ internal static class ReferencePngWriter
 {
     public static int SamplesPerPixel(int colorType) => colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
 
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <param name="colorType">PNG colour type 0, 2, 3, 4 or 6.</param>
+    /// <param name="bitDepth">Bits per sample.</param>
+    /// <param name="interlace">Adam7 when true.</param>
     /// <param name="samples">Native-depth samples, row-major, SamplesPerPixel values per pixel.</param>
     /// <param name="palette">RGB triples for colour type 3.</param>
     /// <param name="trns">Raw tRNS chunk body, or null.</param>
     /// <param name="idatSplit">Maximum bytes per IDAT chunk.</param>
+    /// <param name="filterCycle">Cycle the five filters over rows; false writes filter None everywhere.</param>
     public static byte[] Write(int width, int height, int colorType, int bitDepth, bool interlace, int[] samples,
         byte[]? palette = null, byte[]? trns = null, int idatSplit = 1 << 20, bool filterCycle = true)
     {

@@ -43,7 +43,7 @@ public class PnmCodecTests
         Assert.Equal((3, 2, 1), (pgm.Width, pgm.Height, pgm.Channels));
         Assert.Equal(new byte[] { 0, 85, 255, 170, 17, 119 }, pgm.Pixels);
 
-        var ppm = PnmCodec.Decode(Ascii("P3 2 1 255 1 2 3 #c\n 250 251 252"), "a.ppm");
+        var ppm = PnmCodec.Decode(Ascii("P3#c\n2 1 255 1 2 3 #c\n 250 251 252"), "a.ppm");
         Assert.Equal(new byte[] { 1, 2, 3, 250, 251, 252 }, ppm.Pixels);
 
         var pbm = PnmCodec.Decode(Ascii("P1\n4 2\n0101\n1 1 0 0\n"), "a.pbm");
@@ -84,6 +84,7 @@ public class PnmCodecTests
     [InlineData("P8 2 1 255\n")]
     [InlineData("Q6 2 1 255\n")]
     [InlineData("P5")]
+    [InlineData("P61 1 255\nabc")]
     [InlineData("")]
     [InlineData("P7\nWIDTH 2\nHEIGHT 1\nENDHDR\n")]
     [InlineData("P7\nWIDTH 2\nHEIGHT 1\nDEPTH 9\nMAXVAL 255\nENDHDR\n")]
