@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace DenseFace.Imaging.Jpeg;
@@ -10,6 +11,8 @@ internal sealed class JpegFrameDecoder
 {
     private const int MaxComponents = 4;
     private const int MaxBlocksPerMcu = 10; // T.81 B.2.3
+    /// <summary>Planes up to this many samples (16 M, a 4K x 4K component) come from the shared array pool; larger ones are allocated so the pool never pins huge arrays.</summary>
+    private const int PoolLimit = 1 << 24;
 
     private readonly byte[] _data;
     private readonly string _source;
@@ -36,6 +39,24 @@ internal sealed class JpegFrameDecoder
 
     public Image8 Decode()
     {
+        try
+        {
+            return DecodeCore();
+        }
+        finally
+        {
+            // Planes and coefficient buffers are pooled: a decode of a typical photo then allocates only the output image.
+            foreach (var c in _components)
+            {
+                if (c.Plane.Length is > 0 and <= PoolLimit) ArrayPool<byte>.Shared.Return(c.Plane);
+                if (c.Coefficients is { Length: <= PoolLimit }) ArrayPool<short>.Shared.Return(c.Coefficients);
+                c.Plane = []; c.Coefficients = null;
+            }
+        }
+    }
+
+    private Image8 DecodeCore()
+    {
         var d = _data;
         if (d.Length < 4 || d[0] != 0xFF || d[1] != 0xD8)
             throw Error("not a JPEG file (missing SOI marker)");
@@ -51,6 +72,7 @@ internal sealed class JpegFrameDecoder
                 throw Error(_frameSeen ? "truncated JPEG: no image data (no scan before end of file)" : "truncated JPEG: no frame header before end of file");
             }
             int marker = d[pos++];
+            if (marker == 0x00) continue; // stuffed 0xFF00 in leftover entropy-coded data: not a marker
             if (marker == 0xD9) break; // EOI
             if (marker is 0x01 or 0xD8 or (>= 0xD0 and <= 0xD7)) continue; // standalone markers
             if (pos + 2 > d.Length)
@@ -171,13 +193,18 @@ internal sealed class JpegFrameDecoder
             c.BlocksPerColumn = _mcusPerColumn * c.V;
         }
         // Sizes are bounded by Image8.MaxPixels (checked above) times at most 16/1 sampling padding per component.
+        _components = comps; // before renting, so that Decode returns whatever was rented
         foreach (var c in comps)
         {
             long samples = (long)c.BlocksPerLine * c.BlocksPerColumn * 64;
-            c.Plane = GC.AllocateUninitializedArray<byte>(checked((int)samples));
-            if (progressive) c.Coefficients = new short[samples];
+            int count = checked((int)samples);
+            c.Plane = count <= PoolLimit ? ArrayPool<byte>.Shared.Rent(count) : GC.AllocateUninitializedArray<byte>(count);
+            if (progressive)
+            {
+                c.Coefficients = count <= PoolLimit ? ArrayPool<short>.Shared.Rent(count) : new short[count];
+                Array.Clear(c.Coefficients, 0, count);
+            }
         }
-        _components = comps;
         _progressive = progressive;
         _frameSeen = true;
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 
 namespace DenseFace.Imaging.Jpeg;
@@ -62,42 +61,11 @@ internal sealed class JpegScanDecoder
     private void DecodeAndStoreBlock(ref JpegBitReader reader, JpegComponent c, Span<short> block, int bx, int by)
     {
         block.Clear();
-        bool hasAc = DecodeBlock(ref reader, c, block);
+        bool hasAc = reader.DecodeBlock(c.DcTable!, c.AcTable!, ref c.DcPredictor, block, _source);
         int stride = c.Stride;
         int offset = by * 8 * stride + bx * 8;
         if (hasAc) JpegIdct.Transform(block, c.Quant, c.Plane, offset, stride);
         else JpegIdct.TransformDcOnly(block[0], c.Quant![0], c.Plane, offset, stride);
-    }
-
-    /// <summary>Decodes one sequential block into <paramref name="block"/> (natural order, must be zero); returns whether any AC coefficient was coded.</summary>
-    private bool DecodeBlock(ref JpegBitReader reader, JpegComponent c, Span<short> block)
-    {
-        int s = reader.DecodeSymbol(c.DcTable!, _source);
-        if (s > 15) throw Corrupt($"DC difference category {s}");
-        int diff = s == 0 ? 0 : reader.ReceiveExtend(s);
-        c.DcPredictor += diff;
-        block[0] = (short)c.DcPredictor;
-        var ac = c.AcTable!;
-        ref byte zz = ref MemoryMarshal.GetReference(JpegTables.ZigZagToNatural);
-        bool any = false;
-        for (int k = 1; k < 64;)
-        {
-            int rs = reader.DecodeSymbol(ac, _source);
-            int r = rs >> 4;
-            s = rs & 15;
-            if (s == 0)
-            {
-                if (r != 15) break;
-                k += 16;
-                continue;
-            }
-            k += r;
-            if (k > 63) throw Corrupt("AC coefficient index past 63");
-            block[Unsafe.Add(ref zz, k)] = (short)reader.ReceiveExtend(s);
-            any = true;
-            k++;
-        }
-        return any;
     }
 
     public void DecodeProgressive(ref JpegBitReader reader, JpegComponent[] comps, int mcusPerLine, int mcusPerColumn, int ss, int se, int ah, int al)
