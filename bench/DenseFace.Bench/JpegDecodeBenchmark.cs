@@ -10,7 +10,7 @@ namespace DenseFace.Bench;
 /// The file is made at setup time from a shared 300W photo: djpeg -> ffmpeg scale=640:640 (bicubic) -> cjpeg -quality 90.
 /// Run: dotnet run -c Release --project bench/DenseFace.Bench -- --filter '*JpegDecode*' --job short
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MedianColumn, MinColumn]
 public class JpegDecodeBenchmark
 {
     private byte[] _jpeg = [];

@@ -13,6 +13,14 @@ internal sealed class JpegFrameDecoder
     private const int MaxBlocksPerMcu = 10; // T.81 B.2.3
     /// <summary>Planes up to this many samples (16 M, a 4K x 4K component) come from the shared array pool; larger ones are allocated so the pool never pins huge arrays.</summary>
     private const int PoolLimit = 1 << 24;
+    /// <summary>
+    /// A complete scan needs at least 2 bits per block (1-bit DC and EOB codes), i.e. 4 blocks per byte; frames
+    /// claiming more than 64 blocks per byte of file are rejected as corrupt before anything is allocated (this
+    /// still allows files truncated to 1/16 of their size to decode partially).
+    /// </summary>
+    private const int MaxBlocksPerFileByte = 64;
+    /// <summary>Progressive files use about 10 scans; more than this is treated as corrupt (bounds decoding work).</summary>
+    private const int MaxScans = 256;
 
     private readonly byte[] _data;
     private readonly string _source;
@@ -193,6 +201,9 @@ internal sealed class JpegFrameDecoder
             c.BlocksPerColumn = _mcusPerColumn * c.V;
         }
         // Sizes are bounded by Image8.MaxPixels (checked above) times at most 16/1 sampling padding per component.
+        long totalBlocks = comps.Sum(c => (long)c.BlocksPerLine * c.BlocksPerColumn);
+        if (totalBlocks > MaxBlocksPerFileByte * (long)_data.Length + 4096)
+            throw Error($"corrupt JPEG: a {width}x{height} frame cannot be coded in {_data.Length} bytes");
         _components = comps; // before renting, so that Decode returns whatever was rented
         foreach (var c in comps)
         {
@@ -261,6 +272,7 @@ internal sealed class JpegFrameDecoder
     private int DecodeScan(ReadOnlySpan<byte> seg, int dataStart)
     {
         if (!_frameSeen) throw Error("corrupt JPEG: scan (SOS) before the frame header (SOF)");
+        if (_scansDecoded >= MaxScans) throw Error($"corrupt JPEG: more than {MaxScans} scans");
         if (seg.Length < 1) throw Error("corrupt JPEG: SOS segment too short");
         int n = seg[0];
         if (n < 1 || n > _components.Length) throw Error($"corrupt JPEG: scan has {n} components (frame has {_components.Length})");
