@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DenseFace.Imaging.Jpeg;
 
@@ -83,13 +85,19 @@ internal sealed class JpegEncoderCore
 
         public void Quantize(ReadOnlySpan<int> natural, Span<int> zigzag)
         {
-            var order = JpegTables.ZigZagToNatural;
+            if (natural.Length < 64 || zigzag.Length < 64) throw new ArgumentException("blocks need 64 values");
+            ref byte order = ref MemoryMarshal.GetReference(JpegTables.ZigZagToNatural);
+            ref int src = ref MemoryMarshal.GetReference(natural);
+            ref int dst = ref MemoryMarshal.GetReference(zigzag);
+            ref uint half = ref MemoryMarshal.GetArrayDataReference(_half);
+            ref uint recip = ref MemoryMarshal.GetArrayDataReference(_recip);
             for (int k = 0; k < 64; k++)
             {
-                int v = natural[order[k]];
-                uint n = (uint)Math.Abs(v) + _half[k];
-                int q = (int)((n * (ulong)_recip[k]) >> 32);
-                zigzag[k] = v < 0 ? -q : q;
+                int v = Unsafe.Add(ref src, Unsafe.Add(ref order, k));
+                int sign = v >> 31;                       // branch-free |v| and sign restore
+                uint n = (uint)((v ^ sign) - sign) + Unsafe.Add(ref half, k);
+                int q = (int)((n * (ulong)Unsafe.Add(ref recip, k)) >> 32);
+                Unsafe.Add(ref dst, k) = (q ^ sign) - sign;
             }
         }
     }
@@ -237,23 +245,36 @@ internal sealed class JpegEncoderCore
     /// <summary>T.81 F.1.2.1: negative values are sent as v - 1 in <paramref name="nbits"/> bits.</summary>
     private static int ValueBits(int v, int nbits) => (v < 0 ? v - 1 : v) & ((1 << nbits) - 1);
 
+    /// <summary>Appends <paramref name="count"/> (0..16) bits; whole bytes are moved out once 32 bits are pending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteBits(int bits, int count)
     {
         _bitAcc = (_bitAcc << count) | (uint)bits;
         _bitCount += count;
+        if (_bitCount >= 32) DrainBytes();
+    }
+
+    /// <summary>Moves all whole pending bytes to the output, stuffing a 0x00 after each 0xFF (T.81 F.1.2.3).</summary>
+    private void DrainBytes()
+    {
+        if (_length + 16 > _out.Length) Array.Resize(ref _out, _out.Length * 2);
+        var o = _out;
+        int len = _length;
         while (_bitCount >= 8)
         {
             _bitCount -= 8;
             byte b = (byte)(_bitAcc >> _bitCount);
-            WriteByte(b);
-            if (b == 0xFF) WriteByte(0); // byte stuffing
+            o[len++] = b;
+            if (b == 0xFF) o[len++] = 0;
         }
+        _length = len;
     }
 
-    /// <summary>Pads the last byte with 1 bits (T.81 F.1.2.3).</summary>
+    /// <summary>Pads the last byte with 1 bits (T.81 F.1.2.3) and drains everything.</summary>
     private void FlushBits()
     {
-        if (_bitCount > 0) WriteBits((1 << (8 - _bitCount)) - 1, 8 - _bitCount);
+        if ((_bitCount & 7) != 0) WriteBits((1 << (8 - (_bitCount & 7))) - 1, 8 - (_bitCount & 7));
+        DrainBytes();
     }
 
     private void WriteByte(byte b)
