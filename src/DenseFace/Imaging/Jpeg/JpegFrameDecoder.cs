@@ -292,14 +292,11 @@ internal sealed class JpegFrameDecoder
         }
         if (n > 1 && blocksPerMcu > MaxBlocksPerMcu) throw Error($"corrupt JPEG: {blocksPerMcu} blocks per MCU (at most {MaxBlocksPerMcu})");
         int ss = seg[1 + 2 * n], se = seg[2 + 2 * n], ah = seg[3 + 2 * n] >> 4, al = seg[3 + 2 * n] & 15;
+        // Sequential scans ignore Ss/Se/Ah/Al (libjpeg only warns when they are not 0/63/0/0).
         if (_progressive)
         {
             bool ok = ss <= se && se <= 63 && ah <= 13 && al <= 13 && (ss == 0 ? se == 0 : n == 1);
             if (!ok) throw Error($"corrupt JPEG: invalid progressive scan parameters Ss={ss} Se={se} Ah={ah} Al={al}");
-        }
-        else if (ss != 0 || se != 63 || ah != 0 || al != 0)
-        {
-            // libjpeg only warns about these in sequential files; the values are not used.
         }
         foreach (var c in comps)
         {

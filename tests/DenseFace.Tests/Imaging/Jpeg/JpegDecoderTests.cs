@@ -76,6 +76,20 @@ public class JpegDecoderTests
             RunTool("cjpeg", [.. args, "-outfile", small, ppm]);
             AssertMatchesDjpeg(small, tmp);
         }
+        // Tiny images: chroma 1-2 samples wide, where libjpeg switches from fancy to plain replication.
+        foreach (var size in new[] { "1x1+0+0", "3x3+8+8", "4x9+1+1", "2x17+0+5" })
+        {
+            var tiny = tmp.File($"tiny-{size}.jpg");
+            RunTool("jpegtran", "-crop", size, "-outfile", tiny, src);
+            var tinyPpm = tmp.File($"tiny-{size}.ppm");
+            RunTool("djpeg", "-pnm", "-outfile", tinyPpm, tiny);
+            foreach (var sample in new[] { "2x2", "2x1", "1x2" })
+            {
+                var re = tmp.File($"tiny-{size}-{sample}.jpg");
+                RunTool("cjpeg", "-sample", sample, "-outfile", re, tinyPpm);
+                AssertMatchesDjpeg(re, tmp);
+            }
+        }
     }
 
     [Fact]
