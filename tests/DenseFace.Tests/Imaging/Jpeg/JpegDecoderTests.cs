@@ -24,6 +24,22 @@ public class JpegDecoderTests
         foreach (var path in Directory.GetFiles(TestData.Path("data", "formats", "aflw2000-3d"), "*.jpg")) AssertMatchesDjpeg(path, tmp);
     }
 
+    /// <summary>A baseline stream is also a valid extended-sequential (SOF1) stream: relabel the frame and compare.</summary>
+    [Fact]
+    public void ExtendedSequentialMatchesDjpeg()
+    {
+        using var tmp = new TempDir();
+        var bytes = File.ReadAllBytes(SamplePhotos(1)[0]);
+        int sof = -1;
+        for (int pos = 2; pos + 4 < bytes.Length && sof < 0; pos += 2 + (bytes[pos + 2] << 8 | bytes[pos + 3]))
+            if (bytes[pos + 1] == 0xC0) sof = pos;
+        Assert.True(sof > 0, "baseline SOF0 marker not found");
+        bytes[sof + 1] = 0xC1;
+        var path = tmp.File("sof1.jpg");
+        File.WriteAllBytes(path, bytes);
+        AssertMatchesDjpeg(path, tmp);
+    }
+
     /// <summary>cjpeg options -> re-encoded variants of one photo, each compared with djpeg.</summary>
     [Theory]
     [InlineData("444", "-sample", "1x1")]
