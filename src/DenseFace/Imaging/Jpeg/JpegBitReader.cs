@@ -133,6 +133,143 @@ internal struct JpegBitReader
         return any;
     }
 
+    /// <summary>
+    /// Progressive AC first scan for one block (T.81 G.1.2.2): coefficients Ss..Se, scaled by 2^Al, with end-of-band
+    /// runs spanning blocks through <paramref name="eobRun"/>.
+    /// </summary>
+    public void DecodeAcFirst(JpegHuffmanTable ac, Span<short> block, int ss, int se, int al, ref int eobRun, string source)
+    {
+        if (eobRun > 0) { eobRun--; return; }
+        if (block.Length < 64) throw new ArgumentException("block needs 64 coefficients", nameof(block));
+        ulong buf = _buffer;
+        int cnt = _count;
+        ref short b0 = ref MemoryMarshal.GetReference(block);
+        ref byte zz = ref MemoryMarshal.GetReference(JpegTables.ZigZagToNatural);
+        int[] fast = ac.FastAc;
+        ushort[] lookup = ac.Lookup;
+        for (int k = ss; k <= se;)
+        {
+            if (cnt < 32) (buf, cnt) = Refill(buf, cnt);
+            int idx = (int)(buf >> (64 - JpegHuffmanTable.LookupBits));
+            int f = fast[idx];
+            if (f != 0)
+            {
+                k += (f >> 4) & 15;
+                buf <<= f & 15; cnt -= f & 15;
+                if (k > 63) throw new InvalidInputException(source, "corrupt JPEG data: AC coefficient index past 63");
+                Unsafe.Add(ref b0, Unsafe.Add(ref zz, k)) = (short)((f >> 8) * (1 << al));
+                k++;
+                continue;
+            }
+            int e = lookup[idx];
+            if (e == 0) e = ac.DecodeLong(buf, source);
+            int len = e >> 8;
+            buf <<= len; cnt -= len;
+            int r = (e >> 4) & 15, s = e & 15;
+            if (s == 0)
+            {
+                if (r < 15)
+                {
+                    eobRun = (1 << r) - 1;
+                    if (r > 0)
+                    {
+                        eobRun += (int)(buf >> (64 - r));
+                        buf <<= r; cnt -= r;
+                    }
+                    break;
+                }
+                k += 16;
+                continue;
+            }
+            k += r;
+            if (k > 63) throw new InvalidInputException(source, "corrupt JPEG data: AC coefficient index past 63");
+            int bits = (int)(buf >> (64 - s));
+            buf <<= s; cnt -= s;
+            Unsafe.Add(ref b0, Unsafe.Add(ref zz, k)) = (short)(Extend(bits, s) * (1 << al));
+            k++;
+        }
+        _buffer = buf; _count = cnt;
+    }
+
+    /// <summary>
+    /// Progressive AC refinement scan for one block (T.81 G.1.2.3), following libjpeg's decode_mcu_AC_refine:
+    /// newly significant coefficients get +-2^Al, already non-zero ones in the band receive a correction bit.
+    /// </summary>
+    public void DecodeAcRefine(JpegHuffmanTable ac, Span<short> block, int ss, int se, int al, ref int eobRun, string source)
+    {
+        if (block.Length < 64) throw new ArgumentException("block needs 64 coefficients", nameof(block));
+        ulong buf = _buffer;
+        int cnt = _count;
+        ref short b0 = ref MemoryMarshal.GetReference(block);
+        ref byte zz = ref MemoryMarshal.GetReference(JpegTables.ZigZagToNatural);
+        ushort[] lookup = ac.Lookup;
+        int p1 = 1 << al, m1 = -1 << al;
+        int k = ss;
+        if (eobRun == 0)
+        {
+            for (; k <= se; k++)
+            {
+                if (cnt < 32) (buf, cnt) = Refill(buf, cnt);
+                int e = lookup[(int)(buf >> (64 - JpegHuffmanTable.LookupBits))];
+                if (e == 0) e = ac.DecodeLong(buf, source);
+                int len = e >> 8;
+                buf <<= len; cnt -= len;
+                int r = (e >> 4) & 15, s = e & 15;
+                if (s != 0)
+                {
+                    if (s != 1) throw new InvalidInputException(source, "corrupt JPEG data: refinement coefficient magnitude is not 1");
+                    s = (long)buf < 0 ? p1 : m1;
+                    buf <<= 1; cnt--;
+                }
+                else if (r != 15)
+                {
+                    eobRun = 1 << r;
+                    if (r > 0)
+                    {
+                        eobRun += (int)(buf >> (64 - r));
+                        buf <<= r; cnt -= r;
+                    }
+                    break;
+                }
+                do
+                {
+                    ref short coef = ref Unsafe.Add(ref b0, Unsafe.Add(ref zz, k));
+                    if (coef != 0)
+                    {
+                        if (cnt < 1) (buf, cnt) = Refill(buf, cnt);
+                        bool bit = (long)buf < 0;
+                        buf <<= 1; cnt--;
+                        if (bit && (coef & p1) == 0) coef = (short)(coef >= 0 ? coef + p1 : coef + m1);
+                    }
+                    else if (--r < 0)
+                    {
+                        break;
+                    }
+                    k++;
+                } while (k <= se);
+                if (s != 0)
+                {
+                    if (k > se) throw new InvalidInputException(source, "corrupt JPEG data: refinement coefficient index past the end of the band");
+                    Unsafe.Add(ref b0, Unsafe.Add(ref zz, k)) = (short)s;
+                }
+            }
+        }
+        if (eobRun > 0)
+        {
+            for (; k <= se; k++)
+            {
+                ref short coef = ref Unsafe.Add(ref b0, Unsafe.Add(ref zz, k));
+                if (coef == 0) continue;
+                if (cnt < 1) (buf, cnt) = Refill(buf, cnt);
+                bool bit = (long)buf < 0;
+                buf <<= 1; cnt--;
+                if (bit && (coef & p1) == 0) coef = (short)(coef >= 0 ? coef + p1 : coef + m1);
+            }
+            eobRun--;
+        }
+        _buffer = buf; _count = cnt;
+    }
+
     /// <summary>Decodes one Huffman symbol. Throws when the bits form no code of the table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int DecodeSymbol(JpegHuffmanTable table, string source)
