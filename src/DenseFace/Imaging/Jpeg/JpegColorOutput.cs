@@ -14,23 +14,24 @@ internal static class JpegColorOutput
     {
         if (transform == JpegColorTransform.Gray)
         {
-            var gray = new Image8(width, height, 1);
+            var gray = new Image8(width, height, 1, GC.AllocateUninitializedArray<byte>(width * height));
             var c = comps[0];
             for (int y = 0; y < height; y++)
                 c.Plane.AsSpan(y * c.Stride, width).CopyTo(gray.Row(y));
             return gray;
         }
-        var image = new Image8(width, height, 3);
+        var image = new Image8(width, height, 3, GC.AllocateUninitializedArray<byte>(checked(width * height * 3)));
         int n = comps.Length;
         int scratchWidth = width + 8 * hMax; // room for the one-sample overhang of 2x upsampling
         var scratch = new byte[n][];
         for (int i = 0; i < n; i++) scratch[i] = new byte[scratchWidth];
+        var colSums = new ushort[scratchWidth];
         for (int y = 0; y < height; y++)
         {
-            var r0 = UpsampleRow(comps[0], y, hMax / comps[0].H, vMax / comps[0].V, scratch[0]);
-            var r1 = UpsampleRow(comps[1], y, hMax / comps[1].H, vMax / comps[1].V, scratch[1]);
-            var r2 = UpsampleRow(comps[2], y, hMax / comps[2].H, vMax / comps[2].V, scratch[2]);
-            var r3 = n > 3 ? UpsampleRow(comps[3], y, hMax / comps[3].H, vMax / comps[3].V, scratch[3]) : default;
+            var r0 = UpsampleRow(comps[0], y, hMax / comps[0].H, vMax / comps[0].V, scratch[0], colSums);
+            var r1 = UpsampleRow(comps[1], y, hMax / comps[1].H, vMax / comps[1].V, scratch[1], colSums);
+            var r2 = UpsampleRow(comps[2], y, hMax / comps[2].H, vMax / comps[2].V, scratch[2], colSums);
+            var r3 = n > 3 ? UpsampleRow(comps[3], y, hMax / comps[3].H, vMax / comps[3].V, scratch[3], colSums) : default;
             var dst = image.Row(y);
             switch (transform)
             {
@@ -70,7 +71,7 @@ internal static class JpegColorOutput
     }
 
     /// <summary>Returns output row <paramref name="y"/> of component <paramref name="c"/> at full resolution (at least image width samples).</summary>
-    private static ReadOnlySpan<byte> UpsampleRow(JpegComponent c, int y, int hr, int vr, byte[] scratch)
+    private static ReadOnlySpan<byte> UpsampleRow(JpegComponent c, int y, int hr, int vr, byte[] scratch, ushort[] colSums)
     {
         var plane = c.Plane;
         int stride = c.Stride, w = c.Width, lastRow = c.Height - 1;
@@ -92,7 +93,7 @@ internal static class JpegColorOutput
         {
             bool upper = (y & 1) == 0;
             int farRow = Math.Clamp(upper ? iy - 1 : iy + 1, 0, lastRow);
-            Upsample.H2V2Fancy(plane.AsSpan(iy * stride, w), plane.AsSpan(farRow * stride, w), scratch);
+            Upsample.H2V2Fancy(plane.AsSpan(iy * stride, w), plane.AsSpan(farRow * stride, w), scratch, colSums);
             return scratch;
         }
         // Integral ratios without a fancy filter: replicate (libjpeg's int_upsample / h2v1_upsample / h2v2_upsample).

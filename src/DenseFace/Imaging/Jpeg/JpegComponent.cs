@@ -16,9 +16,9 @@ internal sealed class JpegComponent
     public int WidthInBlocks, HeightInBlocks;
     /// <summary>Blocks padded to whole MCUs (used by interleaved scans); the plane holds this many.</summary>
     public int BlocksPerLine, BlocksPerColumn;
-    /// <summary>Decoded samples, <see cref="BlocksPerLine"/> * 8 per row.</summary>
+    /// <summary>Decoded samples, <see cref="BlocksPerLine"/> * 8 per row (a pooled array, possibly longer than needed).</summary>
     public byte[] Plane = [];
-    /// <summary>Progressive frames only: all coefficients, 64 per block in natural order, block row-major.</summary>
+    /// <summary>Progressive frames only: all coefficients, 64 per block in natural order, block row-major (pooled, possibly longer).</summary>
     public short[]? Coefficients;
     /// <summary>DC predictor of the current scan (T.81 F.2.1.3.1).</summary>
     public int DcPredictor;

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DenseFace.Imaging.Jpeg;
 
@@ -34,6 +36,7 @@ internal sealed class JpegEncoderCore
     private readonly Image8 _image;
     private readonly bool _color, _subsample;
     private readonly int[] _lumaQuant = new int[64], _chromaQuant = new int[64];
+    private readonly Quantizer _lumaQ, _chromaQ;
     private readonly HuffmanCodes _dcLuma, _acLuma, _dcChroma, _acChroma;
     private byte[] _out;
     private int _length;
@@ -51,11 +54,52 @@ internal sealed class JpegEncoderCore
             _lumaQuant[i] = Math.Clamp((JpegTables.LuminanceQuant[i] * scale + 50) / 100, 1, 255);
             _chromaQuant[i] = Math.Clamp((JpegTables.ChrominanceQuant[i] * scale + 50) / 100, 1, 255);
         }
+        _lumaQ = new Quantizer(_lumaQuant);
+        _chromaQ = new Quantizer(_chromaQuant);
         _dcLuma = new HuffmanCodes(JpegTables.DcLuminanceCounts, JpegTables.DcLuminanceValues);
         _acLuma = new HuffmanCodes(JpegTables.AcLuminanceCounts, JpegTables.AcLuminanceValues);
         _dcChroma = new HuffmanCodes(JpegTables.DcChrominanceCounts, JpegTables.DcChrominanceValues);
         _acChroma = new HuffmanCodes(JpegTables.AcChrominanceCounts, JpegTables.AcChrominanceValues);
         _out = new byte[Math.Max(4096, (int)Math.Min(int.MaxValue / 2, (long)image.Width * image.Height * image.Channels / 4))];
+    }
+
+    /// <summary>
+    /// Divides FDCT output (scaled by 8) by 8q with rounding to nearest, symmetric about zero (jcdctmgr.c), in zig-zag
+    /// order, using exact reciprocal multiplication: floor(n * ceil(2^32 / d) / 2^32) == n / d whenever n * d &lt; 2^32
+    /// (here n &lt; 2^20, d &lt;= 2040).
+    /// </summary>
+    private sealed class Quantizer
+    {
+        private readonly uint[] _half = new uint[64], _recip = new uint[64];
+
+        public Quantizer(int[] quant)
+        {
+            var order = JpegTables.ZigZagToNatural;
+            for (int k = 0; k < 64; k++)
+            {
+                uint d = (uint)quant[order[k]] << 3;
+                _half[k] = d >> 1;
+                _recip[k] = (uint)(((1UL << 32) + d - 1) / d);
+            }
+        }
+
+        public void Quantize(ReadOnlySpan<int> natural, Span<int> zigzag)
+        {
+            if (natural.Length < 64 || zigzag.Length < 64) throw new ArgumentException("blocks need 64 values");
+            ref byte order = ref MemoryMarshal.GetReference(JpegTables.ZigZagToNatural);
+            ref int src = ref MemoryMarshal.GetReference(natural);
+            ref int dst = ref MemoryMarshal.GetReference(zigzag);
+            ref uint half = ref MemoryMarshal.GetArrayDataReference(_half);
+            ref uint recip = ref MemoryMarshal.GetArrayDataReference(_recip);
+            for (int k = 0; k < 64; k++)
+            {
+                int v = Unsafe.Add(ref src, Unsafe.Add(ref order, k));
+                int sign = v >> 31;                       // branch-free |v| and sign restore
+                uint n = (uint)((v ^ sign) - sign) + Unsafe.Add(ref half, k);
+                int q = (int)((n * (ulong)Unsafe.Add(ref recip, k)) >> 32);
+                Unsafe.Add(ref dst, k) = (q ^ sign) - sign;
+            }
+        }
     }
 
     /// <summary>Per-symbol code and length for encoding, derived from a DHT-style specification (T.81 C.2).</summary>
@@ -101,17 +145,18 @@ internal sealed class JpegEncoderCore
 
         WriteHeaders(hs);
         Span<int> block = stackalloc int[64];
+        Span<int> zz = stackalloc int[64];
         int predY = 0, predCb = 0, predCr = 0;
         for (int my = 0; my < mcusY; my++)
             for (int mx = 0; mx < mcusX; mx++)
             {
                 for (int v = 0; v < hs; v++)
                     for (int u = 0; u < hs; u++)
-                        EncodeBlock(y, pw, (mx * hs + u) * 8, (my * hs + v) * 8, _lumaQuant, _dcLuma, _acLuma, ref predY, block);
+                        EncodeBlock(y, pw, (mx * hs + u) * 8, (my * hs + v) * 8, _lumaQ, _dcLuma, _acLuma, ref predY, block, zz);
                 if (_color)
                 {
-                    EncodeBlock(cb!, cw, mx * 8, my * 8, _chromaQuant, _dcChroma, _acChroma, ref predCb, block);
-                    EncodeBlock(cr!, cw, mx * 8, my * 8, _chromaQuant, _dcChroma, _acChroma, ref predCr, block);
+                    EncodeBlock(cb!, cw, mx * 8, my * 8, _chromaQ, _dcChroma, _acChroma, ref predCb, block, zz);
+                    EncodeBlock(cr!, cw, mx * 8, my * 8, _chromaQ, _dcChroma, _acChroma, ref predCr, block, zz);
                 }
             }
         FlushBits();
@@ -125,18 +170,26 @@ internal sealed class JpegEncoderCore
         int w = _image.Width, h = _image.Height, n = _image.Channels;
         var px = _image.Pixels;
         const int Half = 1 << 15, CbCrOffset = 128 << 16;
-        for (int py = 0; py < ph; py++)
+        for (int py = 0; py < h; py++)
         {
-            int sy = Math.Min(py, h - 1);
-            for (int pxi = 0; pxi < pw; pxi++)
-            {
-                int s = (sy * w + Math.Min(pxi, w - 1)) * n, d = py * pw + pxi;
-                if (n == 1) { y[d] = px[s]; continue; }
-                int r = px[s], g = px[s + 1], b = px[s + 2];
-                y[d] = (byte)((19595 * r + 38470 * g + 7471 * b + Half) >> 16);
-                cb![d] = (byte)((-11059 * r - 21709 * g + 32768 * b + CbCrOffset + Half - 1) >> 16);
-                cr![d] = (byte)((32768 * r - 27439 * g - 5329 * b + CbCrOffset + Half - 1) >> 16);
-            }
+            var src = px.AsSpan(py * w * n, w * n);
+            int d = py * pw;
+            if (n == 1) src.CopyTo(y.AsSpan(d, w));
+            else
+                for (int x = 0, s = 0; x < w; x++, s += n)
+                {
+                    int r = src[s], g = src[s + 1], b = src[s + 2];
+                    y[d + x] = (byte)((19595 * r + 38470 * g + 7471 * b + Half) >> 16);
+                    cb![d + x] = (byte)((-11059 * r - 21709 * g + 32768 * b + CbCrOffset + Half - 1) >> 16);
+                    cr![d + x] = (byte)((32768 * r - 27439 * g - 5329 * b + CbCrOffset + Half - 1) >> 16);
+                }
+        }
+        // Replicate the last column and row into the MCU padding.
+        foreach (var plane in new[] { y, cb, cr })
+        {
+            if (plane == null) continue;
+            for (int py = 0; py < h; py++) plane.AsSpan(py * pw + w, pw - w).Fill(plane[py * pw + w - 1]);
+            for (int py = h; py < ph; py++) plane.AsSpan((h - 1) * pw, pw).CopyTo(plane.AsSpan(py * pw, pw));
         }
     }
 
@@ -158,7 +211,7 @@ internal sealed class JpegEncoderCore
         return dst;
     }
 
-    private void EncodeBlock(byte[] plane, int stride, int x0, int y0, int[] quant, HuffmanCodes dc, HuffmanCodes ac, ref int pred, Span<int> block)
+    private void EncodeBlock(byte[] plane, int stride, int x0, int y0, Quantizer quant, HuffmanCodes dc, HuffmanCodes ac, ref int pred, Span<int> block, Span<int> zz)
     {
         for (int r = 0; r < 8; r++)
         {
@@ -166,16 +219,7 @@ internal sealed class JpegEncoderCore
             for (int c = 0; c < 8; c++) block[r * 8 + c] = plane[o + c] - 128;
         }
         JpegForwardDct.Transform(block);
-        // Quantise (jcdctmgr.c: divide by 8q with rounding to nearest, symmetric about zero), in zig-zag order.
-        Span<int> zz = stackalloc int[64];
-        var order = JpegTables.ZigZagToNatural;
-        for (int k = 0; k < 64; k++)
-        {
-            int nat = order[k];
-            int q = quant[nat] << 3;
-            int v = block[nat];
-            zz[k] = v < 0 ? -((-v + (q >> 1)) / q) : (v + (q >> 1)) / q;
-        }
+        quant.Quantize(block, zz);
         int diff = zz[0] - pred;
         pred = zz[0];
         int nbits = Magnitude(diff);
@@ -201,23 +245,36 @@ internal sealed class JpegEncoderCore
     /// <summary>T.81 F.1.2.1: negative values are sent as v - 1 in <paramref name="nbits"/> bits.</summary>
     private static int ValueBits(int v, int nbits) => (v < 0 ? v - 1 : v) & ((1 << nbits) - 1);
 
+    /// <summary>Appends <paramref name="count"/> (0..16) bits; whole bytes are moved out once 32 bits are pending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteBits(int bits, int count)
     {
         _bitAcc = (_bitAcc << count) | (uint)bits;
         _bitCount += count;
+        if (_bitCount >= 32) DrainBytes();
+    }
+
+    /// <summary>Moves all whole pending bytes to the output, stuffing a 0x00 after each 0xFF (T.81 F.1.2.3).</summary>
+    private void DrainBytes()
+    {
+        if (_length + 16 > _out.Length) Array.Resize(ref _out, _out.Length * 2);
+        var o = _out;
+        int len = _length;
         while (_bitCount >= 8)
         {
             _bitCount -= 8;
             byte b = (byte)(_bitAcc >> _bitCount);
-            WriteByte(b);
-            if (b == 0xFF) WriteByte(0); // byte stuffing
+            o[len++] = b;
+            if (b == 0xFF) o[len++] = 0;
         }
+        _length = len;
     }
 
-    /// <summary>Pads the last byte with 1 bits (T.81 F.1.2.3).</summary>
+    /// <summary>Pads the last byte with 1 bits (T.81 F.1.2.3) and drains everything.</summary>
     private void FlushBits()
     {
-        if (_bitCount > 0) WriteBits((1 << (8 - _bitCount)) - 1, 8 - _bitCount);
+        if ((_bitCount & 7) != 0) WriteBits((1 << (8 - (_bitCount & 7))) - 1, 8 - (_bitCount & 7));
+        DrainBytes();
     }
 
     private void WriteByte(byte b)

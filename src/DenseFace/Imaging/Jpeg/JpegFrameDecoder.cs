@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 
 namespace DenseFace.Imaging.Jpeg;
@@ -10,6 +11,16 @@ internal sealed class JpegFrameDecoder
 {
     private const int MaxComponents = 4;
     private const int MaxBlocksPerMcu = 10; // T.81 B.2.3
+    /// <summary>Planes up to this many samples (16 M, a 4K x 4K component) come from the shared array pool; larger ones are allocated so the pool never pins huge arrays.</summary>
+    private const int PoolLimit = 1 << 24;
+    /// <summary>
+    /// A complete scan needs at least 2 bits per block (1-bit DC and EOB codes), i.e. 4 blocks per byte; frames
+    /// claiming more than 64 blocks per byte of file are rejected as corrupt before anything is allocated (this
+    /// still allows files truncated to 1/16 of their size to decode partially).
+    /// </summary>
+    private const int MaxBlocksPerFileByte = 64;
+    /// <summary>Progressive files use about 10 scans; more than this is treated as corrupt (bounds decoding work).</summary>
+    private const int MaxScans = 256;
 
     private readonly byte[] _data;
     private readonly string _source;
@@ -36,6 +47,24 @@ internal sealed class JpegFrameDecoder
 
     public Image8 Decode()
     {
+        try
+        {
+            return DecodeCore();
+        }
+        finally
+        {
+            // Planes and coefficient buffers are pooled: a decode of a typical photo then allocates only the output image.
+            foreach (var c in _components)
+            {
+                if (c.Plane.Length is > 0 and <= PoolLimit) ArrayPool<byte>.Shared.Return(c.Plane);
+                if (c.Coefficients is { Length: <= PoolLimit }) ArrayPool<short>.Shared.Return(c.Coefficients);
+                c.Plane = []; c.Coefficients = null;
+            }
+        }
+    }
+
+    private Image8 DecodeCore()
+    {
         var d = _data;
         if (d.Length < 4 || d[0] != 0xFF || d[1] != 0xD8)
             throw Error("not a JPEG file (missing SOI marker)");
@@ -51,6 +80,7 @@ internal sealed class JpegFrameDecoder
                 throw Error(_frameSeen ? "truncated JPEG: no image data (no scan before end of file)" : "truncated JPEG: no frame header before end of file");
             }
             int marker = d[pos++];
+            if (marker == 0x00) continue; // stuffed 0xFF00 in leftover entropy-coded data: not a marker
             if (marker == 0xD9) break; // EOI
             if (marker is 0x01 or 0xD8 or (>= 0xD0 and <= 0xD7)) continue; // standalone markers
             if (pos + 2 > d.Length)
@@ -171,13 +201,21 @@ internal sealed class JpegFrameDecoder
             c.BlocksPerColumn = _mcusPerColumn * c.V;
         }
         // Sizes are bounded by Image8.MaxPixels (checked above) times at most 16/1 sampling padding per component.
+        long totalBlocks = comps.Sum(c => (long)c.BlocksPerLine * c.BlocksPerColumn);
+        if (totalBlocks > MaxBlocksPerFileByte * (long)_data.Length + 4096)
+            throw Error($"corrupt JPEG: a {width}x{height} frame cannot be coded in {_data.Length} bytes");
+        _components = comps; // before renting, so that Decode returns whatever was rented
         foreach (var c in comps)
         {
             long samples = (long)c.BlocksPerLine * c.BlocksPerColumn * 64;
-            c.Plane = GC.AllocateUninitializedArray<byte>(checked((int)samples));
-            if (progressive) c.Coefficients = new short[samples];
+            int count = checked((int)samples);
+            c.Plane = count <= PoolLimit ? ArrayPool<byte>.Shared.Rent(count) : GC.AllocateUninitializedArray<byte>(count);
+            if (progressive)
+            {
+                c.Coefficients = count <= PoolLimit ? ArrayPool<short>.Shared.Rent(count) : new short[count];
+                Array.Clear(c.Coefficients, 0, count);
+            }
         }
-        _components = comps;
         _progressive = progressive;
         _frameSeen = true;
     }
@@ -234,6 +272,7 @@ internal sealed class JpegFrameDecoder
     private int DecodeScan(ReadOnlySpan<byte> seg, int dataStart)
     {
         if (!_frameSeen) throw Error("corrupt JPEG: scan (SOS) before the frame header (SOF)");
+        if (_scansDecoded >= MaxScans) throw Error($"corrupt JPEG: more than {MaxScans} scans");
         if (seg.Length < 1) throw Error("corrupt JPEG: SOS segment too short");
         int n = seg[0];
         if (n < 1 || n > _components.Length) throw Error($"corrupt JPEG: scan has {n} components (frame has {_components.Length})");
@@ -253,14 +292,11 @@ internal sealed class JpegFrameDecoder
         }
         if (n > 1 && blocksPerMcu > MaxBlocksPerMcu) throw Error($"corrupt JPEG: {blocksPerMcu} blocks per MCU (at most {MaxBlocksPerMcu})");
         int ss = seg[1 + 2 * n], se = seg[2 + 2 * n], ah = seg[3 + 2 * n] >> 4, al = seg[3 + 2 * n] & 15;
+        // Sequential scans ignore Ss/Se/Ah/Al (libjpeg only warns when they are not 0/63/0/0).
         if (_progressive)
         {
             bool ok = ss <= se && se <= 63 && ah <= 13 && al <= 13 && (ss == 0 ? se == 0 : n == 1);
             if (!ok) throw Error($"corrupt JPEG: invalid progressive scan parameters Ss={ss} Se={se} Ah={ah} Al={al}");
-        }
-        else if (ss != 0 || se != 63 || ah != 0 || al != 0)
-        {
-            // libjpeg only warns about these in sequential files; the values are not used.
         }
         foreach (var c in comps)
         {

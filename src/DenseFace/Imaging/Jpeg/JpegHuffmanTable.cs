@@ -21,6 +21,12 @@ internal sealed class JpegHuffmanTable
     /// <summary>The symbols, in code order.</summary>
     public readonly byte[] Values = new byte[256];
 
+    /// <summary>
+    /// For AC tables: indexed like <see cref="Lookup"/>; when the code and its magnitude bits both fit in the
+    /// lookahead, (value &lt;&lt; 8) | (run &lt;&lt; 4) | total bit length, with the value already sign-extended; else 0.
+    /// </summary>
+    public readonly int[] FastAc = new int[1 << LookupBits];
+
     /// <summary>Builds the table from the DHT code-length counts (16 entries) and symbols; throws on an over-subscribed table.</summary>
     public void Build(ReadOnlySpan<byte> counts, ReadOnlySpan<byte> values, string source)
     {
@@ -47,5 +53,29 @@ internal sealed class JpegHuffmanTable
             code <<= 1;
         }
         MaxCode[17] = int.MaxValue;
+
+        for (int i = 0; i < Lookup.Length; i++)
+        {
+            int e = Lookup[i], len = e >> 8, rs = e & 0xFF, run = rs >> 4, size = rs & 15;
+            FastAc[i] = 0;
+            if (e == 0 || size == 0 || len + size > LookupBits) continue;
+            int bits = (i >> (LookupBits - len - size)) & ((1 << size) - 1);
+            int value = bits < (1 << (size - 1)) ? bits - (1 << size) + 1 : bits;
+            FastAc[i] = (value << 8) | (run << 4) | (len + size);
+        }
+    }
+
+    /// <summary>
+    /// Resolves a code longer than <see cref="LookupBits"/> from the left-aligned bits in <paramref name="buffer"/>:
+    /// returns (code length &lt;&lt; 8) | symbol. Throws when the bits form no code.
+    /// </summary>
+    public int DecodeLong(ulong buffer, string source)
+    {
+        for (int len = LookupBits + 1; len <= 16; len++)
+        {
+            int code = (int)(buffer >> (64 - len));
+            if (code <= MaxCode[len]) return (len << 8) | Values[(code + ValueOffset[len]) & 0xFF];
+        }
+        throw new InvalidInputException(source, "corrupt JPEG data: bad Huffman code");
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 
 namespace DenseFace.Imaging.Jpeg;
@@ -62,42 +61,11 @@ internal sealed class JpegScanDecoder
     private void DecodeAndStoreBlock(ref JpegBitReader reader, JpegComponent c, Span<short> block, int bx, int by)
     {
         block.Clear();
-        bool hasAc = DecodeBlock(ref reader, c, block);
+        bool hasAc = reader.DecodeBlock(c.DcTable!, c.AcTable!, ref c.DcPredictor, block, _source);
         int stride = c.Stride;
         int offset = by * 8 * stride + bx * 8;
         if (hasAc) JpegIdct.Transform(block, c.Quant, c.Plane, offset, stride);
         else JpegIdct.TransformDcOnly(block[0], c.Quant![0], c.Plane, offset, stride);
-    }
-
-    /// <summary>Decodes one sequential block into <paramref name="block"/> (natural order, must be zero); returns whether any AC coefficient was coded.</summary>
-    private bool DecodeBlock(ref JpegBitReader reader, JpegComponent c, Span<short> block)
-    {
-        int s = reader.DecodeSymbol(c.DcTable!, _source);
-        if (s > 15) throw Corrupt($"DC difference category {s}");
-        int diff = s == 0 ? 0 : reader.ReceiveExtend(s);
-        c.DcPredictor += diff;
-        block[0] = (short)c.DcPredictor;
-        var ac = c.AcTable!;
-        ref byte zz = ref MemoryMarshal.GetReference(JpegTables.ZigZagToNatural);
-        bool any = false;
-        for (int k = 1; k < 64;)
-        {
-            int rs = reader.DecodeSymbol(ac, _source);
-            int r = rs >> 4;
-            s = rs & 15;
-            if (s == 0)
-            {
-                if (r != 15) break;
-                k += 16;
-                continue;
-            }
-            k += r;
-            if (k > 63) throw Corrupt("AC coefficient index past 63");
-            block[Unsafe.Add(ref zz, k)] = (short)reader.ReceiveExtend(s);
-            any = true;
-            k++;
-        }
-        return any;
     }
 
     public void DecodeProgressive(ref JpegBitReader reader, JpegComponent[] comps, int mcusPerLine, int mcusPerColumn, int ss, int se, int ah, int al)
@@ -148,91 +116,7 @@ internal sealed class JpegScanDecoder
             }
             return;
         }
-        if (ah == 0) DecodeAcFirst(ref reader, c.AcTable!, block, ss, se, al);
-        else DecodeAcRefine(ref reader, c.AcTable!, block, ss, se, al);
-    }
-
-    private void DecodeAcFirst(ref JpegBitReader reader, JpegHuffmanTable ac, Span<short> block, int ss, int se, int al)
-    {
-        if (_eobRun > 0) { _eobRun--; return; }
-        var zz = JpegTables.ZigZagToNatural;
-        for (int k = ss; k <= se;)
-        {
-            int rs = reader.DecodeSymbol(ac, _source);
-            int r = rs >> 4, s = rs & 15;
-            if (s == 0)
-            {
-                if (r < 15)
-                {
-                    _eobRun = (1 << r) - 1;
-                    if (r > 0) _eobRun += reader.ReadBits(r);
-                    break;
-                }
-                k += 16;
-                continue;
-            }
-            k += r;
-            if (k > 63) throw Corrupt("AC coefficient index past 63");
-            block[zz[k]] = (short)(reader.ReceiveExtend(s) * (1 << al));
-            k++;
-        }
-    }
-
-    /// <summary>AC successive-approximation refinement (T.81 G.1.2.3), following libjpeg's decode_mcu_AC_refine.</summary>
-    private void DecodeAcRefine(ref JpegBitReader reader, JpegHuffmanTable ac, Span<short> block, int ss, int se, int al)
-    {
-        var zz = JpegTables.ZigZagToNatural;
-        int p1 = 1 << al, m1 = -1 << al;
-        int k = ss;
-        if (_eobRun == 0)
-        {
-            for (; k <= se; k++)
-            {
-                int rs = reader.DecodeSymbol(ac, _source);
-                int r = rs >> 4, s = rs & 15;
-                if (s != 0)
-                {
-                    if (s != 1) throw Corrupt("refinement coefficient magnitude is not 1");
-                    s = reader.ReadBit() != 0 ? p1 : m1;
-                }
-                else if (r != 15)
-                {
-                    _eobRun = 1 << r;
-                    if (r > 0) _eobRun += reader.ReadBits(r);
-                    break;
-                }
-                do
-                {
-                    int z = zz[k];
-                    int coef = block[z];
-                    if (coef != 0)
-                    {
-                        if (reader.ReadBit() != 0 && (coef & p1) == 0)
-                            block[z] = (short)(coef >= 0 ? coef + p1 : coef + m1);
-                    }
-                    else
-                    {
-                        if (--r < 0) break;
-                    }
-                    k++;
-                } while (k <= se);
-                if (s != 0)
-                {
-                    if (k > se) throw Corrupt("refinement coefficient index past the end of the band");
-                    block[zz[k]] = (short)s;
-                }
-            }
-        }
-        if (_eobRun > 0)
-        {
-            for (; k <= se; k++)
-            {
-                int z = zz[k];
-                int coef = block[z];
-                if (coef != 0 && reader.ReadBit() != 0 && (coef & p1) == 0)
-                    block[z] = (short)(coef >= 0 ? coef + p1 : coef + m1);
-            }
-            _eobRun--;
-        }
+        if (ah == 0) reader.DecodeAcFirst(c.AcTable!, block, ss, se, al, ref _eobRun, _source);
+        else reader.DecodeAcRefine(c.AcTable!, block, ss, se, al, ref _eobRun, _source);
     }
 }

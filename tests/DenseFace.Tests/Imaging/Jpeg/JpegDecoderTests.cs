@@ -24,6 +24,22 @@ public class JpegDecoderTests
         foreach (var path in Directory.GetFiles(TestData.Path("data", "formats", "aflw2000-3d"), "*.jpg")) AssertMatchesDjpeg(path, tmp);
     }
 
+    /// <summary>A baseline stream is also a valid extended-sequential (SOF1) stream: relabel the frame and compare.</summary>
+    [Fact]
+    public void ExtendedSequentialMatchesDjpeg()
+    {
+        using var tmp = new TempDir();
+        var bytes = File.ReadAllBytes(SamplePhotos(1)[0]);
+        int sof = -1;
+        for (int pos = 2; pos + 4 < bytes.Length && sof < 0; pos += 2 + (bytes[pos + 2] << 8 | bytes[pos + 3]))
+            if (bytes[pos + 1] == 0xC0) sof = pos;
+        Assert.True(sof > 0, "baseline SOF0 marker not found");
+        bytes[sof + 1] = 0xC1;
+        var path = tmp.File("sof1.jpg");
+        File.WriteAllBytes(path, bytes);
+        AssertMatchesDjpeg(path, tmp);
+    }
+
     /// <summary>cjpeg options -> re-encoded variants of one photo, each compared with djpeg.</summary>
     [Theory]
     [InlineData("444", "-sample", "1x1")]
@@ -75,6 +91,20 @@ public class JpegDecoderTests
             var small = tmp.File(name + ".jpg");
             RunTool("cjpeg", [.. args, "-outfile", small, ppm]);
             AssertMatchesDjpeg(small, tmp);
+        }
+        // Tiny images: chroma 1-2 samples wide, where libjpeg switches from fancy to plain replication.
+        foreach (var size in new[] { "1x1+0+0", "3x3+8+8", "4x9+1+1", "2x17+0+5" })
+        {
+            var tiny = tmp.File($"tiny-{size}.jpg");
+            RunTool("jpegtran", "-crop", size, "-outfile", tiny, src);
+            var tinyPpm = tmp.File($"tiny-{size}.ppm");
+            RunTool("djpeg", "-pnm", "-outfile", tinyPpm, tiny);
+            foreach (var sample in new[] { "2x2", "2x1", "1x2" })
+            {
+                var re = tmp.File($"tiny-{size}-{sample}.jpg");
+                RunTool("cjpeg", "-sample", sample, "-outfile", re, tinyPpm);
+                AssertMatchesDjpeg(re, tmp);
+            }
         }
     }
 
