@@ -227,7 +227,7 @@ public static class LayoutGenerator
 
             return Assemble(LandmarkLayouts.Dense520,
                 F($"Dense face layout after Basak et al. (dense 3D landmarks), {list.Count} vertices of the Face part, all symmetric. ") +
-                "Domain: frontal orthographic projection (x, y) of the neutral face (inside the jaw hull the face is a height field, so Delaunay triangles there are well shaped on the surface, and x -> -x keeps the symmetry exact; the UV map has seams and stretches around the eyes). " +
+                "Domain: frontal orthographic projection (x, y) of the neutral face (inside the jaw hull the face is a height field over (x, y), so Delaunay triangles there map to non-overlapping surface triangles, x -> -x keeps the mirror symmetry exact, and no UV seams need handling; the UV map was not used). " +
                 "Seeds: iBUG jaw 0-16 and nose tip 30. Each round Delaunay-triangulates the current set (Bowyer-Watson), keeps centroids that fall on a front-facing face triangle, snaps each to the nearest front-facing face vertex (2D), dedupes, and symmetrises (left/midline points plus their mirrors). Steps: " +
                 string.Join(" | ", steps), list);
         }

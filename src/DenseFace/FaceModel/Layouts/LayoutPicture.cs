@@ -10,7 +10,7 @@ namespace DenseFace.FaceModel.Layouts;
 /// panels — neutral front, neutral at 60° yaw, and front with the jaw open (jawOpen = 0.6, showing that landmarks
 /// follow expressions and where the teeth points are) — with the landmarks projected through the same camera and
 /// drawn as discs coloured by region (<see cref="RegionColor"/>). Landmarks hidden by the head (depth test against
-/// a z-buffer of the same mesh) are drawn as small crosses.
+/// a z-buffer of the same mesh, 2.5 mm tolerance) are left out.
 /// </summary>
 public static class LayoutPicture
 {
@@ -84,20 +84,15 @@ public static class LayoutPicture
         float r = MathF.Max(1.5f, image.Width / 170f);
         var cam = new Vector3[pts.Length];
         for (int i = 0; i < pts.Length; i++) cam[i] = pose.Apply(pts[i]);
-        foreach (int i in Enumerable.Range(0, pts.Length).OrderByDescending(i => cam[i].Z))   // far points first
+        foreach (int i in Enumerable.Range(0, pts.Length).OrderByDescending(i => cam[i].Z))   // far points first, near ones on top
         {
             var pc = cam[i];
             var px = camera.Project(pc);
             int x = (int)MathF.Round(px.X), y = (int)MathF.Round(px.Y);
             if ((uint)x >= (uint)image.Width || (uint)y >= (uint)image.Height) continue;
-            bool visible = pc.Z <= depth[y * image.Width + x] + 0.25f;
-            var color = RegionColor(layout.Points[i].Region);
-            if (visible)
-            {
-                Draw.Disc(image, px, r + 0.8f, new Rgba(0, 0, 0, 200));
-                Draw.Disc(image, px, r, color);
-            }
-            else Draw.Marker(image, px, MarkerShape.Cross, r * 0.8f, color.WithAlpha(160));
+            if (pc.Z > depth[y * image.Width + x] + 0.25f) continue;   // hidden by the head
+            Draw.Disc(image, px, r + 0.8f, new Rgba(0, 0, 0, 200));
+            Draw.Disc(image, px, r, RegionColor(layout.Points[i].Region));
         }
     }
 
