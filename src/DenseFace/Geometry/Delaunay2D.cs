@@ -13,8 +13,9 @@ namespace DenseFace.Geometry;
 /// Predicates (orientation, in-circle) are evaluated in double precision on coordinates relative to the query point.
 /// </para>
 /// <para>
-/// Cost: point location scans the live triangles, so insertion is O(n) and the whole triangulation O(n²) in the
-/// worst case — meant for the few thousand points of landmark-layout design, capped at <see cref="MaxPoints"/>.
+/// Cost: point location walks from the last new triangle (falling back to a scan of the live triangles when the
+/// walk leaves the hull), so spatially coherent input is fast and the worst case is O(n²) — meant for the few
+/// thousand points of landmark-layout design, capped at <see cref="MaxPoints"/>.
 /// </para>
 /// </summary>
 public static class Delaunay2D
@@ -55,6 +56,12 @@ public static class Delaunay2D
         readonly List<bool> _alive = [];
         readonly Dictionary<(int, int), int> _edge = [];
         readonly Stack<int> _free = new();
+        // Per-insertion scratch, reused.
+        readonly HashSet<int> _cavity = [];
+        readonly List<int> _cavityList = [];
+        readonly Queue<int> _queue = new();
+        readonly List<(int A, int B)> _boundary = [];
+        int _last;   // a recently created triangle: point location starts there
 
         public int[] Run()
         {
@@ -65,7 +72,7 @@ public static class Delaunay2D
                 if (Orient(p[i0], p[i1], p[i]) != 0) { i2 = i; break; }
             if (i2 < 0) return [];
             if (Orient(p[i0], p[i1], p[i2]) < 0) (i0, i1) = (i1, i0);
-            AddTriangle(i0, i1, i2);
+            _last = AddTriangle(i0, i1, i2);
             AddTriangle(i1, i0, Infinite);
             AddTriangle(i2, i1, Infinite);
             AddTriangle(i0, i2, Infinite);
@@ -81,7 +88,7 @@ public static class Delaunay2D
             return result.ToArray();
         }
 
-        void AddTriangle(int a, int b, int c)
+        int AddTriangle(int a, int b, int c)
         {
             int t;
             if (_free.Count > 0)
@@ -95,15 +102,20 @@ public static class Delaunay2D
                 _tri.Add(a); _tri.Add(b); _tri.Add(c); _alive.Add(true);
             }
             _edge[(a, b)] = t; _edge[(b, c)] = t; _edge[(c, a)] = t;
+            return t;
         }
 
         void RemoveTriangle(int t)
         {
             int a = _tri[3 * t], b = _tri[3 * t + 1], c = _tri[3 * t + 2];
-            foreach (var e in new[] { (a, b), (b, c), (c, a) })
-                if (_edge.TryGetValue(e, out int owner) && owner == t) _edge.Remove(e);
+            RemoveEdge((a, b), t); RemoveEdge((b, c), t); RemoveEdge((c, a), t);
             _alive[t] = false;
             _free.Push(t);
+        }
+
+        void RemoveEdge((int, int) e, int t)
+        {
+            if (_edge.TryGetValue(e, out int owner) && owner == t) _edge.Remove(e);
         }
 
         /// <summary>True when <paramref name="q"/> is strictly inside triangle t's circumcircle (ghost: beyond its hull edge).</summary>
@@ -135,48 +147,69 @@ public static class Delaunay2D
             return Orient(p[a], p[b], q) >= 0 && Orient(p[b], p[c], q) >= 0 && Orient(p[c], p[a], q) >= 0;
         }
 
+        /// <summary>
+        /// Point location: walks from the last created triangle toward <paramref name="q"/> (crossing an edge that has q
+        /// strictly on its far side) until q is inside the current triangle or beyond a hull edge; a walk that runs
+        /// long (possible only through rounding) falls back to a scan.
+        /// Returns a real triangle containing q, or a ghost whose half-plane holds it.
+        /// </summary>
+        int Locate(Vector2d q)
+        {
+            int t = _last;
+            for (int steps = 0; steps < 4 * _alive.Count && _alive[t] && _tri[3 * t + 2] != Infinite; steps++)
+            {
+                int next = -1;
+                for (int k = 0; k < 3 && next < 0; k++)
+                {
+                    int a = _tri[3 * t + k], b = _tri[3 * t + (k + 1) % 3];
+                    if (Orient(p[a], p[b], q) < 0 && _edge.TryGetValue((b, a), out int nb)) next = nb;
+                }
+                if (next < 0 || _tri[3 * next + 2] == Infinite) return next < 0 ? t : next;   // inside t, or beyond a hull edge
+                t = next;
+            }
+            for (int u = 0; u < _alive.Count; u++)
+                if (_alive[u] && _tri[3 * u + 2] != Infinite && Contains(u, q)) return u;
+            for (int u = 0; u < _alive.Count; u++)
+                if (_alive[u] && _tri[3 * u + 2] == Infinite && InCircle(u, q)) return u;
+            throw new InvalidOperationException("Delaunay2D: no triangle holds the new point (unreachable for a valid triangulation)");
+        }
+
         void Insert(int i)
         {
             var q = p[i];
-            int seed = -1;
-            for (int t = 0; t < _alive.Count && seed < 0; t++)
-                if (_alive[t] && _tri[3 * t + 2] != Infinite && Contains(t, q)) seed = t;
-            for (int t = 0; t < _alive.Count && seed < 0; t++)
-                if (_alive[t] && _tri[3 * t + 2] == Infinite && InCircle(t, q)) seed = t;
-            if (seed < 0) throw new InvalidOperationException("Delaunay2D: no triangle holds the new point (unreachable for a valid triangulation)");
+            int seed = Locate(q);
 
             // Grow the cavity from the seed across edges into neighbours whose circumcircle holds q.
-            var cavity = new HashSet<int> { seed };
-            var queue = new Queue<int>();
-            queue.Enqueue(seed);
-            while (queue.Count > 0)
+            _cavity.Clear(); _cavityList.Clear(); _queue.Clear(); _boundary.Clear();
+            _cavity.Add(seed); _cavityList.Add(seed);
+            _queue.Enqueue(seed);
+            while (_queue.Count > 0)
             {
-                int t = queue.Dequeue();
+                int t = _queue.Dequeue();
                 for (int k = 0; k < 3; k++)
                 {
                     int a = _tri[3 * t + k], b = _tri[3 * t + (k + 1) % 3];
-                    if (_edge.TryGetValue((b, a), out int nb) && !cavity.Contains(nb) && InCircle(nb, q))
+                    if (_edge.TryGetValue((b, a), out int nb) && !_cavity.Contains(nb) && InCircle(nb, q))
                     {
-                        cavity.Add(nb);
-                        queue.Enqueue(nb);
+                        _cavity.Add(nb); _cavityList.Add(nb);
+                        _queue.Enqueue(nb);
                     }
                 }
             }
 
-            // Boundary edges (their twin is outside the cavity), in a deterministic order.
-            var boundary = new List<(int A, int B)>();
-            foreach (int t in cavity.Order())
+            // Boundary edges: their twin is outside the cavity (BFS order keeps the result deterministic).
+            foreach (int t in _cavityList)
                 for (int k = 0; k < 3; k++)
                 {
                     int a = _tri[3 * t + k], b = _tri[3 * t + (k + 1) % 3];
-                    if (!_edge.TryGetValue((b, a), out int nb) || !cavity.Contains(nb)) boundary.Add((a, b));
+                    if (!_edge.TryGetValue((b, a), out int nb) || !_cavity.Contains(nb)) _boundary.Add((a, b));
                 }
-            foreach (int t in cavity.Order()) RemoveTriangle(t);
-            foreach (var (a, b) in boundary)
+            foreach (int t in _cavityList) RemoveTriangle(t);
+            foreach (var (a, b) in _boundary)
             {
                 if (a == Infinite) AddTriangle(b, i, Infinite);
                 else if (b == Infinite) AddTriangle(i, a, Infinite);
-                else AddTriangle(a, b, i);
+                else _last = AddTriangle(a, b, i);
             }
         }
 

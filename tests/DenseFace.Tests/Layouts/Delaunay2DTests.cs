@@ -13,28 +13,6 @@ public class Delaunay2DTests
 
     static double Orient(Vector2 a, Vector2 b, Vector2 c) => ((double)b.X - a.X) * ((double)c.Y - a.Y) - ((double)b.Y - a.Y) * ((double)c.X - a.X);
 
-    /// <summary>Andrew's monotone chain: number of strict convex-hull vertices.</summary>
-    static int HullCount(Vector2[] p)
-    {
-        var idx = Enumerable.Range(0, p.Length).OrderBy(i => p[i].X).ThenBy(i => p[i].Y).ToArray();
-        var hull = new List<int>();
-        for (int pass = 0; pass < 2; pass++)
-        {
-            int start = hull.Count;
-            foreach (int i in pass == 0 ? idx : idx.Reverse())
-            {
-                while (hull.Count >= start + 2)
-                {
-                    double o = Orient(p[hull[^2]], p[hull[^1]], p[i]);
-                    if (o <= 0) hull.RemoveAt(hull.Count - 1); else break;
-                }
-                hull.Add(i);
-            }
-            hull.RemoveAt(hull.Count - 1);
-        }
-        return hull.Distinct().Count();
-    }
-
     static double TotalArea(Vector2[] p, int[] t)
     {
         double a = 0;
@@ -50,7 +28,7 @@ public class Delaunay2DTests
     {
         var p = RandomPoints(n, seed);
         var t = Delaunay2D.Triangulate(p);
-        int h = HullCount(p);
+        int h = StrictHull(p).Length;
         Assert.Equal(2 * n - 2 - h, t.Length / 3);
         for (int i = 0; i < t.Length; i += 3)
         {
@@ -72,12 +50,7 @@ public class Delaunay2DTests
     {
         var p = RandomPoints(300, 7, 10);
         var t = Delaunay2D.Triangulate(p);
-        // Hull area by the shoelace formula over a fan of the strict hull.
-        var idx = Enumerable.Range(0, p.Length).OrderBy(i => p[i].X).ThenBy(i => p[i].Y).ToArray();
-        var lower = new List<int>(); var upper = new List<int>();
-        foreach (int i in idx) { while (lower.Count >= 2 && Orient(p[lower[^2]], p[lower[^1]], p[i]) <= 0) lower.RemoveAt(lower.Count - 1); lower.Add(i); }
-        foreach (int i in idx.Reverse()) { while (upper.Count >= 2 && Orient(p[upper[^2]], p[upper[^1]], p[i]) <= 0) upper.RemoveAt(upper.Count - 1); upper.Add(i); }
-        var hull = lower.Take(lower.Count - 1).Concat(upper.Take(upper.Count - 1)).ToArray();
+        var hull = StrictHull(p);
         double hullArea = 0;
         for (int i = 1; i + 1 < hull.Length; i++) hullArea += Orient(p[hull[0]], p[hull[i]], p[hull[i + 1]]) / 2;
         Assert.Equal(hullArea, TotalArea(p, t), 6);
@@ -93,6 +66,40 @@ public class Delaunay2DTests
         Assert.Equal(2 * 100 - 2 - 36, t.Length / 3);   // all 36 boundary points are vertices
         Assert.Equal(81.0, TotalArea(pts, t), 9);
         for (int i = 0; i < t.Length; i += 3) Assert.True(Orient(pts[t[i]], pts[t[i + 1]], pts[t[i + 2]]) > 0);
+    }
+
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void PointsOnACoarseGridWithManyCollinearAndCocircularSubsetsTileTheHull(int seed)
+    {
+        // 250 distinct points of a 25 x 25 integer grid in random order: the triangulation must use every point,
+        // tile the convex hull once (total area = hull area) and have 2n - 2 - b triangles, b = boundary points.
+        var rng = new Random(seed);
+        var all = Enumerable.Range(0, 625).Select(i => new Vector2(i % 25, i / 25)).OrderBy(_ => rng.Next()).Take(250).ToArray();
+        var t = Delaunay2D.Triangulate(all);
+        Assert.Equal(all.Length, t.Distinct().Count());
+        for (int i = 0; i < t.Length; i += 3) Assert.True(Orient(all[t[i]], all[t[i + 1]], all[t[i + 2]]) > 0);
+        var hull = StrictHull(all);
+        double hullArea = 0;
+        for (int i = 1; i + 1 < hull.Length; i++) hullArea += Orient(all[hull[0]], all[hull[i]], all[hull[i + 1]]) / 2;
+        Assert.Equal(hullArea, TotalArea(all, t), 9);
+        int boundary = all.Count(q => Enumerable.Range(0, hull.Length).Any(k =>
+        {
+            Vector2 a = all[hull[k]], b = all[hull[(k + 1) % hull.Length]];
+            return Orient(a, b, q) == 0 && Vector2.Dot(q - a, q - b) <= 0;
+        }));
+        Assert.Equal(2 * all.Length - 2 - boundary, t.Length / 3);
+    }
+
+    /// <summary>Andrew's monotone chain: strict convex-hull vertices, counter-clockwise.</summary>
+    static int[] StrictHull(Vector2[] p)
+    {
+        var idx = Enumerable.Range(0, p.Length).OrderBy(i => p[i].X).ThenBy(i => p[i].Y).ToArray();
+        var lower = new List<int>(); var upper = new List<int>();
+        foreach (int i in idx) { while (lower.Count >= 2 && Orient(p[lower[^2]], p[lower[^1]], p[i]) <= 0) lower.RemoveAt(lower.Count - 1); lower.Add(i); }
+        foreach (int i in idx.Reverse()) { while (upper.Count >= 2 && Orient(p[upper[^2]], p[upper[^1]], p[i]) <= 0) upper.RemoveAt(upper.Count - 1); upper.Add(i); }
+        return lower.Take(lower.Count - 1).Concat(upper.Take(upper.Count - 1)).ToArray();
     }
 
     [Fact]

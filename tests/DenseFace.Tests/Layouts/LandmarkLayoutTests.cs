@@ -190,7 +190,8 @@ public class LandmarkLayoutTests
         Bad(good.Replace("\"triangleCount\": 52220", "\"triangleCount\": 5"), "outside");
         Bad(good.Replace("\"u\":0,", "\"u\":1.5,"), "barycentric");
         Bad(good.Replace("\"name\": \"ibug68\"", "\"name\": \"Bad Name\""), "layout name");
-        Bad("{\"schema\":1,\"name\":\"x\",\"triangleCount\":10}", "no \"points\"");
+        Bad("{\"schema\":1,\"name\":\"x\",\"triangleCount\":10}", "points");
+        Bad(good.Replace(",\"mirror\":16}", "}"), "mirror");
         Bad("null", "null");
         var unknown = Assert.Throws<InvalidInputException>(() => LandmarkLayouts.Load("dense999"));
         Assert.Contains("dense520", unknown.Message);

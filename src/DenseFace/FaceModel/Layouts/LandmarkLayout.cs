@@ -138,22 +138,22 @@ public sealed class LandmarkLayout
 
     sealed class Dto
     {
-        [JsonPropertyName("schema")] public int Schema { get; set; }
-        [JsonPropertyName("name")] public string? Name { get; set; }
+        [JsonPropertyName("schema"), JsonRequired] public int Schema { get; set; }
+        [JsonPropertyName("name"), JsonRequired] public string? Name { get; set; }
         [JsonPropertyName("description")] public string? Description { get; set; }
-        [JsonPropertyName("triangleCount")] public int TriangleCount { get; set; }
-        [JsonPropertyName("points")] public List<PointDto>? Points { get; set; }
+        [JsonPropertyName("triangleCount"), JsonRequired] public int TriangleCount { get; set; }
+        [JsonPropertyName("points"), JsonRequired] public List<PointDto>? Points { get; set; }
     }
 
     sealed class PointDto
     {
-        [JsonPropertyName("triangle")] public int Triangle { get; set; }
-        [JsonPropertyName("u")] public float U { get; set; }
-        [JsonPropertyName("v")] public float V { get; set; }
+        [JsonPropertyName("triangle"), JsonRequired] public int Triangle { get; set; }
+        [JsonPropertyName("u"), JsonRequired] public float U { get; set; }
+        [JsonPropertyName("v"), JsonRequired] public float V { get; set; }
         [JsonPropertyName("vertex")] public int Vertex { get; set; } = -1;
-        [JsonPropertyName("part")] public string? Part { get; set; }
-        [JsonPropertyName("region")] public string? Region { get; set; }
-        [JsonPropertyName("mirror")] public int Mirror { get; set; }
+        [JsonPropertyName("part"), JsonRequired] public string? Part { get; set; }
+        [JsonPropertyName("region"), JsonRequired] public string? Region { get; set; }
+        [JsonPropertyName("mirror"), JsonRequired] public int Mirror { get; set; }
     }
 
     static readonly JsonSerializerOptions ReadOptions = new() { MaxDepth = 8, NumberHandling = JsonNumberHandling.Strict };
