@@ -55,6 +55,7 @@ public class LandmarkLayoutTests
         var layout = LandmarkLayouts.Load(name);
         var pos = new Vector3[layout.Count];
         layout.Positions(Model, Model.NeutralPositions, pos);
+        Assert.True(layout.HasCompleteMirror);
         var mirror = layout.MirrorIndices;
         int selfMirrored = 0;
         for (int i = 0; i < layout.Count; i++)
@@ -193,6 +194,11 @@ public class LandmarkLayoutTests
         Bad("{\"schema\":1,\"name\":\"x\",\"triangleCount\":10}", "points");
         Bad(good.Replace(",\"mirror\":16}", "}"), "mirror");
         Bad("null", "null");
+        // A layout without a partner for some points is valid, just not flippable.
+        var partial = LandmarkLayout.FromJson(good.Replace("\"mirror\":16}", "\"mirror\":-1}").Replace("\"mirror\":0}", "\"mirror\":-1}"), "partial.json");
+        Assert.False(partial.HasCompleteMirror);
+        Assert.Equal(-1, partial.MirrorIndices[0]);
+        Bad(good.Replace("\"mirror\":16}", "\"mirror\":-1}"), "involution");
         var unknown = Assert.Throws<InvalidInputException>(() => LandmarkLayouts.Load("dense999"));
         Assert.Contains("dense520", unknown.Message);
     }

@@ -41,8 +41,13 @@ public sealed class LandmarkLayout
     public int Count => _points.Length;
     /// <summary>The landmarks' surface points (for <see cref="MorphableModel.CreateSubsetBasis(ReadOnlySpan{SurfacePoint}, int)"/>).</summary>
     public ReadOnlySpan<SurfacePoint> SurfacePoints => _surface;
-    /// <summary>Mirror partner of each landmark (an involution: Mirror[Mirror[i]] = i); the permutation to apply after a horizontal flip.</summary>
+    /// <summary>
+    /// Mirror partner of each landmark, −1 for none (an involution on the others: Mirror[Mirror[i]] = i). When
+    /// <see cref="HasCompleteMirror"/> it is the permutation to apply after a horizontal image flip.
+    /// </summary>
     public ReadOnlySpan<int> MirrorIndices => _mirror;
+    /// <summary>True when every landmark has a mirror partner (itself on the midline), so flip augmentation can relabel.</summary>
+    public bool HasCompleteMirror { get; }
     /// <summary>The distinct parts the landmarks lie on, in <see cref="FacePart"/> order.</summary>
     public IReadOnlyList<FacePart> Parts { get; }
     /// <summary>The distinct region labels, in order of first appearance.</summary>
@@ -73,13 +78,14 @@ public sealed class LandmarkLayout
                 throw new InvalidInputException(name, $"point {i}: barycentric coordinates (u {s.U}, v {s.V}) are not inside the triangle");
             if (!Enum.IsDefined(p.Part)) throw new InvalidInputException(name, $"point {i}: unknown part {(int)p.Part}");
             if (string.IsNullOrEmpty(p.Region)) throw new InvalidInputException(name, $"point {i}: empty region label");
-            if ((uint)p.Mirror >= (uint)_points.Length) throw new InvalidInputException(name, $"point {i}: mirror index {p.Mirror} is outside 0..{_points.Length - 1}");
+            if (p.Mirror < -1 || p.Mirror >= _points.Length) throw new InvalidInputException(name, $"point {i}: mirror index {p.Mirror} is outside −1..{_points.Length - 1}");
             if (p.Vertex < -1) throw new InvalidInputException(name, $"point {i}: vertex {p.Vertex} must be −1 or a vertex index");
             _surface[i] = s;
             _mirror[i] = p.Mirror;
         }
         for (int i = 0; i < _mirror.Length; i++)
-            if (_mirror[_mirror[i]] != i) throw new InvalidInputException(name, $"mirror map is not an involution: point {i} → {_mirror[i]} → {_mirror[_mirror[i]]}");
+            if (_mirror[i] >= 0 && _mirror[_mirror[i]] != i) throw new InvalidInputException(name, $"mirror map is not an involution: point {i} → {_mirror[i]} → {_mirror[_mirror[i]]}");
+        HasCompleteMirror = !_mirror.Contains(-1);
         Parts = _points.Select(p => p.Part).Distinct().Order().ToArray();
         Regions = _points.Select(p => p.Region).Distinct().ToArray();
     }

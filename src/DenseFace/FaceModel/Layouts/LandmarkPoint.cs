@@ -9,7 +9,8 @@ namespace DenseFace.FaceModel.Layouts;
 /// <param name="Region">Semantic region label, e.g. "jaw", "eye_contour", "iris" (lower-case, underscores).</param>
 /// <param name="Mirror">
 /// Index of the landmark at the mirror image (x → −x) of this one; the point's own index when it lies on the
-/// mid-sagittal plane. Swapping every landmark with its mirror is the relabelling a horizontal image flip needs.
+/// mid-sagittal plane; −1 when the layout has no partner for it. Swapping every landmark with its mirror is the
+/// relabelling a horizontal image flip needs.
 /// </param>
 /// <param name="Vertex">The mesh vertex the point sits on (weight 1 on one corner), or −1 for an interior surface point.</param>
 public readonly record struct LandmarkPoint(SurfacePoint Surface, FacePart Part, string Region, int Mirror, int Vertex = -1);
