@@ -10,5 +10,6 @@ internal static class CommandRegistry
     {
         yield return ModelCommand.Create();
         yield return DemoCommand.Create();
+        yield return SynthCommand.Create();
     }
 }

@@ -44,9 +44,10 @@ public sealed class RenderResult
 
     /// <summary>
     /// Whether a surface point is seen: it lies in front of the camera, projects inside the image, faces the camera
-    /// (<paramref name="cameraNormal"/> · (−point) &gt; 0; pass a zero normal to skip the test), and is not farther
-    /// than the depth buffer + <paramref name="tolerance"/> at any of the (up to 4) samples nearest its projection
-    /// (the most lenient of them decides, so points on a silhouette stay visible).
+    /// (<paramref name="cameraNormal"/> · (−point) &gt; 0; pass a zero normal to skip the test), and either the sample
+    /// nearest its projection holds nothing nearer than point.z − <paramref name="tolerance"/>, or one of the 4 samples
+    /// around the projection shows a surface within ± tolerance of the point's depth (its own surface, so points on
+    /// an occluding contour count as seen). A point behind another surface fails both.
     /// </summary>
     public bool IsVisible(Vector3 cameraPoint, Vector3 cameraNormal, float tolerance = DefaultTolerance)
     {
@@ -57,10 +58,12 @@ public sealed class RenderResult
         int s = Supersampling, sw = Camera.Width * s, sh = Camera.Height * s;
         // Sample grid coordinates: sample k of pixel i sits at i + (k + 0.5)/s - 0.5, so grid = (pixel + 0.5) s - 0.5.
         float gx = (p.X + 0.5f) * s - 0.5f, gy = (p.Y + 0.5f) * s - 0.5f;
+        float z = cameraPoint.Z;
+        int nx = Math.Clamp((int)MathF.Round(gx), 0, sw - 1), ny = Math.Clamp((int)MathF.Round(gy), 0, sh - 1);
+        if (SampleDepth[ny * sw + nx] >= z - tolerance) return true;
         int x0 = Math.Clamp((int)MathF.Floor(gx), 0, sw - 1), y0 = Math.Clamp((int)MathF.Floor(gy), 0, sh - 1);
         int x1 = Math.Min(x0 + 1, sw - 1), y1 = Math.Min(y0 + 1, sh - 1);
-        float limit = cameraPoint.Z - tolerance;
-        return SampleDepth[y0 * sw + x0] >= limit || SampleDepth[y0 * sw + x1] >= limit
-            || SampleDepth[y1 * sw + x0] >= limit || SampleDepth[y1 * sw + x1] >= limit;
+        return MathF.Abs(SampleDepth[y0 * sw + x0] - z) <= tolerance || MathF.Abs(SampleDepth[y0 * sw + x1] - z) <= tolerance
+            || MathF.Abs(SampleDepth[y1 * sw + x0] - z) <= tolerance || MathF.Abs(SampleDepth[y1 * sw + x1] - z) <= tolerance;
     }
 }
