@@ -39,7 +39,7 @@ public sealed class FaceAppearance
         mats[HeadGeometry.Teeth] = new RenderMaterial { Color = p.TeethColor, Specular = 0.3f, Shininess = 40 };
         mats[HeadGeometry.EyeLeft] = new RenderMaterial { Texture = EyeLeftTexture, Specular = 1.2f, Shininess = 90 };
         mats[HeadGeometry.EyeRight] = new RenderMaterial { Texture = EyeRightTexture, Specular = 1.2f, Shininess = 90 };
-        mats[HeadGeometry.Lashes] = new RenderMaterial { Color = p.HairColor * 0.5f, Opacity = 0.6f, InMask = false };
+        mats[HeadGeometry.Lashes] = new RenderMaterial { Color = Vector3.Lerp(p.HairColor, new Vector3(0.015f), 0.6f), Opacity = 0.45f, InMask = false };
         Materials = mats;
     }
 
@@ -57,7 +57,7 @@ public sealed class FaceAppearance
 /// <summary>
 /// The triangles drawn for a synthetic head and the material slot of each: face skin, scalp/neck/mouth and eye
 /// sockets, gums and tongue, teeth, the inner eyeball spheres (the iris sub-areas, painted as whole eyes), and the
-/// eyelashes (blended). The outer sclera shells, lacrimal fluid, eye-blend and eye-occlusion overlays are left out:
+/// upper eyelashes (blended; the lower-lash cards need a strand texture to look right and are left out). The outer sclera shells, lacrimal fluid, eye-blend and eye-occlusion overlays are left out:
 /// they are transparent layers for a real-time shader. Cached per model.
 /// </summary>
 public sealed class HeadGeometry
@@ -99,18 +99,26 @@ public sealed class HeadGeometry
             (model.TriangleRange(FacePart.EyelashesLeft), Lashes),
             (model.TriangleRange(FacePart.EyelashesRight), Lashes),
         };
-        int count = ranges.Sum(r => r.Range.Count);
-        Triangles = new int[3 * count]; UvTriangles = new int[3 * count]; TriangleMaterials = new int[count]; SourceTriangles = new int[count];
         var tris = model.Triangles; var uvTris = model.TriangleUvIndices;
-        int k = 0;
+        var pos = model.NeutralPositions;
+        // Without a strand texture the lower-lash cards read as grey bags under the eyes: keep the upper lashes only
+        // (triangles whose neutral centroid is above the eye's centre line, landmarks 36-47).
+        float eyeY = 0;
+        for (int i = 36; i < 48; i++) eyeY += pos[IctLandmarks.MultiPie68[i]].Y / 12;
+        var kept = new List<(int Triangle, int Slot)>();
         foreach (var (range, slot) in ranges)
-            for (int t = range.Start; t < range.End; t++, k++)
-            {
-                tris.Slice(3 * t, 3).CopyTo(Triangles.AsSpan(3 * k));
-                uvTris.Slice(3 * t, 3).CopyTo(UvTriangles.AsSpan(3 * k));
-                TriangleMaterials[k] = slot;
-                SourceTriangles[k] = t;
-            }
+            for (int t = range.Start; t < range.End; t++)
+                if (slot != Lashes || (pos[tris[3 * t]].Y + pos[tris[3 * t + 1]].Y + pos[tris[3 * t + 2]].Y) / 3 > eyeY) kept.Add((t, slot));
+        int count = kept.Count;
+        Triangles = new int[3 * count]; UvTriangles = new int[3 * count]; TriangleMaterials = new int[count]; SourceTriangles = new int[count];
+        for (int k = 0; k < count; k++)
+        {
+            var (t, slot) = kept[k];
+            tris.Slice(3 * t, 3).CopyTo(Triangles.AsSpan(3 * k));
+            uvTris.Slice(3 * t, 3).CopyTo(UvTriangles.AsSpan(3 * k));
+            TriangleMaterials[k] = slot;
+            SourceTriangles[k] = t;
+        }
         _uvs = model.Uvs.ToArray();
     }
 

@@ -8,7 +8,7 @@ namespace DenseFace.Rendering;
 /// <summary>
 /// CPU rasteriser for textured meshes: z-buffered triangles with the top-left fill rule on an s x s supersampled
 /// grid (box-filtered), perspective-correct interpolation of UVs and smooth vertex normals, bilinear texture
-/// sampling, spherical-harmonics environment light + Lambert and Blinn-Phong terms of one directional light, a
+/// sampling, spherical-harmonics environment light + Lambert and Blinn-Phong (Schlick's power approximation) terms of one directional light, a
 /// blended pass for transparent materials (back to front, after the opaque ones), and a depth buffer and face mask
 /// for visibility labels.
 /// <para>
@@ -21,7 +21,7 @@ namespace DenseFace.Rendering;
 /// </para>
 /// <para>
 /// Shading is deferred: the opaque pass keeps the nearest triangle and its barycentrics per sample, then each
-/// pixel shades every distinct triangle among its samples once (at the first such sample, as multisampling does)
+/// pixel shades every distinct material among its samples once (at the first such sample, as multisampling does)
 /// and blended triangles are composited per sample. Work is split into bands of 8 pixel rows rendered in parallel;
 /// triangles are binned to bands in mesh order, so the output does not depend on the thread count.
 /// </para>
@@ -112,6 +112,7 @@ public static class MeshRenderer
         var uvTris = mesh.UvTriangles;
         var opaque = new List<Tri>(indices.Length / 3);
         var blended = new List<Tri>();
+        var blendedKeys = new List<(float Depth, int Order)>();
         for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
         {
             int a = indices[t], b = indices[t + 1], c = indices[t + 2];
@@ -135,10 +136,13 @@ public static class MeshRenderer
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
                 SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
             };
-            (materials[m].IsBlended ? blended : opaque).Add(tri);
+            if (materials[m].IsBlended) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
+            else opaque.Add(tri);
         }
-        // Blended triangles back to front (farthest centroid first); the stable sort keeps mesh order on ties.
-        var sorted = blended.Select((tri, i) => (tri, i)).OrderByDescending(x => x.tri.SortDepth).ThenBy(x => x.i).Select(x => x.tri).ToArray();
+        // Blended triangles back to front (farthest centroid first), mesh order on ties.
+        var keys = blendedKeys.ToArray();
+        var sorted = blended.ToArray();
+        Array.Sort(keys, sorted);
         return (opaque.ToArray(), sorted);
     }
 
@@ -260,7 +264,11 @@ public static class MeshRenderer
         /// <summary>0 for top edges (horizontal, interior below) and left edges (going up in y-down coordinates), else -1: samples exactly on other edges are left to the neighbour.</summary>
         static long TopLeftBias(long ax, long ay, long bx, long by) => (ay == by && bx > ax) || by < ay ? 0 : -1;
 
-        /// <summary>Shades the opaque samples of each pixel, once per distinct triangle, into <see cref="BandBuffers.Color"/>.</summary>
+        /// <summary>
+        /// Shades the opaque samples of each pixel into <see cref="BandBuffers.Color"/>, once per distinct material (at
+        /// the first sample showing it): inside one material the shading varies smoothly, so this only drops sub-pixel
+        /// shading detail, while silhouettes and material boundaries stay anti-aliased.
+        /// </summary>
         void ShadeSamples(int pixelRow0, int pixelRow1, BandBuffers buf)
         {
             Span<int> seen = stackalloc int[16];
@@ -281,11 +289,11 @@ public static class MeshRenderer
                             int idx = baseIdx + i;
                             int t = buf.Triangle[idx];
                             if (t < 0) { buf.Color[idx] = bg; continue; }
-                            int k = 0;
-                            while (k < distinct && seen[k] != t) k++;
+                            int k = 0, m = opaque[t].Material;
+                            while (k < distinct && seen[k] != m) k++;
                             if (k == distinct)
                             {
-                                seen[k] = t; distinct++;
+                                seen[k] = m; distinct++;
                                 seenColor[k] = Shade(opaque[t], buf.B1[idx], buf.B2[idx], out _);
                             }
                             buf.Color[idx] = seenColor[k];
@@ -382,12 +390,15 @@ public static class MeshRenderer
                     {
                         var h = _lightDir + view;
                         float hl = h.Length();
-                        if (hl > 1e-6f) spec = dl.Specular * (mat.Specular * MathF.Pow(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
+                        if (hl > 1e-6f) spec = dl.Specular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
                     }
                 }
             }
             return albedo * light + spec;
         }
+
+        /// <summary>Schlick's rational approximation of x^n for x in [0, 1] ("An Inexpensive BRDF Model for Physically-based Rendering", 1994): x / (n − n x + x).</summary>
+        static float SchlickPower(float x, float n) => x / (n - n * x + x + 1e-20f);
 
         /// <summary>Bilinear sample (linear RGB) at UV (v up) with clamped edges; multiplies <paramref name="alpha"/> by the texture's alpha.</summary>
         Vector3 Sample(Image8 tex, Vector2 uv, ref float alpha)
