@@ -11,5 +11,6 @@ internal static class CommandRegistry
         yield return ModelCommand.Create();
         yield return DemoCommand.Create();
         yield return LayoutsCommand.Create();
+        yield return SynthCommand.Create();
     }
 }

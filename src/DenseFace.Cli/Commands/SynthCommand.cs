@@ -1,0 +1,204 @@
+using System.CommandLine;
+using System.Drawing;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using DenseFace.Evaluation.Datasets;
+using DenseFace.FaceModel;
+using DenseFace.Imaging;
+using DenseFace.IO;
+using DenseFace.Training.Synthesis;
+using Spectre.Console;
+
+namespace DenseFace.Cli.Commands;
+
+/// <summary>
+/// <c>denseface synth</c>: writes synthetic training images with labels: DIR/images/NNNNNN.jpg (or .png),
+/// DIR/index.jsonl (one JSON object per image: image, box, layouts, beta, psi, pose, focal) and
+/// DIR/contact_sheet.png (the first 16 samples with their iBUG 68 points, visible green, hidden red).
+/// </summary>
+internal static class SynthCommand
+{
+    /// <summary>Most images one call writes.</summary>
+    const int MaxCount = 10_000_000;
+    /// <summary>Photos from the data root's 300W folders used as backgrounds (sorted by path, first ones kept).</summary>
+    const int MaxBackgroundPhotos = 200;
+
+    public static Command Create()
+    {
+        var cmd = new Command("synth", "Render synthetic face images with exact dense landmark labels (images + index.jsonl + contact sheet).");
+        var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 16 };
+        var size = new Option<int>("--size") { Description = "Image width and height in pixels.", DefaultValueFactory = _ => 256 };
+        var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same images).", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", Required = true };
+        var layouts = new Option<string>("--layouts") { Description = "Comma-separated layouts to label (available: ibug68).", DefaultValueFactory = _ => "ibug68" };
+        var format = new Option<string>("--format") { Description = "Image format: jpg or png.", DefaultValueFactory = _ => "jpg" };
+        var threads = new Option<int>("--threads") { Description = "Images generated in parallel (-1 = all cores).", DefaultValueFactory = _ => -1 };
+        var photos = new Option<bool>("--photo-backgrounds") { Description = "Crop backgrounds from the 300W photos of the data root (away from the annotated face).", DefaultValueFactory = _ => true };
+        foreach (var o in new Option[] { count, size, seed, output, layouts, format, threads, photos }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            int n = parse.GetValue(count);
+            if (n < 1 || n > MaxCount) throw new InvalidInputException("--count", $"{n} is outside 1..{MaxCount}");
+            var ext = parse.GetValue(format)?.ToLowerInvariant() switch
+            {
+                "jpg" or "jpeg" => ".jpg",
+                "png" => ".png",
+                var f => throw new InvalidInputException("--format", $"'{f}' is not jpg or png"),
+            };
+            int threadCount = parse.GetValue(threads);
+            if (threadCount == 0 || threadCount < -1) throw new InvalidInputException("--threads", $"{threadCount} (expected -1 or a positive count)");
+            var dir = parse.GetValue(output)!.FullName;
+            var model = MorphableModel.Load();
+            var options = new SynthesisOptions
+            {
+                Seed = parse.GetValue(seed),
+                ImageSize = parse.GetValue(size),
+                Layouts = ParseLayouts(model, parse.GetValue(layouts)),
+                Backgrounds = parse.GetValue(photos) ? FindBackgrounds() : [],
+            };
+            var generator = new SyntheticFaceGenerator(model, options);
+            Run(generator, n, dir, ext, threadCount);
+            return 0;
+        });
+        return cmd;
+    }
+
+    static IReadOnlyList<SynthesisLayout> ParseLayouts(MorphableModel model, string? text)
+    {
+        var names = (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0) throw new InvalidInputException("--layouts", "no layout named");
+        return names.Distinct().Select(name => name switch
+        {
+            "ibug68" => SynthesisLayout.Ibug68(model),
+            _ => throw new InvalidInputException("--layouts", $"unknown layout '{name}' (available: ibug68)"),
+        }).ToArray();
+    }
+
+    /// <summary>300W photos with their .pts files (face box = landmark bounds); none when the data root lacks them.</summary>
+    static IReadOnlyList<BackgroundPhoto> FindBackgrounds()
+    {
+        string root;
+        try { root = DataRoot.Path("data", "300w"); }
+        catch (InvalidInputException) { return []; }
+        if (!Directory.Exists(root)) return [];
+        var list = new List<BackgroundPhoto>();
+        foreach (var pts in Directory.EnumerateFiles(root, "*.pts", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var image = new[] { ".jpg", ".png" }.Select(e => Path.ChangeExtension(pts, e)).FirstOrDefault(File.Exists);
+            if (image is null) continue;
+            try
+            {
+                var p = PtsFile.Read(pts).Points;
+                float x0 = p.Min(q => q.X), y0 = p.Min(q => q.Y), x1 = p.Max(q => q.X), y1 = p.Max(q => q.Y);
+                list.Add(new BackgroundPhoto(image, new RectangleF(x0, y0, x1 - x0, y1 - y0)));
+            }
+            catch (InvalidInputException) { continue; }
+            if (list.Count == MaxBackgroundPhotos) break;
+        }
+        return list;
+    }
+
+    static void Run(SyntheticFaceGenerator generator, int count, string dir, string ext, int threads)
+    {
+        var imagesDir = Path.Combine(dir, "images");
+        Directory.CreateDirectory(imagesDir);
+        var lines = new string[count];
+        var sheet = new List<Sample>();
+        const int Chunk = 64;
+        var started = DateTime.UtcNow;
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("synthesising", maxValue: count);
+                for (int c0 = 0; c0 < count; c0 += Chunk)
+                {
+                    int c1 = Math.Min(count, c0 + Chunk);
+                    var samples = new Sample[c1 - c0];
+                    Parallel.For(c0, c1, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+                    {
+                        var s = generator.Generate(i);
+                        var name = $"images/{i:D6}{ext}";
+                        ImageIO.Save(s.Image, Path.Combine(dir, name), jpegQuality: 92);
+                        lines[i] = JsonLine(name, s, generator);
+                        samples[i - c0] = s;
+                        task.Increment(1);
+                    });
+                    foreach (var s in samples) if (sheet.Count < 16) sheet.Add(s);
+                }
+            });
+        AtomicFile.WriteAllText(Path.Combine(dir, "index.jsonl"), string.Join("\n", lines) + "\n");
+        var sheetPath = Path.Combine(dir, "contact_sheet.png");
+        ImageIO.Save(ContactSheet(sheet), sheetPath);
+        double secs = (DateTime.UtcNow - started).TotalSeconds;
+        AnsiConsole.MarkupLine($"wrote {count} images to {Markup.Escape(dir)} in {secs:F1} s ({count / Math.Max(secs, 1e-9):F1} images/s), index.jsonl and contact_sheet.png");
+    }
+
+    /// <summary>One index line; the first three keys are image, box, layouts.</summary>
+    internal static string JsonLine(string imagePath, Sample s, SyntheticFaceGenerator generator)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms))
+        {
+            w.WriteStartObject();
+            w.WriteString("image", imagePath);
+            w.WriteStartArray("box");
+            foreach (var v in new[] { s.Box.X, s.Box.Y, s.Box.Width, s.Box.Height }) w.WriteNumberValue(Math.Round(v, 2));
+            w.WriteEndArray();
+            w.WriteStartObject("layouts");
+            foreach (var l in s.Layouts)
+            {
+                w.WriteStartArray(l.Name);
+                for (int i = 0; i < l.Points.Length; i++)
+                {
+                    w.WriteStartArray();
+                    w.WriteNumberValue(Finite(l.Points[i].X)); w.WriteNumberValue(Finite(l.Points[i].Y)); w.WriteNumberValue(l.Visible[i] ? 1 : 0);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+            w.WriteStartArray("beta");
+            foreach (var b in s.Identity) w.WriteNumberValue(Math.Round(b, 4));
+            w.WriteEndArray();
+            w.WriteStartObject("psi");
+            var names = generator.ExpressionNames;
+            for (int e = 0; e < s.Expression.Length; e++)
+                if (s.Expression[e] != 0) w.WriteNumber(names[e], Math.Round(s.Expression[e], 4));
+            w.WriteEndObject();
+            w.WriteStartObject("pose");
+            w.WriteNumber("yaw", Math.Round(s.Pose.Yaw, 3));
+            w.WriteNumber("pitch", Math.Round(s.Pose.Pitch, 3));
+            w.WriteNumber("roll", Math.Round(s.Pose.Roll, 3));
+            w.WriteStartArray("translation");
+            foreach (var t in new[] { s.Pose.Translation.X, s.Pose.Translation.Y, s.Pose.Translation.Z }) w.WriteNumberValue(Math.Round(t, 4));
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteNumber("focal", Math.Round(s.Camera.Fx, 3));
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Rounds to 3 decimals; a point behind the camera (NaN) is written as -1e6 so the line stays valid JSON.</summary>
+    static double Finite(float v) => float.IsFinite(v) ? Math.Round(v, 3) : -1e6;
+
+    /// <summary>A 4-column grid of the samples with their iBUG 68 points (visible green, hidden red).</summary>
+    internal static Image8 ContactSheet(IReadOnlyList<Sample> samples)
+    {
+        int size = samples[0].Image.Width, cols = Math.Min(4, samples.Count), rows = (samples.Count + cols - 1) / cols;
+        var sheet = new Image8(cols * size, rows * size, 3);
+        for (int k = 0; k < samples.Count; k++)
+        {
+            var s = samples[k];
+            var img = s.Image.ConvertTo(3);   // a copy to draw on
+            var layout = s.Layouts.FirstOrDefault(l => l.Name == "ibug68") ?? s.Layouts[0];
+            float r = MathF.Max(1f, size / 160f);
+            for (int i = 0; i < layout.Points.Length; i++)
+                Draw.Disc(img, layout.Points[i], r, layout.Visible[i] ? Rgba.Green : Rgba.Red);
+            int ox = (k % cols) * size, oy = (k / cols) * size;
+            for (int y = 0; y < size; y++) img.Row(y).CopyTo(sheet.Row(oy + y).Slice(ox * 3));
+        }
+        return sheet;
+    }
+}

@@ -1,0 +1,455 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using DenseFace.Geometry;
+using DenseFace.Imaging;
+
+namespace DenseFace.Rendering;
+
+/// <summary>
+/// CPU rasteriser for textured meshes: z-buffered triangles with the top-left fill rule on an s x s supersampled
+/// grid (box-filtered), perspective-correct interpolation of UVs and smooth vertex normals, bilinear texture
+/// sampling, spherical-harmonics environment light + Lambert and Blinn-Phong (Schlick's power approximation) terms of one directional light, a
+/// blended pass for transparent materials (back to front, after the opaque ones), and a depth buffer and face mask
+/// for visibility labels.
+/// <para>
+/// Geometry: vertices go model -> camera with a <see cref="RigidTransform"/>, then through the
+/// <see cref="PinholeCamera"/> (OpenCV axes). Pixel (i, j) is the area centred on (i, j) in the 0-based
+/// pixel-centre convention; with supersampling its samples sit at i + (k + 0.5)/s - 0.5. Sample positions are
+/// tested against edges in 24.8 fixed point, so shared edges are covered exactly once (no cracks, no double
+/// hits). There is no clipping: a triangle with a vertex at z &lt;= 0.001 (camera units) or projecting more than
+/// about 10^6 samples off-image is skipped, which is fine for a model in front of the camera.
+/// </para>
+/// <para>
+/// Shading is deferred: the opaque pass keeps the nearest triangle and its barycentrics per sample, then each
+/// pixel shades every distinct material among its samples once (at the first such sample, as multisampling does)
+/// and blended triangles are composited per sample. Work is split into bands of 8 pixel rows rendered in parallel;
+/// triangles are binned to bands in mesh order, so the output does not depend on the thread count.
+/// </para>
+/// </summary>
+public static class MeshRenderer
+{
+    const int SubBits = 8;
+    const int BandPixelRows = 8;
+    const float NearZ = 1e-3f;
+    const float GuardSamples = 1 << 20;
+
+    /// <summary>
+    /// Renders <paramref name="mesh"/> placed by <paramref name="modelToCamera"/>. Triangle t uses
+    /// <paramref name="materials"/>[<paramref name="triangleMaterials"/>[t]] (all material 0 when
+    /// <paramref name="triangleMaterials"/> is empty). UVs come from <see cref="TriangleMesh.Uvs"/> /
+    /// <see cref="TriangleMesh.UvTriangles"/>; without them textures are sampled at UV (0, 0).
+    /// </summary>
+    /// <exception cref="InvalidInputException">Bad settings or materials, an uninitialised camera, non-finite vertices, or a material index out of range.</exception>
+    public static RenderResult Render(TriangleMesh mesh, in PinholeCamera camera, in RigidTransform modelToCamera,
+        IReadOnlyList<RenderMaterial> materials, ReadOnlySpan<int> triangleMaterials = default, MeshRenderSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(materials);
+        settings ??= new MeshRenderSettings();
+        if (!camera.IsValid) throw new InvalidInputException("camera", "camera is uninitialised (zero size or focal length)");
+        settings.Validate(camera.Width, camera.Height);
+        if (materials.Count == 0) throw new InvalidInputException(nameof(materials), "no materials");
+        for (int i = 0; i < materials.Count; i++) materials[i].Validate(i);
+        if (!triangleMaterials.IsEmpty && triangleMaterials.Length != mesh.TriangleCount)
+            throw new InvalidInputException(nameof(triangleMaterials), $"has {triangleMaterials.Length} entries for {mesh.TriangleCount} triangles");
+        foreach (int m in triangleMaterials)
+            if ((uint)m >= (uint)materials.Count) throw new InvalidInputException(nameof(triangleMaterials), $"material {m} is outside 0..{materials.Count - 1}");
+        if (mesh.UvTriangles is { } ut && (mesh.Uvs is null || ut.Length != mesh.Triangles.Length))
+            throw new InvalidInputException(nameof(mesh), "UV triangles do not match the triangles or the mesh has no UVs");
+        if (mesh.UvTriangles is { } ut2)
+            foreach (int u in ut2)
+                if ((uint)u >= (uint)mesh.Uvs!.Length) throw new InvalidInputException(nameof(mesh), $"UV index {u} is outside 0..{mesh.Uvs.Length - 1}");
+
+        int s = settings.Supersampling;
+        int sw = camera.Width * s, sh = camera.Height * s;
+        int n = mesh.Positions.Length;
+        var cam = new Vector3[n];
+        var normals = mesh.ComputeVertexNormals();
+        var fxp = new int[n]; var fyp = new int[n]; var usable = new bool[n];
+        float fx = camera.Fx * s, fy = camera.Fy * s, cx = (camera.Cx + 0.5f) * s - 0.5f, cy = (camera.Cy + 0.5f) * s - 0.5f;
+        var pose = modelToCamera;
+        for (int i = 0; i < n; i++)
+        {
+            var p = pose.Apply(mesh.Positions[i]);
+            if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
+                throw new InvalidInputException(nameof(mesh), $"vertex {i} is not finite ({mesh.Positions[i]})");
+            cam[i] = p;
+            normals[i] = pose.ApplyRotation(normals[i]);
+            if (p.Z <= NearZ) continue;
+            float x = fx * p.X / p.Z + cx, y = fy * p.Y / p.Z + cy;
+            if (MathF.Abs(x) > GuardSamples || MathF.Abs(y) > GuardSamples) continue;
+            fxp[i] = (int)MathF.Round(x * (1 << SubBits));
+            fyp[i] = (int)MathF.Round(y * (1 << SubBits));
+            usable[i] = true;
+        }
+
+        var (opaque, blended) = Setup(mesh, triangleMaterials, materials, cam, fxp, fyp, usable, sw, sh, settings.CullBackFaces);
+        int height = camera.Height;
+        int bands = (height + BandPixelRows - 1) / BandPixelRows;
+        int bandSampleRows = BandPixelRows * s;
+        var scene = new Scene(cam, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, Bin(opaque, bands, bandSampleRows),
+            blended, Bin(blended, bands, bandSampleRows), materials.ToArray(), settings, camera.Width, height, s);
+        var result = new RenderResult(camera, s);
+        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism },
+            () => new BandBuffers(sw * bandSampleRows),
+            (band, _, buffers) => { scene.RenderBand(band, buffers, result); return buffers; },
+            _ => { });
+        return result;
+    }
+
+    /// <summary>A rasterisable triangle: indices ordered so the fixed-point signed area is positive, sample bounding box.</summary>
+    struct Tri
+    {
+        public int I0, I1, I2, U0, U1, U2, Material, MinX, MaxX, MinY, MaxY;
+        public bool BackFacing;
+        public float SortDepth;
+    }
+
+    static (Tri[] Opaque, Tri[] Blended) Setup(TriangleMesh mesh, ReadOnlySpan<int> triMaterials, IReadOnlyList<RenderMaterial> materials,
+        Vector3[] cam, int[] fxp, int[] fyp, bool[] usable, int sw, int sh, bool cull)
+    {
+        var indices = mesh.Triangles;
+        var uvTris = mesh.UvTriangles;
+        var opaque = new List<Tri>(indices.Length / 3);
+        var blended = new List<Tri>();
+        var blendedKeys = new List<(float Depth, int Order)>();
+        for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
+        {
+            int a = indices[t], b = indices[t + 1], c = indices[t + 2];
+            if (!usable[a] || !usable[b] || !usable[c]) continue;
+            long area = (long)(fxp[b] - fxp[a]) * (fyp[c] - fyp[a]) - (long)(fyp[b] - fyp[a]) * (fxp[c] - fxp[a]);
+            if (area == 0) continue;
+            // With y down, a counter-clockwise (outward) triangle facing the camera has negative area here.
+            bool back = area > 0;
+            if (back && cull) continue;
+            int ua = uvTris is null ? 0 : uvTris[t], ub = uvTris is null ? 0 : uvTris[t + 1], uc = uvTris is null ? 0 : uvTris[t + 2];
+            if (!back) { (b, c) = (c, b); (ub, uc) = (uc, ub); }
+            int minX = Math.Max(0, CeilSample(Math.Min(fxp[a], Math.Min(fxp[b], fxp[c]))));
+            int maxX = Math.Min(sw - 1, Math.Max(fxp[a], Math.Max(fxp[b], fxp[c])) >> SubBits);
+            int minY = Math.Max(0, CeilSample(Math.Min(fyp[a], Math.Min(fyp[b], fyp[c]))));
+            int maxY = Math.Min(sh - 1, Math.Max(fyp[a], Math.Max(fyp[b], fyp[c])) >> SubBits);
+            if (minX > maxX || minY > maxY) continue;
+            int m = triMaterials.IsEmpty ? 0 : triMaterials[k];
+            var tri = new Tri
+            {
+                I0 = a, I1 = b, I2 = c, U0 = ua, U1 = ub, U2 = uc, Material = m,
+                MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
+                SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
+            };
+            if (materials[m].IsBlended) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
+            else opaque.Add(tri);
+        }
+        // Blended triangles back to front (farthest centroid first), mesh order on ties.
+        var keys = blendedKeys.ToArray();
+        var sorted = blended.ToArray();
+        Array.Sort(keys, sorted);
+        return (opaque.ToArray(), sorted);
+    }
+
+    /// <summary>Per band, the triangles overlapping its sample rows, in list order (CSR: start offsets and indices).</summary>
+    static (int[] Start, int[] Index) Bin(Tri[] tris, int bands, int bandSampleRows)
+    {
+        var start = new int[bands + 1];
+        foreach (ref readonly var t in tris.AsSpan())
+            for (int b = t.MinY / bandSampleRows; b <= Math.Min(bands - 1, t.MaxY / bandSampleRows); b++) start[b + 1]++;
+        for (int b = 0; b < bands; b++) start[b + 1] += start[b];
+        var fill = start[..bands];
+        var index = new int[start[bands]];
+        for (int i = 0; i < tris.Length; i++)
+            for (int b = tris[i].MinY / bandSampleRows; b <= Math.Min(bands - 1, tris[i].MaxY / bandSampleRows); b++) index[fill[b]++] = i;
+        return (start, index);
+    }
+
+    static int CeilSample(int fixedCoord) => (fixedCoord + (1 << SubBits) - 1) >> SubBits;
+
+    sealed class BandBuffers(int samples)
+    {
+        public readonly float[] InvDepth = new float[samples];
+        public readonly int[] Triangle = new int[samples];
+        public readonly float[] B1 = new float[samples];
+        public readonly float[] B2 = new float[samples];
+        public readonly Vector3[] Color = new Vector3[samples];
+    }
+
+    interface ISampleVisitor
+    {
+        void Visit(int idx, float l1, float l2, float invZ);
+    }
+
+    struct DepthWriter(BandBuffers buf, int triangle) : ISampleVisitor
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public readonly void Visit(int idx, float l1, float l2, float invZ)
+        {
+            if (invZ <= buf.InvDepth[idx]) return;
+            buf.InvDepth[idx] = invZ; buf.Triangle[idx] = triangle; buf.B1[idx] = l1; buf.B2[idx] = l2;
+        }
+    }
+
+    struct Blender(Scene scene, BandBuffers buf, int triangle) : ISampleVisitor
+    {
+        public readonly void Visit(int idx, float l1, float l2, float invZ)
+        {
+            if (invZ <= buf.InvDepth[idx]) return;
+            var c = scene.Shade(scene.Blended[triangle], l1, l2, out float alpha);
+            buf.Color[idx] += (c - buf.Color[idx]) * alpha;
+        }
+    }
+
+    sealed class Scene(Vector3[] cam, Vector3[] normals, int[] fxp, int[] fyp, Vector2[] uvs,
+        Tri[] opaque, (int[] Start, int[] Index) opaqueBins, Tri[] blended, (int[] Start, int[] Index) blendedBins,
+        RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s)
+    {
+        public Tri[] Blended => blended;
+        readonly int sw = width * s;
+        readonly Vector3 _lightDir = settings.Light is { } l ? Vector3.Normalize(l.Direction) : default;
+        readonly Vector3 _background = settings.Background;
+        readonly bool _srgb = settings.Srgb;
+        readonly SphericalHarmonicsLighting _sh = settings.Lighting;
+
+        public void RenderBand(int band, BandBuffers buf, RenderResult result)
+        {
+            int pixelRow0 = band * BandPixelRows, pixelRow1 = Math.Min(height, pixelRow0 + BandPixelRows);
+            int sy0 = pixelRow0 * s, sy1 = pixelRow1 * s - 1;
+            int used = (sy1 - sy0 + 1) * sw;
+            buf.InvDepth.AsSpan(0, used).Clear();
+            buf.Triangle.AsSpan(0, used).Fill(-1);
+            var idx = opaqueBins.Index;
+            for (int k = opaqueBins.Start[band]; k < opaqueBins.Start[band + 1]; k++)
+            {
+                int t = idx[k];
+                ref readonly var tri = ref opaque[t];
+                var v = new DepthWriter(buf, t);
+                Rasterise(tri, Math.Max(tri.MinY, sy0), Math.Min(tri.MaxY, sy1), sy0, ref v);
+            }
+            ShadeSamples(pixelRow0, pixelRow1, buf);
+            idx = blendedBins.Index;
+            for (int k = blendedBins.Start[band]; k < blendedBins.Start[band + 1]; k++)
+            {
+                int t = idx[k];
+                ref readonly var tri = ref blended[t];
+                var v = new Blender(this, buf, t);
+                Rasterise(tri, Math.Max(tri.MinY, sy0), Math.Min(tri.MaxY, sy1), sy0, ref v);
+            }
+            Resolve(pixelRow0, pixelRow1, buf, result);
+        }
+
+        void Rasterise<TVisitor>(in Tri tri, int y0, int y1, int bandTop, ref TVisitor visitor) where TVisitor : struct, ISampleVisitor
+        {
+            long x0 = fxp[tri.I0], y0f = fyp[tri.I0], x1 = fxp[tri.I1], y1f = fyp[tri.I1], x2 = fxp[tri.I2], y2f = fyp[tri.I2];
+            long area = (x1 - x0) * (y2f - y0f) - (y1f - y0f) * (x2 - x0);
+            float invArea = (float)(1.0 / area);
+            float iz0 = 1 / cam[tri.I0].Z, iz1 = 1 / cam[tri.I1].Z, iz2 = 1 / cam[tri.I2].Z;
+            // Edge k is opposite vertex k; E(p) = (b - a) x (p - a) is positive inside (area > 0).
+            long px = (long)tri.MinX << SubBits, py = (long)y0 << SubBits;
+            long e0Row = Edge(x1, y1f, x2, y2f, px, py), e1Row = Edge(x2, y2f, x0, y0f, px, py), e2Row = Edge(x0, y0f, x1, y1f, px, py);
+            long b0 = TopLeftBias(x1, y1f, x2, y2f), b1 = TopLeftBias(x2, y2f, x0, y0f), b2 = TopLeftBias(x0, y0f, x1, y1f);
+            long dx0 = -(y2f - y1f) << SubBits, dx1 = -(y0f - y2f) << SubBits, dx2 = -(y1f - y0f) << SubBits;
+            long dy0 = (x2 - x1) << SubBits, dy1 = (x0 - x2) << SubBits, dy2 = (x1 - x0) << SubBits;
+            for (int y = y0; y <= y1; y++, e0Row += dy0, e1Row += dy1, e2Row += dy2)
+            {
+                long e0 = e0Row, e1 = e1Row, e2 = e2Row;
+                int row = (y - bandTop) * sw;
+                for (int x = tri.MinX; x <= tri.MaxX; x++, e0 += dx0, e1 += dx1, e2 += dx2)
+                {
+                    if (((e0 + b0) | (e1 + b1) | (e2 + b2)) < 0) continue;
+                    float l1 = e1 * invArea, l2 = e2 * invArea, l0 = 1 - l1 - l2;
+                    visitor.Visit(row + x, l1, l2, l0 * iz0 + l1 * iz1 + l2 * iz2);
+                }
+            }
+        }
+
+        static long Edge(long ax, long ay, long bx, long by, long px, long py) => (bx - ax) * (py - ay) - (by - ay) * (px - ax);
+
+        /// <summary>0 for top edges (horizontal, interior below) and left edges (going up in y-down coordinates), else -1: samples exactly on other edges are left to the neighbour.</summary>
+        static long TopLeftBias(long ax, long ay, long bx, long by) => (ay == by && bx > ax) || by < ay ? 0 : -1;
+
+        /// <summary>
+        /// Shades the opaque samples of each pixel into <see cref="BandBuffers.Color"/>, once per distinct material (at
+        /// the first sample showing it): inside one material the shading varies smoothly, so this only drops sub-pixel
+        /// shading detail, while silhouettes and material boundaries stay anti-aliased.
+        /// </summary>
+        void ShadeSamples(int pixelRow0, int pixelRow1, BandBuffers buf)
+        {
+            Span<int> seen = stackalloc int[16];
+            Span<Vector3> seenColor = stackalloc Vector3[16];
+            var bgImage = settings.BackgroundImage;
+            for (int py = pixelRow0; py < pixelRow1; py++)
+            {
+                int sampleRow0 = (py - pixelRow0) * s;
+                for (int x = 0; x < width; x++)
+                {
+                    int distinct = 0;
+                    var bg = bgImage is null ? _background : Decode(bgImage.Pixels, (py * width + x) * 3);
+                    for (int j = 0; j < s; j++)
+                    {
+                        int baseIdx = (sampleRow0 + j) * sw + x * s;
+                        for (int i = 0; i < s; i++)
+                        {
+                            int idx = baseIdx + i;
+                            int t = buf.Triangle[idx];
+                            if (t < 0) { buf.Color[idx] = bg; continue; }
+                            int k = 0, m = opaque[t].Material;
+                            while (k < distinct && seen[k] != m) k++;
+                            if (k == distinct)
+                            {
+                                seen[k] = m; distinct++;
+                                seenColor[k] = Shade(opaque[t], buf.B1[idx], buf.B2[idx], out _);
+                            }
+                            buf.Color[idx] = seenColor[k];
+                        }
+                    }
+                }
+            }
+        }
+
+        void Resolve(int pixelRow0, int pixelRow1, BandBuffers buf, RenderResult result)
+        {
+            float norm = 1f / (s * s);
+            var px = result.Color.Pixels;
+            var mask = result.Mask.Pixels;
+            var depth = result.Depth;
+            var sampleDepth = result.SampleDepth;
+            for (int py = pixelRow0; py < pixelRow1; py++)
+            {
+                int sampleRow0 = (py - pixelRow0) * s;
+                for (int x = 0; x < width; x++)
+                {
+                    var sum = Vector3.Zero;
+                    int inMask = 0;
+                    float nearest = float.PositiveInfinity;
+                    for (int j = 0; j < s; j++)
+                    {
+                        int baseIdx = (sampleRow0 + j) * sw + x * s;
+                        int globalBase = (py * s + j) * sw + x * s;
+                        for (int i = 0; i < s; i++)
+                        {
+                            int idx = baseIdx + i;
+                            sum += buf.Color[idx];
+                            int t = buf.Triangle[idx];
+                            float z = float.PositiveInfinity;
+                            if (t >= 0)
+                            {
+                                z = 1 / buf.InvDepth[idx];
+                                if (materials[opaque[t].Material].InMask) inMask++;
+                            }
+                            sampleDepth[globalBase + i] = z;
+                            nearest = MathF.Min(nearest, z);
+                        }
+                    }
+                    var c = Vector3.Clamp(sum * norm, Vector3.Zero, Vector3.One);
+                    int o = (py * width + x) * 3;
+                    if (_srgb) { px[o] = Srgb.Encode(c.X); px[o + 1] = Srgb.Encode(c.Y); px[o + 2] = Srgb.Encode(c.Z); }
+                    else
+                    {
+                        c = c * 255f + new Vector3(0.5f);
+                        px[o] = (byte)c.X; px[o + 1] = (byte)c.Y; px[o + 2] = (byte)c.Z;
+                    }
+                    mask[py * width + x] = (byte)((inMask * 255 + (s * s) / 2) / (s * s));
+                    depth[py * width + x] = nearest;
+                }
+            }
+        }
+
+        Vector3 Decode(byte[] p, int o) => _srgb
+            ? new Vector3(Srgb.Decode[p[o]], Srgb.Decode[p[o + 1]], Srgb.Decode[p[o + 2]])
+            : new Vector3(p[o], p[o + 1], p[o + 2]) * (1f / 255);
+
+        /// <summary>Linear colour and opacity of triangle <paramref name="tri"/> at screen barycentrics (1 − l1 − l2, l1, l2).</summary>
+        public Vector3 Shade(in Tri tri, float l1, float l2, out float alpha)
+        {
+            float l0 = 1 - l1 - l2;
+            Vector3 p0 = cam[tri.I0], p1 = cam[tri.I1], p2 = cam[tri.I2];
+            // Perspective-correct weights: screen barycentrics divided by depth, normalised.
+            float w0 = l0 / p0.Z, w1 = l1 / p1.Z, w2 = l2 / p2.Z;
+            float inv = 1f / (w0 + w1 + w2);
+            w0 *= inv; w1 *= inv; w2 *= inv;
+            var mat = materials[tri.Material];
+            var albedo = mat.Color;
+            alpha = mat.Opacity;
+            if (mat.Texture is { } tex)
+            {
+                var uv = w0 * uvs[tri.U0] + w1 * uvs[tri.U1] + w2 * uvs[tri.U2] - mat.UvOrigin;
+                albedo *= Sample(tex, uv, ref alpha);
+            }
+            var position = w0 * p0 + w1 * p1 + w2 * p2;
+            var view = Vector3.Normalize(-position);
+            var nrm = w0 * normals[tri.I0] + w1 * normals[tri.I1] + w2 * normals[tri.I2];
+            float len = nrm.Length();
+            nrm = len > 1e-20f ? nrm / len : view;
+            if (tri.BackFacing) nrm = -nrm;
+            var light = Vector3.Max(_sh.Irradiance(nrm), Vector3.Zero);
+            var spec = Vector3.Zero;
+            if (settings.Light is { } dl)
+            {
+                float ndl = Vector3.Dot(nrm, _lightDir);
+                if (ndl > 0)
+                {
+                    light += dl.Diffuse * ndl;
+                    if (mat.Specular > 0)
+                    {
+                        var h = _lightDir + view;
+                        float hl = h.Length();
+                        if (hl > 1e-6f) spec = dl.Specular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
+                    }
+                }
+            }
+            return albedo * light + spec;
+        }
+
+        /// <summary>Schlick's rational approximation of x^n for x in [0, 1] ("An Inexpensive BRDF Model for Physically-based Rendering", 1994): x / (n − n x + x).</summary>
+        static float SchlickPower(float x, float n) => x / (n - n * x + x + 1e-20f);
+
+        /// <summary>Bilinear sample (linear RGB) at UV (v up) with clamped edges; multiplies <paramref name="alpha"/> by the texture's alpha.</summary>
+        Vector3 Sample(Image8 tex, Vector2 uv, ref float alpha)
+        {
+            int w = tex.Width, h = tex.Height, ch = tex.Channels;
+            float x = Math.Clamp(uv.X * w - 0.5f, 0, w - 1), y = Math.Clamp((1 - uv.Y) * h - 0.5f, 0, h - 1);
+            int xi = Math.Min((int)x, w - 2 < 0 ? 0 : w - 2), yi = Math.Min((int)y, h - 2 < 0 ? 0 : h - 2);
+            float fx = x - xi, fy = y - yi;
+            int xj = Math.Min(xi + 1, w - 1), yj = Math.Min(yi + 1, h - 1);
+            var p = tex.Pixels;
+            int o00 = (yi * w + xi) * ch, o01 = (yi * w + xj) * ch, o10 = (yj * w + xi) * ch, o11 = (yj * w + xj) * ch;
+            var c = (Decode(p, o00) * (1 - fx) + Decode(p, o01) * fx) * (1 - fy) + (Decode(p, o10) * (1 - fx) + Decode(p, o11) * fx) * fy;
+            if (ch == 4)
+                alpha *= ((p[o00 + 3] * (1 - fx) + p[o01 + 3] * fx) * (1 - fy) + (p[o10 + 3] * (1 - fx) + p[o11 + 3] * fx) * fy) * (1f / 255);
+            return c;
+        }
+    }
+}
+
+/// <summary>sRGB transfer function (IEC 61966-2-1) as lookup tables.</summary>
+public static class Srgb
+{
+    const int EncodeSteps = 4096;
+    static readonly float[] DecodeTable = BuildDecode();
+    static readonly byte[] EncodeTable = BuildEncode();
+
+    /// <summary>Byte (sRGB-encoded) to linear value in [0, 1].</summary>
+    public static ReadOnlySpan<float> Decode => DecodeTable;
+
+    /// <summary>Linear value (clamped to [0, 1]) to the nearest sRGB byte (table with 4096 steps).</summary>
+    public static byte Encode(float linear) => EncodeTable[(int)(Math.Clamp(linear, 0f, 1f) * EncodeSteps + 0.5f)];
+
+    /// <summary>The exact transfer function, linear to encoded, both in [0, 1].</summary>
+    public static float ToEncoded(float linear) =>
+        linear <= 0.0031308f ? 12.92f * linear : 1.055f * MathF.Pow(linear, 1 / 2.4f) - 0.055f;
+
+    /// <summary>The exact inverse transfer function, encoded to linear, both in [0, 1].</summary>
+    public static float ToLinear(float encoded) =>
+        encoded <= 0.04045f ? encoded / 12.92f : MathF.Pow((encoded + 0.055f) / 1.055f, 2.4f);
+
+    static float[] BuildDecode()
+    {
+        var t = new float[256];
+        for (int i = 0; i < 256; i++) t[i] = ToLinear(i / 255f);
+        return t;
+    }
+
+    static byte[] BuildEncode()
+    {
+        var t = new byte[EncodeSteps + 1];
+        for (int i = 0; i <= EncodeSteps; i++) t[i] = (byte)Math.Clamp(MathF.Round(ToEncoded(i / (float)EncodeSteps) * 255f), 0, 255);
+        return t;
+    }
+}
