@@ -116,6 +116,8 @@ public static class MeshRenderer
         var opaque = new List<Tri>(indices.Length / 3);
         var blended = new List<Tri>();
         var blendedKeys = new List<(float Depth, int Order)>();
+        var isBlended = new bool[materials.Count];
+        for (int i = 0; i < isBlended.Length; i++) isBlended[i] = materials[i].IsBlended;
         for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
         {
             int a = indices[t], b = indices[t + 1], c = indices[t + 2];
@@ -139,7 +141,7 @@ public static class MeshRenderer
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
                 SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
             };
-            if (materials[m].IsBlended) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
+            if (isBlended[m]) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
             else opaque.Add(tri);
         }
         // Blended triangles back to front (farthest centroid first), mesh order on ties.
