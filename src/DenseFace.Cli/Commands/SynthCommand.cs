@@ -1,3 +1,4 @@
+using DenseFace.FaceModel.Layouts;
 using System.CommandLine;
 using System.Drawing;
 using System.Globalization;
@@ -31,7 +32,7 @@ internal static class SynthCommand
         var size = new Option<int>("--size") { Description = "Image width and height in pixels.", DefaultValueFactory = _ => 256 };
         var seed = new Option<int>("--seed") { Description = "Random seed (same seed, same images).", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", Required = true };
-        var layouts = new Option<string>("--layouts") { Description = "Comma-separated layouts to label (available: ibug68).", DefaultValueFactory = _ => "ibug68" };
+        var layouts = new Option<string>("--layouts") { Description = "Comma-separated layouts to label: built-in names (ibug68, dense520, full703, rt320) or layout .json files.", DefaultValueFactory = _ => "ibug68,dense520,full703" };
         var format = new Option<string>("--format") { Description = "Image format: jpg or png.", DefaultValueFactory = _ => "jpg" };
         var threads = new Option<int>("--threads") { Description = "Images generated in parallel (-1 = all cores).", DefaultValueFactory = _ => -1 };
         var photos = new Option<bool>("--photo-backgrounds") { Description = "Crop backgrounds from the 300W photos of the data root (away from the annotated face).", DefaultValueFactory = _ => true };
@@ -68,11 +69,11 @@ internal static class SynthCommand
     {
         var names = (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (names.Length == 0) throw new InvalidInputException("--layouts", "no layout named");
-        return names.Distinct().Select(name => name switch
-        {
-            "ibug68" => SynthesisLayout.Ibug68(model),
-            _ => throw new InvalidInputException("--layouts", $"unknown layout '{name}' (available: ibug68)"),
-        }).ToArray();
+        return names.Distinct().Select(name =>
+            LandmarkLayouts.Names.Contains(name) ? SynthesisLayout.From(LandmarkLayouts.Load(name))
+            : File.Exists(name) ? SynthesisLayout.From(LandmarkLayout.Load(name))
+            : throw new InvalidInputException("--layouts", $"unknown layout '{name}' (built in: {string.Join(", ", LandmarkLayouts.Names)}; or a layout .json file)"))
+            .ToArray();
     }
 
     /// <summary>300W photos with their .pts files (face box = landmark bounds); none when the data root lacks them.</summary>

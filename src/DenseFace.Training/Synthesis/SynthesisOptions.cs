@@ -11,6 +11,10 @@ public sealed record SynthesisLayout(string Name, IReadOnlyList<SurfacePoint> Po
     /// <summary>The iBUG / Multi-PIE 68 layout from <see cref="IctLandmarks.MultiPie68"/> (each vertex as a corner of a triangle that uses it).</summary>
     public static SynthesisLayout Ibug68(MorphableModel model) => FromVertices(model, "ibug68", IctLandmarks.MultiPie68);
 
+    /// <summary>A layout from the built-in or user-defined landmark layouts (dense520, full703, rt320, ...).</summary>
+    public static SynthesisLayout From(DenseFace.FaceModel.Layouts.LandmarkLayout layout) =>
+        new(layout.Name, layout.SurfacePoints.ToArray());
+
     /// <summary>A layout whose points sit exactly on the given vertices.</summary>
     public static SynthesisLayout FromVertices(MorphableModel model, string name, ReadOnlySpan<int> vertices)
     {

@@ -132,6 +132,34 @@ public class SyntheticFaceGeneratorTests
     }
 
     [Fact]
+    public void DenseLayoutsAgreeWithTheIbugLayoutOnTheirFirst68Points()
+    {
+        // Every built-in dense layout starts with the 68 iBUG points, so its first 68 labels must equal ibug68's.
+        var layouts = new[] { "ibug68", "dense520", "full703" }
+            .Select(n => SynthesisLayout.From(DenseFace.FaceModel.Layouts.LandmarkLayouts.Load(n))).ToArray();
+        var gen = new SyntheticFaceGenerator(Model, Plain with { Layouts = layouts });
+        var s = gen.Generate(3);
+        Assert.Equal([68, 520, 703], s.Layouts.Select(l => l.Points.Length));
+        for (int l = 1; l < 3; l++)
+            for (int k = 0; k < 68; k++)
+            {
+                Assert.True(Vector2.Distance(s.Layouts[0].Points[k], s.Layouts[l].Points[k]) < 1e-3f);
+                Assert.Equal(s.Layouts[0].Visible[k], s.Layouts[l].Visible[k]);
+            }
+        // Visible dense points land on the rendered head (within a pixel: silhouette points sit on its edge).
+        var full = s.Layouts[2];
+        int visible = 0;
+        for (int k = 0; k < full.Points.Length; k++)
+        {
+            if (!full.Visible[k]) continue;
+            visible++;
+            int x = (int)MathF.Round(full.Points[k].X), y = (int)MathF.Round(full.Points[k].Y);
+            Assert.True(MaxAround(s.Mask.Pixels, s.Mask.Width, s.Mask.Height, x, y) > 0, $"visible full703 point {k} off the head mask");
+        }
+        Assert.True(visible > 100, $"only {visible} visible full703 points");
+    }
+
+    [Fact]
     public void OccludersHideTheLabelsTheyCover()
     {
         var gen = new SyntheticFaceGenerator(Model, Plain with { OccluderProbability = 1, MaxYaw = 10 });
