@@ -1,0 +1,85 @@
+namespace DenseFace.Neural.Kernels;
+
+/// <summary>
+/// Forward 2D convolution on an NCHW batch: 1x1 stride-1 convolutions are one matrix product per image
+/// (Y = W X with X viewed as [C_in x H*W]); depthwise convolutions use the direct kernel per channel
+/// plane; everything else (the 3x3 stem, grouped and strided convolutions) unfolds patches with
+/// <see cref="Im2Col"/> and multiplies per group. Bias, residual and activation are fused:
+/// y = act(conv(x) + bias + residual).
+/// </summary>
+public static unsafe class Convolution
+{
+    [ThreadStatic] private static float[]? t_col;
+
+    /// <summary>Scratch buffer of at least <paramref name="length"/> floats for the calling thread.</summary>
+    internal static float[] ThreadScratch(int length)
+    {
+        var col = t_col;
+        if (col == null || col.Length < length) t_col = col = new float[Math.Max(length, (col?.Length ?? 0) * 3 / 2)];
+        return col;
+    }
+
+    /// <summary>
+    /// y[n] = act(conv(x[n], weight) + bias + residual[n]). <paramref name="weight"/> is
+    /// [out, in/groups, k, k]; <paramref name="bias"/> may be empty; <paramref name="residual"/> (same shape as
+    /// y) may be null. <paramref name="y"/> must already have shape [N, out, outH, outW].
+    /// </summary>
+    public static void Forward(Tensor x, ConvGeometry g, float[] weight, float[]? bias, FusedActivation act,
+        Tensor y, Tensor? residual, ComputeContext compute)
+    {
+        int n = x.N, h = x.H, w = x.W, oh = y.H, ow = y.W;
+        int inPlane = h * w, outPlane = oh * ow;
+        int threads = compute.MaxDegreeOfParallelism;
+        var geo = g;
+        fixed (float* px = x.Data, py = y.Data, pw = weight, pb = bias, pr = residual == null ? null : residual.Data)
+        {
+            nint ix = (nint)px, iy = (nint)py, iw = (nint)pw, ib = bias == null ? 0 : (nint)pb, ir = (nint)pr;
+            if (g.IsDepthwise)
+            {
+                int c = g.InChannels;
+                var dwAct = residual == null ? act : FusedActivation.None;
+                compute.For(n * c, t =>
+                {
+                    int ch = t % c;
+                    float* yp = (float*)iy + (long)t * outPlane;
+                    DepthwiseConv.Plane((float*)ix + (long)t * inPlane, h, w, (float*)iw + ch * geo.Kernel * geo.Kernel, geo.Kernel,
+                        geo.Stride, geo.Padding, ib == 0 ? 0f : ((float*)ib)[ch], dwAct, yp, oh, ow);
+                    if (ir != 0)
+                    {
+                        float* rp = (float*)ir + (long)t * outPlane;
+                        for (int i = 0; i < outPlane; i++) yp[i] = Sgemm.Activate(yp[i] + rp[i], act);
+                    }
+                });
+                return;
+            }
+            bool perImageParallel = threads > 1 && n >= threads;
+            var gemmCompute = perImageParallel ? null : compute;
+            int kk = g.InPerGroup * g.Kernel * g.Kernel;
+            Action<int> image = i =>
+            {
+                float* xi = (float*)ix + (long)i * geo.InChannels * inPlane;
+                float* yi = (float*)iy + (long)i * geo.OutChannels * outPlane;
+                if (ir != 0) Buffer.MemoryCopy((float*)ir + (long)i * geo.OutChannels * outPlane, yi, geo.OutChannels * outPlane * 4L, geo.OutChannels * outPlane * 4L);
+                if (geo.IsPointwise)
+                {
+                    Sgemm.Multiply(false, false, geo.OutChannels, outPlane, geo.InChannels, (float*)iw, geo.InChannels, xi, outPlane,
+                        yi, outPlane, ir != 0, (float*)ib, act, gemmCompute);
+                    return;
+                }
+                var col = ThreadScratch(kk * outPlane);
+                fixed (float* pc = col)
+                {
+                    for (int gr = 0; gr < geo.Groups; gr++)
+                    {
+                        Im2Col.Unfold(xi + (long)gr * geo.InPerGroup * inPlane, geo.InPerGroup, h, w, geo.Kernel, geo.Stride, geo.Padding, oh, ow, pc);
+                        Sgemm.Multiply(false, false, geo.OutPerGroup, outPlane, kk, (float*)iw + (long)gr * geo.OutPerGroup * kk, kk,
+                            pc, outPlane, yi + (long)gr * geo.OutPerGroup * outPlane, outPlane, ir != 0,
+                            ib == 0 ? null : (float*)ib + gr * geo.OutPerGroup, act, gemmCompute);
+                    }
+                }
+            };
+            if (perImageParallel) compute.For(n, image);
+            else for (int i = 0; i < n; i++) image(i);
+        }
+    }
+}
