@@ -29,6 +29,9 @@ public abstract class Module
     /// <summary>Gradient w.r.t. the input, owned by the backward pass.</summary>
     internal Tensor? GradInputBuffer;
 
+    /// <summary>Scratch state of the backward pass (per-thread weight-gradient partials), owned by DenseFace.Training.</summary>
+    internal object? BackwardState;
+
     /// <summary>Named children in registration order (the order of PyTorch's state_dict).</summary>
     public virtual IReadOnlyList<(string Name, Module Module)> Children => NoChildren;
 

@@ -1,0 +1,171 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DenseFace.Neural;
+using DenseFace.Neural.Kernels;
+
+namespace DenseFace.Training.Neural;
+
+/// <summary>
+/// Backward pass of <see cref="Conv2d"/> on NCHW batches. Depthwise: per channel (parallel), the input
+/// gradient is the transposed correlation of dY with the kernel and the kernel gradient sums dY x over the
+/// batch in order. Others: the batch is cut into T contiguous chunks (T = thread count); per image
+/// dX = W^T dY (pointwise) or col2im(W^T dY) (im2col path) and the chunk's weight-gradient partial
+/// accumulates dY X^T (resp. dY col^T); partials are added to <c>weight.Grad</c> in chunk order.
+/// </summary>
+internal static unsafe class ConvBackward
+{
+    private sealed class State { public float[][] Partials = []; }
+
+    public static Tensor Backward(Conv2d conv, Tensor x, Tensor dy)
+    {
+        var g = conv.Geometry;
+        var dx = Backprop.GradInput(conv, x);
+        var compute = conv.Compute;
+        int n = x.N, h = x.H, w = x.W, oh = dy.H, ow = dy.W, inPlane = h * w, outPlane = oh * ow;
+        if (conv.Bias != null)
+        {
+            var gb = conv.Bias.Grad!;
+            compute.For(g.OutChannels, o =>
+            {
+                double s = 0;
+                for (int b = 0; b < n; b++) s += TensorPrimitives.Sum<float>(dy.Data.AsSpan((b * g.OutChannels + o) * outPlane, outPlane));
+                gb[o] += (float)s;
+            });
+        }
+        var gw = conv.Weight.Grad!;
+        var wt = conv.Weight.Value;
+        if (g.IsDepthwise)
+        {
+            int k = g.Kernel, c = g.InChannels;
+            compute.For(c, ch =>
+            {
+                Span<double> acc = stackalloc double[k * k];
+                acc.Clear();
+                fixed (float* px = x.Data, pdy = dy.Data, pdx = dx.Data, pw = wt)
+                    for (int b = 0; b < n; b++)
+                    {
+                        long pi = (long)(b * c + ch);
+                        DepthwisePlaneBackward(px + pi * inPlane, pdx + pi * inPlane, h, w, pdy + pi * outPlane, oh, ow,
+                            pw + ch * k * k, k, g.Stride, g.Padding, acc);
+                    }
+                for (int i = 0; i < k * k; i++) gw[ch * k * k + i] += (float)acc[i];
+            });
+            return dx;
+        }
+
+        int threads = Math.Min(compute.MaxDegreeOfParallelism, n);
+        var state = conv.BackwardState as State ?? new State();
+        conv.BackwardState = state;
+        if (state.Partials.Length != threads || state.Partials[0].Length != gw.Length)
+            state.Partials = Enumerable.Range(0, threads).Select(_ => new float[gw.Length]).ToArray();
+        var gemmCompute = threads > 1 ? null : compute;
+        int kk = g.InPerGroup * g.Kernel * g.Kernel;
+        compute.For(threads, t =>
+        {
+            var part = state.Partials[t];
+            Array.Clear(part);
+            int b0 = (int)((long)n * t / threads), b1 = (int)((long)n * (t + 1) / threads);
+            fixed (float* px = x.Data, pdy = dy.Data, pdx = dx.Data, pw = wt, pp = part)
+                for (int b = b0; b < b1; b++)
+                {
+                    float* xb = px + (long)b * g.InChannels * inPlane, dxb = pdx + (long)b * g.InChannels * inPlane;
+                    float* dyb = pdy + (long)b * g.OutChannels * outPlane;
+                    if (g.IsPointwise)
+                    {
+                        Sgemm.Multiply(true, false, g.InChannels, inPlane, g.OutChannels, pw, g.InChannels, dyb, outPlane, dxb, inPlane, false, null, FusedActivation.None, gemmCompute);
+                        Sgemm.Multiply(false, true, g.OutChannels, g.InChannels, inPlane, dyb, outPlane, xb, inPlane, pp, g.InChannels, true, null, FusedActivation.None, gemmCompute);
+                        continue;
+                    }
+                    var col = Convolution.ThreadScratch(2 * kk * outPlane);
+                    fixed (float* pc = col)
+                    {
+                        float* dcol = pc + (long)kk * outPlane;
+                        new Span<float>(dxb, g.InChannels * inPlane).Clear();
+                        for (int gr = 0; gr < g.Groups; gr++)
+                        {
+                            float* xg = xb + (long)gr * g.InPerGroup * inPlane, dxg = dxb + (long)gr * g.InPerGroup * inPlane;
+                            float* dyg = dyb + (long)gr * g.OutPerGroup * outPlane;
+                            Im2Col.Unfold(xg, g.InPerGroup, h, w, g.Kernel, g.Stride, g.Padding, oh, ow, pc);
+                            Sgemm.Multiply(false, true, g.OutPerGroup, kk, outPlane, dyg, outPlane, pc, outPlane, pp + (long)gr * g.OutPerGroup * kk, kk, true, null, FusedActivation.None, gemmCompute);
+                            Sgemm.Multiply(true, false, kk, outPlane, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, dyg, outPlane, dcol, outPlane, false, null, FusedActivation.None, gemmCompute);
+                            Fold(dcol, g.InPerGroup, h, w, g.Kernel, g.Stride, g.Padding, oh, ow, dxg);
+                        }
+                    }
+                }
+        });
+        for (int t = 0; t < threads; t++) TensorPrimitives.Add(gw, state.Partials[t], gw);
+        return dx;
+    }
+
+    /// <summary>Adjoint of <see cref="Im2Col.Unfold"/>: adds each column entry back to its input pixel.</summary>
+    internal static void Fold(float* col, int channels, int h, int w, int k, int stride, int pad, int outH, int outW, float* x)
+    {
+        int plane = outH * outW;
+        for (int c = 0; c < channels; c++)
+        {
+            float* xc = x + (long)c * h * w;
+            for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++)
+            {
+                float* src = col + (long)((c * k + ky) * k + kx) * plane;
+                int oxLo = Math.Max(0, Im2Col.CeilDiv(pad - kx, stride)), oxHi = Math.Min(outW, Im2Col.CeilDiv(w + pad - kx, stride));
+                if (oxLo >= oxHi) continue;
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    int iy = oy * stride - pad + ky;
+                    if (iy < 0 || iy >= h) continue;
+                    float* d = xc + (long)iy * w - pad + kx;
+                    float* s = src + oy * outW;
+                    if (stride == 1)
+                    {
+                        var dst = new Span<float>(d + oxLo, oxHi - oxLo);
+                        TensorPrimitives.Add(dst, new ReadOnlySpan<float>(s + oxLo, oxHi - oxLo), dst);
+                    }
+                    else for (int ox = oxLo; ox < oxHi; ox++) d[ox * stride] += s[ox];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One channel plane: dx = Σ_taps w[ky,kx] dy shifted back (overwrites dx), and
+    /// acc[ky,kx] += Σ dy[oy,ox] x[oy s - p + ky, ox s - p + kx].
+    /// </summary>
+    private static void DepthwisePlaneBackward(float* x, float* dx, int h, int w, float* dy, int oh, int ow, float* wk, int k, int stride, int pad, Span<double> acc)
+    {
+        new Span<float>(dx, h * w).Clear();
+        for (int ky = 0; ky < k; ky++)
+        for (int kx = 0; kx < k; kx++)
+        {
+            int oxLo = Math.Max(0, Im2Col.CeilDiv(pad - kx, stride)), oxHi = Math.Min(ow, Im2Col.CeilDiv(w + pad - kx, stride));
+            if (oxLo >= oxHi) continue;
+            float wv = wk[ky * k + kx];
+            double sum = 0;
+            for (int oy = 0; oy < oh; oy++)
+            {
+                int iy = oy * stride - pad + ky;
+                if (iy < 0 || iy >= h) continue;
+                float* xr = x + (long)iy * w - pad + kx;
+                float* dxr = dx + (long)iy * w - pad + kx;
+                float* dyr = dy + oy * ow;
+                if (stride == 1)
+                {
+                    var dys = new ReadOnlySpan<float>(dyr + oxLo, oxHi - oxLo);
+                    sum += TensorPrimitives.Dot(dys, new ReadOnlySpan<float>(xr + oxLo, oxHi - oxLo));
+                    var dxs = new Span<float>(dxr + oxLo, oxHi - oxLo);
+                    TensorPrimitives.MultiplyAdd(dys, wv, dxs, dxs);
+                }
+                else
+                {
+                    float s = 0;
+                    for (int ox = oxLo; ox < oxHi; ox++)
+                    {
+                        s += dyr[ox] * xr[ox * stride];
+                        dxr[ox * stride] += wv * dyr[ox];
+                    }
+                    sum += s;
+                }
+            }
+            acc[ky * k + kx] += sum;
+        }
+    }
+}
