@@ -11,13 +11,13 @@ namespace DenseFace.Neural;
 /// </summary>
 public sealed class InferencePlan
 {
-    private abstract class Op { public abstract void Run(ComputeContext compute); }
+    private abstract class Op { public string Label = ""; public abstract void Run(ComputeContext compute); }
 
     private sealed class ConvOp(Tensor input, Tensor output, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op
     {
+        private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
         public Tensor? Residual;
-        public FusedActivation Act = act;
-        public override void Run(ComputeContext compute) => Convolution.Forward(input, geometry, weight, bias, Act, output, Residual, compute);
+        public override void Run(ComputeContext compute) => Convolution.Forward(input, geometry, weight, bias, act, output, Residual, compute, _packed);
     }
 
     private sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op
@@ -73,6 +73,20 @@ public sealed class InferencePlan
         return _output.Span;
     }
 
+    /// <summary>Runs the plan once and returns each step's label and wall time in milliseconds (diagnostics).</summary>
+    public IReadOnlyList<(string Step, double Milliseconds)> Profile(ReadOnlySpan<float> input)
+    {
+        Run(input);
+        var times = new List<(string, double)>();
+        foreach (var op in _ops)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            op.Run(Compute);
+            times.Add((op.Label, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+        }
+        return times;
+    }
+
     private Tensor Emit(Module m, Tensor x)
     {
         switch (m)
@@ -96,14 +110,14 @@ public sealed class InferencePlan
             case Linear l:
             {
                 var y = new Tensor(x.Dim(0), l.OutFeatures);
-                _ops.Add(new LinearOp(x, y, l));
+                _ops.Add(new LinearOp(x, y, l) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" });
                 return y;
             }
             default:
             {
                 var probe = m.Forward(x); // shape inference (eval mode); allocates the module's own buffer once
                 var y = new Tensor(probe.Shape.ToArray());
-                _ops.Add(new ModuleOp(x, m, y));
+                _ops.Add(new ModuleOp(x, m, y) { Label = $"{m.GetType().Name} {m.Name}" });
                 return y;
             }
         }
@@ -135,7 +149,7 @@ public sealed class InferencePlan
         if (x.Rank != 4 || x.C != g.InChannels) throw new ArgumentException($"conv '{conv.Name}' expects {g.InChannels} channels, got {x.ShapeString}");
         var y = new Tensor(x.N, g.OutChannels, g.OutSize(x.H), g.OutSize(x.W));
         var (w, b) = Fold(conv, bn);
-        _ops.Add(new ConvOp(x, y, g, w, b, act));
+        _ops.Add(new ConvOp(x, y, g, w, b, act) { Label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}" });
         return y;
     }
 

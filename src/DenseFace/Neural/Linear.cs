@@ -38,6 +38,22 @@ public sealed class Linear : Module
     /// <summary>y[n x out] = x[n x in] W^T + b.</summary>
     internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute)
     {
+        if (n <= 2)
+        {
+            // Matrix-vector products: one dot product per output, split over output ranges.
+            int chunks = Math.Min(compute.MaxDegreeOfParallelism, Math.Max(1, outF / 256));
+            compute.For(chunks, t =>
+            {
+                int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
+                for (int i = 0; i < n; i++)
+                {
+                    var xi = new ReadOnlySpan<float>(x, i * inF, inF);
+                    for (int o = o0; o < o1; o++)
+                        y[i * outF + o] = b[o] + System.Numerics.Tensors.TensorPrimitives.Dot(new ReadOnlySpan<float>(w, o * inF, inF), xi);
+                }
+            });
+            return;
+        }
         for (int i = 0; i < n; i++) b.AsSpan(0, outF).CopyTo(y.AsSpan(i * outF, outF));
         Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, y, outF, accumulate: true, compute: compute);
     }

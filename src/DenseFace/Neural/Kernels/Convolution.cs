@@ -10,6 +10,21 @@ namespace DenseFace.Neural.Kernels;
 public static unsafe class Convolution
 {
     [ThreadStatic] private static float[]? t_col;
+    [ThreadStatic] private static float[]? t_packedWeights;
+
+    /// <summary>
+    /// Packs the weights of a non-depthwise convolution for the matrix products, group after group
+    /// (each [out/groups x in/groups*k*k] packed by <see cref="Sgemm.PackA"/>). Reuses <paramref name="dst"/> when large enough.
+    /// </summary>
+    public static float[] PackWeights(ConvGeometry g, float[] weight, float[]? dst = null)
+    {
+        int kk = g.InPerGroup * g.Kernel * g.Kernel, per = Sgemm.PackedLength(g.OutPerGroup, kk);
+        if (dst == null || dst.Length < per * g.Groups) dst = new float[per * g.Groups];
+        fixed (float* pw = weight, pd = dst)
+            for (int gr = 0; gr < g.Groups; gr++)
+                Sgemm.PackA(false, g.OutPerGroup, kk, pw + (long)gr * g.OutPerGroup * kk, kk, pd + (long)gr * per);
+        return dst;
+    }
 
     /// <summary>Scratch buffer of at least <paramref name="length"/> floats for the calling thread.</summary>
     internal static float[] ThreadScratch(int length)
@@ -25,15 +40,16 @@ public static unsafe class Convolution
     /// y) may be null. <paramref name="y"/> must already have shape [N, out, outH, outW].
     /// </summary>
     public static void Forward(Tensor x, ConvGeometry g, float[] weight, float[]? bias, FusedActivation act,
-        Tensor y, Tensor? residual, ComputeContext compute)
+        Tensor y, Tensor? residual, ComputeContext compute, float[]? packedWeights = null)
     {
+        if (!g.IsDepthwise && packedWeights == null) packedWeights = t_packedWeights = PackWeights(g, weight, t_packedWeights);
         int n = x.N, h = x.H, w = x.W, oh = y.H, ow = y.W;
         int inPlane = h * w, outPlane = oh * ow;
         int threads = compute.MaxDegreeOfParallelism;
         var geo = g;
-        fixed (float* px = x.Data, py = y.Data, pw = weight, pb = bias, pr = residual == null ? null : residual.Data)
+        fixed (float* px = x.Data, py = y.Data, pw = weight, pb = bias, pr = residual == null ? null : residual.Data, ppk = packedWeights)
         {
-            nint ix = (nint)px, iy = (nint)py, iw = (nint)pw, ib = bias == null ? 0 : (nint)pb, ir = (nint)pr;
+            nint ix = (nint)px, iy = (nint)py, iw = (nint)pw, ib = bias == null ? 0 : (nint)pb, ir = (nint)pr, ipk = (nint)ppk;
             if (g.IsDepthwise)
             {
                 int c = g.InChannels;
@@ -54,7 +70,7 @@ public static unsafe class Convolution
             }
             bool perImageParallel = threads > 1 && n >= threads;
             var gemmCompute = perImageParallel ? null : compute;
-            int kk = g.InPerGroup * g.Kernel * g.Kernel;
+            int kk = g.InPerGroup * g.Kernel * g.Kernel, perGroup = Sgemm.PackedLength(g.OutPerGroup, kk);
             Action<int> image = i =>
             {
                 float* xi = (float*)ix + (long)i * geo.InChannels * inPlane;
@@ -62,7 +78,7 @@ public static unsafe class Convolution
                 if (ir != 0) Buffer.MemoryCopy((float*)ir + (long)i * geo.OutChannels * outPlane, yi, geo.OutChannels * outPlane * 4L, geo.OutChannels * outPlane * 4L);
                 if (geo.IsPointwise)
                 {
-                    Sgemm.Multiply(false, false, geo.OutChannels, outPlane, geo.InChannels, (float*)iw, geo.InChannels, xi, outPlane,
+                    Sgemm.MultiplyPacked((float*)ipk, false, geo.OutChannels, outPlane, geo.InChannels, xi, outPlane,
                         yi, outPlane, ir != 0, (float*)ib, act, gemmCompute);
                     return;
                 }
@@ -72,7 +88,7 @@ public static unsafe class Convolution
                     for (int gr = 0; gr < geo.Groups; gr++)
                     {
                         Im2Col.Unfold(xi + (long)gr * geo.InPerGroup * inPlane, geo.InPerGroup, h, w, geo.Kernel, geo.Stride, geo.Padding, oh, ow, pc);
-                        Sgemm.Multiply(false, false, geo.OutPerGroup, outPlane, kk, (float*)iw + (long)gr * geo.OutPerGroup * kk, kk,
+                        Sgemm.MultiplyPacked((float*)ipk + (long)gr * perGroup, false, geo.OutPerGroup, outPlane, kk,
                             pc, outPlane, yi + (long)gr * geo.OutPerGroup * outPlane, outPlane, ir != 0,
                             ib == 0 ? null : (float*)ib + gr * geo.OutPerGroup, act, gemmCompute);
                     }

@@ -13,6 +13,11 @@ public static unsafe class DepthwiseConv
     public static void Plane(float* x, int h, int w, float* wk, int k, int stride, int pad, float bias,
         FusedActivation act, float* y, int outH, int outW)
     {
+        if (k == 3 && pad == 1 && (stride == 1 || stride == 2) && Simd.Level != SimdLevel.Scalar)
+        {
+            Plane3x3(x, h, w, wk, stride, bias, act, y, outH, outW);
+            return;
+        }
         // Output columns whose taps are all inside the row: ox * s - p >= 0 and ox * s - p + k - 1 < w.
         int oxLo = Math.Min(outW, Im2Col.CeilDiv(pad, stride));
         int oxHi = Math.Max(oxLo, Math.Min(outW, Im2Col.CeilDiv(w - k + 1 + pad, stride)));
@@ -56,6 +61,107 @@ public static unsafe class DepthwiseConv
                 }
             }
             for (; o < outW; o++) yr[o] = Pixel(x, w, wk, k, iy0, kyLo, kyHi, o * stride - pad, bias, act);
+        }
+    }
+
+    /// <summary>
+    /// 3x3, padding 1, stride 1 or 2: copies the plane into a zero-bordered scratch (rows of w + 18 floats, so
+    /// whole vectors can be read past the right edge), then computes each output row with 9 vector FMAs per
+    /// vector of outputs (Vector512, Vector256 or Vector128 by row width). Stride 2 computes the stride-1
+    /// row and keeps every second value.
+    /// </summary>
+    private static void Plane3x3(float* x, int h, int w, float* wk, int stride, float bias, FusedActivation act, float* y, int outH, int outW)
+    {
+        int pw = w + 18, count = stride == 1 ? outW : 2 * outW - 1;
+        var scratch = Convolution.ThreadScratch((h + 2) * pw + count + 16);
+        fixed (float* s = scratch)
+        {
+            new Span<float>(s, pw).Clear();
+            new Span<float>(s + (long)(h + 1) * pw, pw).Clear();
+            for (int r = 0; r < h; r++)
+            {
+                float* d = s + (long)(r + 1) * pw;
+                d[0] = 0f;
+                Buffer.MemoryCopy(x + (long)r * w, d + 1, w * 4L, w * 4L);
+                new Span<float>(d + w + 1, pw - w - 1).Clear();
+            }
+            float* t = s + (long)(h + 2) * pw;
+            var level = Simd.Level;
+            for (int oy = 0; oy < outH; oy++)
+            {
+                float* r0 = s + (long)oy * stride * pw;
+                if (level == SimdLevel.Vector512 && count >= 16) Row512(r0, pw, wk, bias, act, t, count);
+                else if (count >= 8 || !Vector128.IsHardwareAccelerated) Row256(r0, pw, wk, bias, act, t, count);
+                else Row128(r0, pw, wk, bias, act, t, count);
+                float* yr = y + (long)oy * outW;
+                if (stride == 1) Buffer.MemoryCopy(t, yr, outW * 4L, outW * 4L);
+                else for (int ox = 0; ox < outW; ox++) yr[ox] = t[2 * ox];
+            }
+        }
+    }
+
+    private static void Row512(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
+    {
+        float* r1 = r0 + pw, r2 = r1 + pw;
+        var w0 = Vector512.Create(wk[0]); var w1 = Vector512.Create(wk[1]); var w2 = Vector512.Create(wk[2]);
+        var w3 = Vector512.Create(wk[3]); var w4 = Vector512.Create(wk[4]); var w5 = Vector512.Create(wk[5]);
+        var w6 = Vector512.Create(wk[6]); var w7 = Vector512.Create(wk[7]); var w8 = Vector512.Create(wk[8]);
+        var b = Vector512.Create(bias);
+        for (int j = 0; j < count; j += 16)
+        {
+            var a = Vector512.FusedMultiplyAdd(w0, Vector512.Load(r0 + j), b);
+            a = Vector512.FusedMultiplyAdd(w1, Vector512.Load(r0 + j + 1), a);
+            a = Vector512.FusedMultiplyAdd(w2, Vector512.Load(r0 + j + 2), a);
+            a = Vector512.FusedMultiplyAdd(w3, Vector512.Load(r1 + j), a);
+            a = Vector512.FusedMultiplyAdd(w4, Vector512.Load(r1 + j + 1), a);
+            a = Vector512.FusedMultiplyAdd(w5, Vector512.Load(r1 + j + 2), a);
+            a = Vector512.FusedMultiplyAdd(w6, Vector512.Load(r2 + j), a);
+            a = Vector512.FusedMultiplyAdd(w7, Vector512.Load(r2 + j + 1), a);
+            a = Vector512.FusedMultiplyAdd(w8, Vector512.Load(r2 + j + 2), a);
+            Activate(a, act).Store(t + j);
+        }
+    }
+
+    private static void Row256(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
+    {
+        float* r1 = r0 + pw, r2 = r1 + pw;
+        var w0 = Vector256.Create(wk[0]); var w1 = Vector256.Create(wk[1]); var w2 = Vector256.Create(wk[2]);
+        var w3 = Vector256.Create(wk[3]); var w4 = Vector256.Create(wk[4]); var w5 = Vector256.Create(wk[5]);
+        var w6 = Vector256.Create(wk[6]); var w7 = Vector256.Create(wk[7]); var w8 = Vector256.Create(wk[8]);
+        var b = Vector256.Create(bias);
+        for (int j = 0; j < count; j += 8)
+        {
+            var a = Vector256.FusedMultiplyAdd(w0, Vector256.Load(r0 + j), b);
+            a = Vector256.FusedMultiplyAdd(w1, Vector256.Load(r0 + j + 1), a);
+            a = Vector256.FusedMultiplyAdd(w2, Vector256.Load(r0 + j + 2), a);
+            a = Vector256.FusedMultiplyAdd(w3, Vector256.Load(r1 + j), a);
+            a = Vector256.FusedMultiplyAdd(w4, Vector256.Load(r1 + j + 1), a);
+            a = Vector256.FusedMultiplyAdd(w5, Vector256.Load(r1 + j + 2), a);
+            a = Vector256.FusedMultiplyAdd(w6, Vector256.Load(r2 + j), a);
+            a = Vector256.FusedMultiplyAdd(w7, Vector256.Load(r2 + j + 1), a);
+            a = Vector256.FusedMultiplyAdd(w8, Vector256.Load(r2 + j + 2), a);
+            Activate(a, act).Store(t + j);
+        }
+    }
+
+    private static void Row128(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
+    {
+        float* r1 = r0 + pw, r2 = r1 + pw;
+        for (int j = 0; j < count; j += 4)
+        {
+            var a = Vector128.Create(bias);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[0]), Vector128.Load(r0 + j), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[1]), Vector128.Load(r0 + j + 1), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[2]), Vector128.Load(r0 + j + 2), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[3]), Vector128.Load(r1 + j), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[4]), Vector128.Load(r1 + j + 1), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[5]), Vector128.Load(r1 + j + 2), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[6]), Vector128.Load(r2 + j), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[7]), Vector128.Load(r2 + j + 1), a);
+            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[8]), Vector128.Load(r2 + j + 2), a);
+            if (act != FusedActivation.None) a = Vector128.Max(a, Vector128<float>.Zero);
+            if (act == FusedActivation.ReLU6) a = Vector128.Min(a, Vector128.Create(6f));
+            a.Store(t + j);
         }
     }
 

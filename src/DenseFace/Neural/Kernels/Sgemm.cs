@@ -107,8 +107,48 @@ public static unsafe class Sgemm
         Serial(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, rowBias, act);
     }
 
+    /// <summary>Floats needed by <see cref="PackA"/> for an m x k operand.</summary>
+    public static int PackedLength(int m, int k) => RoundUp(m, MR) * k;
+
+    /// <summary>
+    /// Packs op(A) (m x k) once into <paramref name="dst"/> (<see cref="PackedLength"/> floats) for repeated
+    /// products with <see cref="MultiplyPacked"/>: for each k block of <see cref="KC"/> and row block of
+    /// <see cref="MC"/>, the block's 8-row panels as the micro-kernel reads them.
+    /// </summary>
+    public static void PackA(bool transA, int m, int k, float* a, int lda, float* dst)
+    {
+        int mr = RoundUp(m, MR);
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            for (int ic = 0; ic < m; ic += MC)
+                PackA(transA, a, lda, ic, pc, Math.Min(MC, m - ic), kc, dst + (long)mr * pc + (long)ic * kc);
+        }
+    }
+
+    /// <summary>C = A op(B) (+ C) with A pre-packed by <see cref="PackA"/>; see <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, ReadOnlySpan{float}, FusedActivation, ComputeContext?)"/>.</summary>
+    internal static void MultiplyPacked(float* packedA, bool transB, int m, int n, int k, float* b, int ldb, float* c, int ldc,
+        bool accumulate, float* rowBias, FusedActivation act, ComputeContext? compute)
+    {
+        if (m <= 0 || n <= 0) return;
+        int threads = compute?.MaxDegreeOfParallelism ?? 1;
+        if (threads > 1 && n >= 2 * NR && (long)m * n * k >= 1L << 18)
+        {
+            nint ia = (nint)packedA, ib = (nint)b, ic = (nint)c, ibias = (nint)rowBias;
+            int strips = (n + NR - 1) / NR, chunks = Math.Min(threads, strips);
+            compute!.For(chunks, t =>
+            {
+                int j0 = (int)((long)strips * t / chunks) * NR, j1 = Math.Min(n, (int)((long)strips * (t + 1) / chunks) * NR);
+                float* bb = (float*)ib + (transB ? (long)j0 * ldb : j0);
+                Serial(false, transB, m, j1 - j0, k, null, 0, bb, ldb, (float*)ic + j0, ldc, accumulate, (float*)ibias, act, (float*)ia);
+            });
+            return;
+        }
+        Serial(false, transB, m, n, k, null, 0, b, ldb, c, ldc, accumulate, rowBias, act, packedA);
+    }
+
     private static void Serial(bool transA, bool transB, int m, int n, int k,
-        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* rowBias, FusedActivation act)
+        float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* rowBias, FusedActivation act, float* prepackedA = null)
     {
         if (k <= 0)
         {
@@ -138,16 +178,29 @@ public static unsafe class Sgemm
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mc = Math.Min(MC, m - ic);
-                        PackA(transA, a, lda, ic, pc, mc, kc, pA);
+                        float* blockA = pA;
+                        if (prepackedA != null) blockA = prepackedA + (long)RoundUp(m, MR) * pc + (long)ic * kc;
+                        else PackA(transA, a, lda, ic, pc, mc, kc, pA);
                         for (int jr = 0; jr < nc; jr += NR)
                         {
                             int nr = Math.Min(NR, nc - jr);
-                            for (int ir = 0; ir < mc; ir += MR)
+                            int ir = 0;
+                            if (nr == 16 && Simd.Level == SimdLevel.Vector512)
+                            {
+                                // Narrow column block (e.g. a 4x4 feature map): 16 x 16 tiles of one vector per row.
+                                for (; ir + 2 * MR <= mc; ir += 2 * MR)
+                                {
+                                    float* cc = c + (long)(ic + ir) * ldc + jc + jr;
+                                    float* bias = rowBias == null || !last ? null : rowBias + ic + ir;
+                                    Kernel512x16(kc, blockA + ir * kc, blockA + (ir + MR) * kc, pB + jr * kc, cc, ldc, load, last, bias, act);
+                                }
+                            }
+                            for (; ir < mc; ir += MR)
                             {
                                 int mr = Math.Min(MR, mc - ir);
                                 float* cc = c + (long)(ic + ir) * ldc + jc + jr;
                                 float* bias = rowBias == null || !last ? null : rowBias + ic + ir;
-                                MicroKernel(kc, pA + ir * kc, pB + jr * kc, cc, ldc, mr, nr, load, last, bias, act, tile);
+                                MicroKernel(kc, blockA + ir * kc, pB + jr * kc, cc, ldc, mr, nr, load, last, bias, act, tile);
                             }
                         }
                     }
@@ -314,6 +367,66 @@ public static unsafe class Sgemm
             }
         }
         v0.Store(c); v1.Store(c + 16);
+    }
+
+    /// <summary>16 x 16 tile from two consecutive 8-row A panels and the first 16 columns of a B panel.</summary>
+    private static void Kernel512x16(int kc, float* pa0, float* pa1, float* pb, float* c, int ldc, bool load, bool last, float* bias, FusedActivation act)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            var b = Vector512.Load(pb);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[0]), b, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[1]), b, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[2]), b, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[3]), b, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[4]), b, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[5]), b, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[6]), b, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[7]), b, c7);
+            c8 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[0]), b, c8);
+            c9 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[1]), b, c9);
+            c10 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[2]), b, c10);
+            c11 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[3]), b, c11);
+            c12 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[4]), b, c12);
+            c13 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[5]), b, c13);
+            c14 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[6]), b, c14);
+            c15 = Vector512.FusedMultiplyAdd(Vector512.Create(pa1[7]), b, c15);
+            pa0 += MR; pa1 += MR; pb += NR;
+        }
+        Store512(c, c0, load, last, bias, 0, act); c += ldc;
+        Store512(c, c1, load, last, bias, 1, act); c += ldc;
+        Store512(c, c2, load, last, bias, 2, act); c += ldc;
+        Store512(c, c3, load, last, bias, 3, act); c += ldc;
+        Store512(c, c4, load, last, bias, 4, act); c += ldc;
+        Store512(c, c5, load, last, bias, 5, act); c += ldc;
+        Store512(c, c6, load, last, bias, 6, act); c += ldc;
+        Store512(c, c7, load, last, bias, 7, act); c += ldc;
+        Store512(c, c8, load, last, bias, 8, act); c += ldc;
+        Store512(c, c9, load, last, bias, 9, act); c += ldc;
+        Store512(c, c10, load, last, bias, 10, act); c += ldc;
+        Store512(c, c11, load, last, bias, 11, act); c += ldc;
+        Store512(c, c12, load, last, bias, 12, act); c += ldc;
+        Store512(c, c13, load, last, bias, 13, act); c += ldc;
+        Store512(c, c14, load, last, bias, 14, act); c += ldc;
+        Store512(c, c15, load, last, bias, 15, act);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(float* c, Vector512<float> v, bool load, bool last, float* bias, int r, FusedActivation act)
+    {
+        if (load) v += Vector512.Load(c);
+        if (last)
+        {
+            if (bias != null) v += Vector512.Create(bias[r]);
+            if (act != FusedActivation.None)
+            {
+                v = Vector512.Max(v, Vector512<float>.Zero);
+                if (act == FusedActivation.ReLU6) v = Vector512.Min(v, Vector512.Create(6f));
+            }
+        }
+        v.Store(c);
     }
 
     /// <summary>Fallback micro-kernel: the 8 x 32 tile as four 8 x 8 column blocks of 8 Vector256 accumulators.</summary>
