@@ -121,9 +121,7 @@ public static class Backprop
 
     /// <summary>dx = dy where lo &lt; x &lt; hi, else 0 (the derivative of ReLU/ReLU6 taken as 0 at the kinks, like PyTorch).</summary>
     private static void ReluMask(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float lo, float hi)
-    {
-        for (int i = 0; i < x.Length; i++) dx[i] = x[i] > lo && x[i] < hi ? dy[i] : 0f;
-    }
+        => VectorOps.MaskBetween(x, dy, lo, hi, dx);
 
     private static Tensor PReluBackward(PReLU pr, Tensor x, Tensor dy)
     {
@@ -168,36 +166,23 @@ public static class Backprop
         {
             float mean = training ? bn.BatchMean[ch] : bn.RunningMean.Value[ch];
             float inv = training ? bn.BatchInvStd[ch] : 1f / MathF.Sqrt(bn.RunningVar.Value[ch] + bn.Eps);
-            double sdy = 0, sdyx = 0;
+            double sdy = 0, sdyTimesX = 0;
             for (int b = 0; b < n; b++)
             {
-                int off = (b * c + ch) * plane;
-                for (int j = off; j < off + plane; j++)
-                {
-                    double g = dy.Data[j];
-                    sdy += g; sdyx += g * (x.Data[j] - mean) * inv;
-                }
+                var dys = dy.Data.AsSpan((b * c + ch) * plane, plane);
+                sdy += TensorPrimitives.Sum<float>(dys);
+                sdyTimesX += TensorPrimitives.Dot(dys, x.Data.AsSpan((b * c + ch) * plane, plane));
             }
+            double sdyx = (sdyTimesX - mean * sdy) * inv; // Σ dy x̂
             gg[ch] += (float)sdyx; gb[ch] += (float)sdy;
             float k = gamma[ch] * inv;
-            if (!training)
-            {
-                for (int b = 0; b < n; b++)
-                {
-                    int off = (b * c + ch) * plane;
-                    TensorPrimitives.Multiply(dy.Data.AsSpan(off, plane), k, dx.Data.AsSpan(off, plane));
-                }
-                return;
-            }
-            float meanDy = (float)(sdy / m), meanDyX = (float)(sdyx / m);
+            // Training: dx = k (dy - mean(dy) - x̂ mean(dy x̂)) = k dy + bx x + c0; evaluation: dx = k dy.
+            float meanDy = training ? (float)(sdy / m) : 0f, meanDyX = training ? (float)(sdyx / m) : 0f;
+            float bx = -k * inv * meanDyX, c0 = k * (mean * inv * meanDyX - meanDy);
             for (int b = 0; b < n; b++)
             {
                 int off = (b * c + ch) * plane;
-                for (int j = off; j < off + plane; j++)
-                {
-                    float xh = (x.Data[j] - mean) * inv;
-                    dx.Data[j] = k * (dy.Data[j] - meanDy - xh * meanDyX);
-                }
+                VectorOps.LinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), k, bx, c0, dx.Data.AsSpan(off, plane));
             }
         });
         return dx;

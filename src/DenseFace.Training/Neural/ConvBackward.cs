@@ -1,5 +1,6 @@
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DenseFace.Neural;
+using System.Runtime.Intrinsics;
 using DenseFace.Neural.Kernels;
 
 namespace DenseFace.Training.Neural;
@@ -13,7 +14,7 @@ namespace DenseFace.Training.Neural;
 /// </summary>
 internal static unsafe class ConvBackward
 {
-    private sealed class State { public float[][] Partials = []; }
+    private sealed class State { public float[][] Partials = []; public float[] PackedWT = []; }
 
     public static Tensor Backward(Conv2d conv, Tensor x, Tensor dy)
     {
@@ -36,6 +37,7 @@ internal static unsafe class ConvBackward
         if (g.IsDepthwise)
         {
             int k = g.Kernel, c = g.InChannels;
+            bool fast = k == 3 && g.Padding == 1 && (g.Stride == 1 || g.Stride == 2) && Simd.Level == SimdLevel.Vector512;
             compute.For(c, ch =>
             {
                 Span<double> acc = stackalloc double[k * k];
@@ -44,7 +46,8 @@ internal static unsafe class ConvBackward
                     for (int b = 0; b < n; b++)
                     {
                         long pi = (long)(b * c + ch);
-                        DepthwisePlaneBackward(px + pi * inPlane, pdx + pi * inPlane, h, w, pdy + pi * outPlane, oh, ow,
+                        if (fast) Depthwise3x3PlaneBackward(px + pi * inPlane, pdx + pi * inPlane, h, w, pdy + pi * outPlane, oh, ow, pw + ch * 9, g.Stride, acc);
+                        else DepthwisePlaneBackward(px + pi * inPlane, pdx + pi * inPlane, h, w, pdy + pi * outPlane, oh, ow,
                             pw + ch * k * k, k, g.Stride, g.Padding, acc);
                     }
                 for (int i = 0; i < k * k; i++) gw[ch * k * k + i] += (float)acc[i];
@@ -58,20 +61,25 @@ internal static unsafe class ConvBackward
         if (state.Partials.Length != threads || state.Partials[0].Length != gw.Length)
             state.Partials = Enumerable.Range(0, threads).Select(_ => new float[gw.Length]).ToArray();
         var gemmCompute = threads > 1 ? null : compute;
-        int kk = g.InPerGroup * g.Kernel * g.Kernel;
+        int kk = g.InPerGroup * g.Kernel * g.Kernel, perGroup = Sgemm.PackedLength(kk, g.OutPerGroup);
+        // W_g^T (kk x out/groups) packed once for all images.
+        if (state.PackedWT.Length < perGroup * g.Groups) state.PackedWT = new float[perGroup * g.Groups];
+        fixed (float* pw = wt, pk = state.PackedWT)
+            for (int gr = 0; gr < g.Groups; gr++)
+                Sgemm.PackA(true, kk, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, pk + (long)gr * perGroup);
         compute.For(threads, t =>
         {
             var part = state.Partials[t];
             Array.Clear(part);
             int b0 = (int)((long)n * t / threads), b1 = (int)((long)n * (t + 1) / threads);
-            fixed (float* px = x.Data, pdy = dy.Data, pdx = dx.Data, pw = wt, pp = part)
+            fixed (float* px = x.Data, pdy = dy.Data, pdx = dx.Data, pwt = state.PackedWT, pp = part)
                 for (int b = b0; b < b1; b++)
                 {
                     float* xb = px + (long)b * g.InChannels * inPlane, dxb = pdx + (long)b * g.InChannels * inPlane;
                     float* dyb = pdy + (long)b * g.OutChannels * outPlane;
                     if (g.IsPointwise)
                     {
-                        Sgemm.Multiply(true, false, g.InChannels, inPlane, g.OutChannels, pw, g.InChannels, dyb, outPlane, dxb, inPlane, false, null, FusedActivation.None, gemmCompute);
+                        Sgemm.MultiplyPacked(pwt, false, g.InChannels, inPlane, g.OutChannels, dyb, outPlane, dxb, inPlane, false, null, FusedActivation.None, gemmCompute);
                         Sgemm.Multiply(false, true, g.OutChannels, g.InChannels, inPlane, dyb, outPlane, xb, inPlane, pp, g.InChannels, true, null, FusedActivation.None, gemmCompute);
                         continue;
                     }
@@ -86,7 +94,7 @@ internal static unsafe class ConvBackward
                             float* dyg = dyb + (long)gr * g.OutPerGroup * outPlane;
                             Im2Col.Unfold(xg, g.InPerGroup, h, w, g.Kernel, g.Stride, g.Padding, oh, ow, pc);
                             Sgemm.Multiply(false, true, g.OutPerGroup, kk, outPlane, dyg, outPlane, pc, outPlane, pp + (long)gr * g.OutPerGroup * kk, kk, true, null, FusedActivation.None, gemmCompute);
-                            Sgemm.Multiply(true, false, kk, outPlane, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, dyg, outPlane, dcol, outPlane, false, null, FusedActivation.None, gemmCompute);
+                            Sgemm.MultiplyPacked(pwt + (long)gr * perGroup, false, kk, outPlane, g.OutPerGroup, dyg, outPlane, dcol, outPlane, false, null, FusedActivation.None, gemmCompute);
                             Fold(dcol, g.InPerGroup, h, w, g.Kernel, g.Stride, g.Padding, oh, ow, dxg);
                         }
                     }
@@ -123,6 +131,62 @@ internal static unsafe class ConvBackward
                     else for (int ox = oxLo; ox < oxHi; ox++) d[ox * stride] += s[ox];
                 }
             }
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_scratch;
+
+    /// <summary>
+    /// 3x3, padding 1, stride 1 or 2 (Vector512). The output gradient is placed on the input grid
+    /// (g = dy for stride 1; dy at even positions, zeros elsewhere, for stride 2); then
+    /// dx = correlation of g with the 180°-rotated kernel (padding 1, computed by the forward kernel), and
+    /// acc[ky,kx] += Σ g[j,i] xpad[j + ky, i + kx] with xpad the zero-bordered input.
+    /// </summary>
+    private static void Depthwise3x3PlaneBackward(float* x, float* dx, int h, int w, float* dy, int oh, int ow, float* wk, int stride, Span<double> acc)
+    {
+        int gw = (w + 15) & ~15, pw = w + 18;
+        int need = h * w + h * gw + (h + 2) * pw;
+        var scratch = t_scratch;
+        if (scratch == null || scratch.Length < need) t_scratch = scratch = new float[need];
+        fixed (float* s = scratch)
+        {
+            float* g = s, gp = s + h * w, xp = gp + h * gw;
+            if (stride == 1) Buffer.MemoryCopy(dy, g, h * w * 4L, h * w * 4L);
+            else
+            {
+                new Span<float>(g, h * w).Clear();
+                for (int oy = 0; oy < oh; oy++)
+                    for (int ox = 0; ox < ow; ox++) g[2 * oy * w + 2 * ox] = dy[oy * ow + ox];
+            }
+            float* flipped = stackalloc float[9];
+            for (int i = 0; i < 9; i++) flipped[i] = wk[8 - i];
+            DepthwiseConv.Plane3x3(g, h, w, flipped, 1, 0f, FusedActivation.None, dx, h, w);
+
+            new Span<float>(gp, h * gw).Clear();
+            for (int j = 0; j < h; j++) Buffer.MemoryCopy(g + j * w, gp + j * gw, w * 4L, w * 4L);
+            new Span<float>(xp, (h + 2) * pw).Clear();
+            for (int j = 0; j < h; j++) Buffer.MemoryCopy(x + (long)j * w, xp + (j + 1) * pw + 1, w * 4L, w * 4L);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default;
+            for (int j = 0; j < h; j++)
+            {
+                float* r0 = xp + j * pw, r1 = r0 + pw, r2 = r1 + pw, gr = gp + j * gw;
+                for (int i = 0; i < gw; i += 16)
+                {
+                    var d = Vector512.Load(gr + i);
+                    a0 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r0 + i), a0);
+                    a1 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r0 + i + 1), a1);
+                    a2 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r0 + i + 2), a2);
+                    a3 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r1 + i), a3);
+                    a4 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r1 + i + 1), a4);
+                    a5 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r1 + i + 2), a5);
+                    a6 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r2 + i), a6);
+                    a7 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r2 + i + 1), a7);
+                    a8 = Vector512.FusedMultiplyAdd(d, Vector512.Load(r2 + i + 2), a8);
+                }
+            }
+            acc[0] += Vector512.Sum(a0); acc[1] += Vector512.Sum(a1); acc[2] += Vector512.Sum(a2);
+            acc[3] += Vector512.Sum(a3); acc[4] += Vector512.Sum(a4); acc[5] += Vector512.Sum(a5);
+            acc[6] += Vector512.Sum(a6); acc[7] += Vector512.Sum(a7); acc[8] += Vector512.Sum(a8);
         }
     }
 

@@ -65,13 +65,9 @@ public sealed class BatchNorm2d : Module
             Compute.For(c, ch =>
             {
                 double sum = 0;
-                for (int i = 0; i < n; i++) sum += Sum(xd.AsSpan((i * c + ch) * plane, plane));
+                for (int i = 0; i < n; i++) sum += System.Numerics.Tensors.TensorPrimitives.Sum<float>(xd.AsSpan((i * c + ch) * plane, plane));
                 double mean = sum / count, ss = 0;
-                for (int i = 0; i < n; i++)
-                {
-                    var s = xd.AsSpan((i * c + ch) * plane, plane);
-                    for (int j = 0; j < s.Length; j++) { double d = s[j] - mean; ss += d * d; }
-                }
+                for (int i = 0; i < n; i++) ss += Kernels.VectorOps.SumSquaredDeviation(xd.AsSpan((i * c + ch) * plane, plane), (float)mean);
                 double var = ss / count;
                 float inv = (float)(1.0 / Math.Sqrt(var + Eps));
                 BatchMean[ch] = (float)mean; BatchInvStd[ch] = inv;
@@ -92,13 +88,6 @@ public sealed class BatchNorm2d : Module
                     Affine(xd.AsSpan((i * c + ch) * plane, plane), yd.AsSpan((i * c + ch) * plane, plane), scale[ch], shift[ch]);
         }
         return y;
-    }
-
-    private static double Sum(ReadOnlySpan<float> s)
-    {
-        double acc = 0;
-        for (int i = 0; i < s.Length; i++) acc += s[i];
-        return acc;
     }
 
     private static void Affine(ReadOnlySpan<float> x, Span<float> y, float scale, float shift)

@@ -7,6 +7,7 @@ namespace DenseFace.Tests.Neural;
 /// Central-difference gradient checks: L = Σ r_i y_i (r random, accumulated in double) is perturbed by ±h
 /// on sampled inputs and parameters, and (L+ - L-) / 2h is compared with the backward pass.
 /// </summary>
+[Collection("Simd")]
 public class GradientCheckTests
 {
     internal static void Check(Module m, Tensor x, bool training, ulong seed, double h = 1e-2, double rtol = 1e-2, double atol = 1e-3, int threads = 1)
@@ -66,12 +67,21 @@ public class GradientCheckTests
     [InlineData(3, 2, 7, 2, 3, 1, false)]  // 7x7 (ResNet stem)
     public void Conv2dGradients(int cin, int cout, int k, int s, int p, int groups, bool bias)
     {
-        foreach (int threads in new[] { 1, 2 })
+        var old = DenseFace.Neural.Kernels.Simd.Level;
+        try
         {
-            var conv = new Conv2d(cin, cout, k, s, p, groups, bias);
-            Randomise(conv, 7);
-            Check(conv, Input(11, 3, cin, 9, 8), training: true, seed: 3, threads: threads);
+            // Every SIMD level this machine offers (the vectorised depthwise paths have scalar fallbacks).
+            foreach (var level in new[] { DenseFace.Neural.Kernels.SimdLevel.Scalar, DenseFace.Neural.Kernels.SimdLevel.Vector256, DenseFace.Neural.Kernels.Simd.Detected }.Distinct())
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    DenseFace.Neural.Kernels.Simd.Level = level;
+                    var conv = new Conv2d(cin, cout, k, s, p, groups, bias);
+                    Randomise(conv, 7);
+                    Check(conv, Input(11, 3, cin, 9, 8), training: true, seed: 3, threads: threads);
+                    Check(conv, Input(12, 2, cin, 19, 21), training: true, seed: 4, threads: threads);
+                }
         }
+        finally { DenseFace.Neural.Kernels.Simd.Level = old; }
     }
 
     [Theory]

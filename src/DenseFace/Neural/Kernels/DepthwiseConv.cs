@@ -70,7 +70,7 @@ public static unsafe class DepthwiseConv
     /// vector of outputs (Vector512, Vector256 or Vector128 by row width). Stride 2 computes the stride-1
     /// row and keeps every second value.
     /// </summary>
-    private static void Plane3x3(float* x, int h, int w, float* wk, int stride, float bias, FusedActivation act, float* y, int outH, int outW)
+    internal static void Plane3x3(float* x, int h, int w, float* wk, int stride, float bias, FusedActivation act, float* y, int outH, int outW)
     {
         int pw = w + 18, count = stride == 1 ? outW : 2 * outW - 1;
         var scratch = Convolution.ThreadScratch((h + 2) * pw + count + 16);
