@@ -170,10 +170,10 @@ public static class Backprop
             for (int b = 0; b < n; b++)
             {
                 var dys = dy.Data.AsSpan((b * c + ch) * plane, plane);
-                sdy += TensorPrimitives.Sum<float>(dys);
-                sdyTimesX += TensorPrimitives.Dot(dys, x.Data.AsSpan((b * c + ch) * plane, plane));
+                var (s1, s2) = VectorOps.SumAndDot(dys, x.Data.AsSpan((b * c + ch) * plane, plane), 0f, mean);
+                sdy += s1; sdyTimesX += s2;
             }
-            double sdyx = (sdyTimesX - mean * sdy) * inv; // Σ dy x̂
+            double sdyx = sdyTimesX * inv; // Σ dy x̂ = Σ dy (x - mean) / sigma
             gg[ch] += (float)sdyx; gb[ch] += (float)sdy;
             float k = gamma[ch] * inv;
             // Training: dx = k (dy - mean(dy) - x̂ mean(dy x̂)) = k dy + bx x + c0; evaluation: dx = k dy.

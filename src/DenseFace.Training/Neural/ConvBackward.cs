@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using DenseFace.Neural;
 using System.Runtime.Intrinsics;
@@ -105,6 +106,7 @@ internal static unsafe class ConvBackward
     }
 
     /// <summary>Adjoint of <see cref="Im2Col.Unfold"/>: adds each column entry back to its input pixel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Fold(float* col, int channels, int h, int w, int k, int stride, int pad, int outH, int outW, float* x)
     {
         int plane = outH * outW;
@@ -142,6 +144,7 @@ internal static unsafe class ConvBackward
     /// dx = correlation of g with the 180°-rotated kernel (padding 1, computed by the forward kernel), and
     /// acc[ky,kx] += Σ g[j,i] xpad[j + ky, i + kx] with xpad the zero-bordered input.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Depthwise3x3PlaneBackward(float* x, float* dx, int h, int w, float* dy, int oh, int ow, float* wk, int stride, Span<double> acc)
     {
         int gw = (w + 15) & ~15, pw = w + 18;
@@ -194,6 +197,7 @@ internal static unsafe class ConvBackward
     /// One channel plane: dx = Σ_taps w[ky,kx] dy shifted back (overwrites dx), and
     /// acc[ky,kx] += Σ dy[oy,ox] x[oy s - p + ky, ox s - p + kx].
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DepthwisePlaneBackward(float* x, float* dx, int h, int w, float* dy, int oh, int ow, float* wk, int k, int stride, int pad, Span<double> acc)
     {
         new Span<float>(dx, h * w).Clear();

@@ -64,10 +64,18 @@ public sealed class BatchNorm2d : Module
             if (count < 2) throw new ArgumentException($"BatchNorm2d '{Name}': training needs more than one value per channel, got input {x.ShapeString}");
             Compute.For(c, ch =>
             {
-                double sum = 0;
-                for (int i = 0; i < n; i++) sum += System.Numerics.Tensors.TensorPrimitives.Sum<float>(xd.AsSpan((i * c + ch) * plane, plane));
-                double mean = sum / count, ss = 0;
-                for (int i = 0; i < n; i++) ss += Kernels.VectorOps.SumSquaredDeviation(xd.AsSpan((i * c + ch) * plane, plane), (float)mean);
+                // One pass: sums of (x - k) and (x - k)² with k the channel's first value (a shift near the mean keeps
+                // the variance accurate), then var = (Σ(x-k)² - (Σ(x-k))² / M) / M.
+                float k = xd[ch * plane];
+                double sum = 0, sq = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    var span = xd.AsSpan((i * c + ch) * plane, plane);
+                    var (s1, s2) = Kernels.VectorOps.SumAndDot(span, span, k, k);
+                    sum += s1; sq += s2;
+                }
+                double mean = k + sum / count;
+                double ss = Math.Max(0, sq - sum * sum / count);
                 double var = ss / count;
                 float inv = (float)(1.0 / Math.Sqrt(var + Eps));
                 BatchMean[ch] = (float)mean; BatchInvStd[ch] = inv;

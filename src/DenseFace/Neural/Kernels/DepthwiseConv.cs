@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace DenseFace.Neural.Kernels;
@@ -10,6 +11,7 @@ namespace DenseFace.Neural.Kernels;
 public static unsafe class DepthwiseConv
 {
     /// <summary>y[oy, ox] = act(bias + sum_{ky,kx} w[ky, kx] * x[oy * s - p + ky, ox * s - p + kx]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Plane(float* x, int h, int w, float* wk, int k, int stride, int pad, float bias,
         FusedActivation act, float* y, int outH, int outW)
     {
@@ -70,6 +72,7 @@ public static unsafe class DepthwiseConv
     /// vector of outputs (Vector512, Vector256 or Vector128 by row width). Stride 2 computes the stride-1
     /// row and keeps every second value.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Plane3x3(float* x, int h, int w, float* wk, int stride, float bias, FusedActivation act, float* y, int outH, int outW)
     {
         int pw = w + 18, count = stride == 1 ? outW : 2 * outW - 1;
@@ -100,6 +103,7 @@ public static unsafe class DepthwiseConv
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row512(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
     {
         float* r1 = r0 + pw, r2 = r1 + pw;
@@ -122,6 +126,7 @@ public static unsafe class DepthwiseConv
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row256(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
     {
         float* r1 = r0 + pw, r2 = r1 + pw;
@@ -144,6 +149,7 @@ public static unsafe class DepthwiseConv
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Row128(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
     {
         float* r1 = r0 + pw, r2 = r1 + pw;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace DenseFace.Neural.Kernels;
 
 /// <summary>
@@ -7,6 +8,7 @@ namespace DenseFace.Neural.Kernels;
 /// </summary>
 public static unsafe class Im2Col
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(float* x, int channels, int h, int w, int k, int stride, int pad, int outH, int outW, float* col)
     {
         int plane = outH * outW;

@@ -147,6 +147,7 @@ public static unsafe class Sgemm
         Serial(false, transB, m, n, k, null, 0, b, ldb, c, ldc, accumulate, rowBias, act, packedA);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Serial(bool transA, bool transB, int m, int n, int k,
         float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate, float* rowBias, FusedActivation act, float* prepackedA = null)
     {
@@ -212,6 +213,7 @@ public static unsafe class Sgemm
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>Packs op(A)[ic.., pc..] (mc x kc) into MR-row panels: panel s holds, for each p, MR consecutive rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool transA, float* a, int lda, int ic, int pc, int mc, int kc, float* dst)
     {
         for (int s = 0; s < mc; s += MR)
@@ -241,6 +243,7 @@ public static unsafe class Sgemm
     }
 
     /// <summary>Packs op(B)[pc.., jc..] (kc x nc) into NR-column panels: panel s holds, for each p, NR consecutive columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool transB, float* b, int ldb, int pc, int jc, int kc, int nc, float* dst)
     {
         for (int s = 0; s < nc; s += NR)
@@ -297,6 +300,7 @@ public static unsafe class Sgemm
         StoreTile(tile, c, ldc, mr, nr, load, last, bias, act);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreTile(float* tile, float* c, int ldc, int mr, int nr, bool load, bool last, float* bias, FusedActivation act)
     {
         for (int r = 0; r < mr; r++)
@@ -312,6 +316,7 @@ public static unsafe class Sgemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512(int kc, float* pa, float* pb, float* c, int ldc, bool load, bool last, float* bias, FusedActivation act, bool epilogue)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -370,6 +375,7 @@ public static unsafe class Sgemm
     }
 
     /// <summary>16 x 16 tile from two consecutive 8-row A panels and the first 16 columns of a B panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel512x16(int kc, float* pa0, float* pa1, float* pb, float* c, int ldc, bool load, bool last, float* bias, FusedActivation act)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
@@ -430,6 +436,7 @@ public static unsafe class Sgemm
     }
 
     /// <summary>Fallback micro-kernel: the 8 x 32 tile as four 8 x 8 column blocks of 8 Vector256 accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel256(int kc, float* pa, float* pb, float* tile)
     {
         for (int q = 0; q < NR; q += 8)
@@ -454,6 +461,7 @@ public static unsafe class Sgemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void KernelScalar(int kc, float* pa, float* pb, float* tile)
     {
         for (int i = 0; i < MR * NR; i++) tile[i] = 0f;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -7,6 +8,7 @@ namespace DenseFace.Neural.Kernels;
 public static class VectorOps
 {
     /// <summary>y[i] = x[i] * scale + shift (x and y may alias).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleShift(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
     {
         if (y.Length < x.Length) throw new ArgumentException("destination too short", nameof(y));
@@ -36,6 +38,7 @@ public static class VectorOps
     }
 
     /// <summary>Σ (x[i] - mean)² (vector partial sums in a fixed order, so the result is deterministic).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double SumSquaredDeviation(ReadOnlySpan<float> x, float mean)
     {
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -58,6 +61,7 @@ public static class VectorOps
     }
 
     /// <summary>dst[i] = a * u[i] + b * v[i] + c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void LinearCombination(ReadOnlySpan<float> u, ReadOnlySpan<float> v, float a, float b, float c, Span<float> dst)
     {
         if (v.Length < u.Length || dst.Length < u.Length) throw new ArgumentException("spans too short");
@@ -81,6 +85,7 @@ public static class VectorOps
     }
 
     /// <summary>dst[i] = lo &lt; x[i] &lt; hi ? g[i] : 0 (the ReLU / ReLU6 backward mask).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskBetween(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float lo, float hi, Span<float> dst)
     {
         if (g.Length < x.Length || dst.Length < x.Length) throw new ArgumentException("spans too short");
@@ -109,5 +114,46 @@ public static class VectorOps
             }
         }
         for (; i < n; i++) dst[i] = x[i] > lo && x[i] < hi ? g[i] : 0f;
+    }
+
+    /// <summary>
+    /// One pass over u (and v): returns Σ (u[i] - shift) and Σ (u[i] - shift) · (v[i] - shift2), with vector
+    /// partial sums in a fixed order (deterministic). With v = u and shift2 = shift it gives the shifted sum of
+    /// squares used for batch variance; with shift = shift2 = 0 the plain sum of u and the dot product u · v.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double Sum, double Dot) SumAndDot(ReadOnlySpan<float> u, ReadOnlySpan<float> v, float shift, float shift2)
+    {
+        if (v.Length < u.Length) throw new ArgumentException("v shorter than u", nameof(v));
+        ref float ur = ref MemoryMarshal.GetReference(u);
+        ref float vr = ref MemoryMarshal.GetReference(v);
+        int i = 0, n = u.Length;
+        double sum = 0, dot = 0;
+        if (Simd.Level == SimdLevel.Vector512 && n >= 16)
+        {
+            var s1 = Vector512.Create(shift); var s2 = Vector512.Create(shift2);
+            Vector512<float> a = default, b = default;
+            for (; i + 16 <= n; i += 16)
+            {
+                var du = Vector512.LoadUnsafe(ref ur, (nuint)i) - s1;
+                a += du;
+                b = Vector512.FusedMultiplyAdd(du, Vector512.LoadUnsafe(ref vr, (nuint)i) - s2, b);
+            }
+            sum = Vector512.Sum(a); dot = Vector512.Sum(b);
+        }
+        else if (Simd.Level >= SimdLevel.Vector256 && n >= 8)
+        {
+            var s1 = Vector256.Create(shift); var s2 = Vector256.Create(shift2);
+            Vector256<float> a = default, b = default;
+            for (; i + 8 <= n; i += 8)
+            {
+                var du = Vector256.LoadUnsafe(ref ur, (nuint)i) - s1;
+                a += du;
+                b = Vector256.FusedMultiplyAdd(du, Vector256.LoadUnsafe(ref vr, (nuint)i) - s2, b);
+            }
+            sum = Vector256.Sum(a); dot = Vector256.Sum(b);
+        }
+        for (; i < n; i++) { double du = u[i] - shift; sum += du; dot += du * (v[i] - shift2); }
+        return (sum, dot);
     }
 }
