@@ -25,9 +25,10 @@ public static class Architectures
     /// (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2) (6,96,3,1) (6,160,3,2) (6,320,1,1), <c>features.18</c>
     /// 1x1 conv-BN-ReLU6 to 1280 * max(1, width) channels, global average pooling, <c>classifier</c> =
     /// Dropout(0.2), Linear(last, outputs). Any input size (stride 32 overall). Initialised like
-    /// torchvision (Kaiming fan-out convs, BN 1/0, Linear N(0, 0.01)).
+    /// torchvision (Kaiming fan-out convs, BN 1/0, Linear N(0, 0.01)) unless <paramref name="initialize"/> is false
+    /// (weights about to be loaded: conv and linear weights stay zero).
     /// </summary>
-    public static Sequential MobileNetV2(int outputs, double widthMultiplier, ulong seed)
+    public static Sequential MobileNetV2(int outputs, double widthMultiplier, ulong seed, bool initialize = true)
     {
         if (outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs));
         if (!(widthMultiplier > 0 && widthMultiplier <= 4)) throw new ArgumentOutOfRangeException(nameof(widthMultiplier));
@@ -48,6 +49,7 @@ public static class Architectures
         var head = new Linear(last, outputs);
         var net = new Sequential(("features", new Sequential(features.ToArray())), ("pool", new GlobalAvgPool()),
             ("classifier", new Sequential(new Dropout(0.2f, seed), head)));
+        if (!initialize) return net;
         var rng = new RandomSource(seed);
         foreach (var m in net.Modules())
             if (m is Conv2d c) c.InitKaimingFanOut(rng);
@@ -58,9 +60,9 @@ public static class Architectures
     /// <summary>
     /// torchvision <c>resnet18(num_classes=outputs)</c>: conv1 7x7/2, bn1, relu, maxpool 3x3/2, layer1..4 of two
     /// <see cref="BasicBlock"/>s (64, 128, 256, 512 channels; stride 2 from layer2), global average pooling,
-    /// fc Linear(512, outputs). Initialised like torchvision.
+    /// fc Linear(512, outputs). Initialised like torchvision unless <paramref name="initialize"/> is false.
     /// </summary>
-    public static Sequential ResNet18(int outputs, ulong seed)
+    public static Sequential ResNet18(int outputs, ulong seed, bool initialize = true)
     {
         if (outputs <= 0) throw new ArgumentOutOfRangeException(nameof(outputs));
         var list = new List<(string, Module)>
@@ -81,6 +83,7 @@ public static class Architectures
         list.Add(("avgpool", new GlobalAvgPool()));
         list.Add(("fc", fc));
         var net = new Sequential(list.ToArray());
+        if (!initialize) return net;
         var rng = new RandomSource(seed);
         foreach (var m in net.Modules())
             if (m is Conv2d c) c.InitKaimingFanOut(rng);

@@ -48,19 +48,21 @@ public sealed class Network
     }
 
     /// <summary>Builds the architecture of <paramref name="config"/> with torchvision's initialisation from <paramref name="seed"/>.</summary>
-    public static Network Create(NetworkConfig config, ulong seed = 0)
+    public static Network Create(NetworkConfig config, ulong seed = 0) => Build(config, seed, true);
+
+    private static Network Build(NetworkConfig config, ulong seed, bool initialize)
     {
         config.Validate("config");
         Module root = config.Architecture == Architectures.ResNet18Name
-            ? Architectures.ResNet18(config.NumOutputs, seed)
-            : Architectures.MobileNetV2(config.NumOutputs, config.WidthMultiplier, seed);
+            ? Architectures.ResNet18(config.NumOutputs, seed, initialize)
+            : Architectures.MobileNetV2(config.NumOutputs, config.WidthMultiplier, seed, initialize);
         return new Network(root, config);
     }
 
     /// <summary>Loads a network from a config JSON and a safetensors weights file.</summary>
     public static Network Load(string configPath, string weightsPath)
     {
-        var net = Create(NetworkConfig.Load(configPath));
+        var net = Build(NetworkConfig.Load(configPath), 0, initialize: false);
         net.LoadWeights(weightsPath);
         return net;
     }
@@ -127,8 +129,9 @@ public sealed class Network
         foreach (var p in State)
         {
             var data = tensors[p.Name].Data;
-            foreach (var v in data)
-                if (!float.IsFinite(v)) throw new InvalidInputException(path, $"tensor '{p.Name}' contains NaN or infinity");
+            // MaxMagnitude propagates NaN and returns infinity if present.
+            if (data.Length > 0 && !float.IsFinite(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(data)))
+                throw new InvalidInputException(path, $"tensor '{p.Name}' contains NaN or infinity");
             data.CopyTo(p.Value, 0);
         }
     }

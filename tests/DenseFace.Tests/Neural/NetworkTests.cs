@@ -219,6 +219,10 @@ public class NetworkTests
             Assert.Contains("classifier.1.bias", e.Message);
             Assert.Contains("shape", e.Message);
             Assert.Throws<InvalidInputException>(() => net.LoadWeights(Path.Combine(dir, "absent.safetensors")));
+            Safetensors.Write(path, net.State.Select(p => (p.Name, p.Shape, p.Name == "features.2.conv.1.0.weight" ? Enumerable.Repeat(float.NaN, p.Length).ToArray() : p.Value, p.IsInteger)));
+            Assert.Contains("features.2.conv.1.0.weight", Assert.Throws<InvalidInputException>(() => net.LoadWeights(path)).Message);
+            Safetensors.Write(path, net.State.Select(p => (p.Name, p.Shape, p.Value, p.IsInteger)).Append(("extra.weight", new[] { 1 }, new float[1], false)));
+            Assert.Contains("extra.weight", Assert.Throws<InvalidInputException>(() => net.LoadWeights(path)).Message);
             var cfg = Path.Combine(dir, "c.json");
             File.WriteAllText(cfg, "{\"architecture\":\"vgg\"}");
             Assert.Contains("vgg", Assert.Throws<InvalidInputException>(() => NetworkConfig.Load(cfg)).Message);
