@@ -67,7 +67,7 @@ internal static unsafe class ConvBackward
         if (state.PackedWT.Length < perGroup * g.Groups) state.PackedWT = new float[perGroup * g.Groups];
         fixed (float* pw = wt, pk = state.PackedWT)
             for (int gr = 0; gr < g.Groups; gr++)
-                Sgemm.PackA(true, kk, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, pk + (long)gr * perGroup);
+                Sgemm.PackMatrixA(true, kk, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, pk + (long)gr * perGroup);
         compute.For(threads, t =>
         {
             var part = state.Partials[t];

@@ -7,7 +7,7 @@ namespace DenseFace.Neural;
 /// the preceding convolution (w' = w * gamma / sqrt(var + eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)),
 /// ReLU/ReLU6 and residual additions are fused into the convolution epilogue, dropout is removed, and all
 /// activation buffers are allocated once, so <see cref="Run"/> allocates nothing for activations. The plan
-/// snapshots the weights: recompile after changing them.
+/// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread).
 /// </summary>
 public sealed class InferencePlan
 {

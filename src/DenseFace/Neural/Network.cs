@@ -4,7 +4,8 @@ namespace DenseFace.Neural;
 /// A regression network (backbone + head) with PyTorch-compatible parameter names. <see cref="Forward(ReadOnlySpan{float}, int, int, int)"/>
 /// runs the module graph in the current mode (training: batch-statistics BN and dropout; evaluation:
 /// running statistics); <see cref="CompileInference"/> builds a faster BN-folded plan for deployment.
-/// The backward pass, losses and optimisers live in DenseFace.Training.
+/// The backward pass, losses and optimisers live in DenseFace.Training. A network is not thread-safe: it
+/// owns its activation buffers (use one network or plan per thread; kernels parallelise internally).
 /// </summary>
 public sealed class Network
 {
@@ -45,7 +46,11 @@ public sealed class Network
         var dup = State.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup != null) throw new ArgumentException($"duplicate parameter name '{dup.Key}'");
         root.SetTraining(false);
+        InputChannels = root.Modules().OfType<Conv2d>().FirstOrDefault()?.Geometry.InChannels ?? 0;
     }
+
+    /// <summary>Channels the first convolution expects (0 if the graph has none).</summary>
+    public int InputChannels { get; }
 
     /// <summary>Builds the architecture of <paramref name="config"/> with torchvision's initialisation from <paramref name="seed"/>.</summary>
     public static Network Create(NetworkConfig config, ulong seed = 0) => Build(config, seed, true);
@@ -93,7 +98,10 @@ public sealed class Network
         long per = (long)batch * height * width;
         if (input.Length == 0 || input.Length % per != 0)
             throw new InvalidInputException("input", $"{input.Length} floats is not a whole number of channels of {batch} x {height} x {width}");
-        var x = Tensor.Reuse(ref _input, batch, (int)(input.Length / per), height, width);
+        long channels = input.Length / per;
+        if (InputChannels > 0 && channels != InputChannels)
+            throw new InvalidInputException("input", $"{input.Length} floats is {channels} channels of {batch} x {height} x {width}; the network expects {InputChannels}");
+        var x = Tensor.Reuse(ref _input, batch, (int)channels, height, width);
         input.CopyTo(x.Span);
         return ForwardTensor(x).Span;
     }

@@ -112,6 +112,8 @@ public class NetworkTests
     {
         var net = Mobile(7, 0.35);
         Assert.Throws<InvalidInputException>(() => net.Forward(new float[100], 1, 64, 64));
+        Assert.Contains("expects 3", Assert.Throws<InvalidInputException>(() => net.Forward(new float[2 * 64 * 64], 1, 64, 64)).Message);
+        Assert.Throws<InvalidInputException>(() => net.Forward(new float[3 * 64 * 64], 0, 64, 64));
         Assert.Throws<InvalidInputException>(() => net.CompileInference(64, 64).Run(new float[10]));
     }
 

@@ -14,7 +14,7 @@ public static unsafe class Convolution
 
     /// <summary>
     /// Packs the weights of a non-depthwise convolution for the matrix products, group after group
-    /// (each [out/groups x in/groups*k*k] packed by <see cref="Sgemm.PackA"/>). Reuses <paramref name="dst"/> when large enough.
+    /// (each [out/groups x in/groups*k*k] packed by <see cref="Sgemm.PackMatrixA"/>). Reuses <paramref name="dst"/> when large enough.
     /// </summary>
     public static float[] PackWeights(ConvGeometry g, float[] weight, float[]? dst = null)
     {
@@ -22,7 +22,7 @@ public static unsafe class Convolution
         if (dst == null || dst.Length < per * g.Groups) dst = new float[per * g.Groups];
         fixed (float* pw = weight, pd = dst)
             for (int gr = 0; gr < g.Groups; gr++)
-                Sgemm.PackA(false, g.OutPerGroup, kk, pw + (long)gr * g.OutPerGroup * kk, kk, pd + (long)gr * per);
+                Sgemm.PackMatrixA(false, g.OutPerGroup, kk, pw + (long)gr * g.OutPerGroup * kk, kk, pd + (long)gr * per);
         return dst;
     }
 

@@ -107,15 +107,15 @@ public static unsafe class Sgemm
         Serial(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, rowBias, act);
     }
 
-    /// <summary>Floats needed by <see cref="PackA"/> for an m x k operand.</summary>
-    public static int PackedLength(int m, int k) => RoundUp(m, MR) * k;
+    /// <summary>Floats needed by <see cref="PackMatrixA"/> for an m x k operand.</summary>
+    internal static int PackedLength(int m, int k) => RoundUp(m, MR) * k;
 
     /// <summary>
     /// Packs op(A) (m x k) once into <paramref name="dst"/> (<see cref="PackedLength"/> floats) for repeated
     /// products with <see cref="MultiplyPacked"/>: for each k block of <see cref="KC"/> and row block of
     /// <see cref="MC"/>, the block's 8-row panels as the micro-kernel reads them.
     /// </summary>
-    public static void PackA(bool transA, int m, int k, float* a, int lda, float* dst)
+    internal static void PackMatrixA(bool transA, int m, int k, float* a, int lda, float* dst)
     {
         int mr = RoundUp(m, MR);
         for (int pc = 0; pc < k; pc += KC)
@@ -126,7 +126,7 @@ public static unsafe class Sgemm
         }
     }
 
-    /// <summary>C = A op(B) (+ C) with A pre-packed by <see cref="PackA"/>; see <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, ReadOnlySpan{float}, FusedActivation, ComputeContext?)"/>.</summary>
+    /// <summary>C = A op(B) (+ C) with A pre-packed by <see cref="PackMatrixA"/>; see <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, ReadOnlySpan{float}, FusedActivation, ComputeContext?)"/>.</summary>
     internal static void MultiplyPacked(float* packedA, bool transB, int m, int n, int k, float* b, int ldb, float* c, int ldc,
         bool accumulate, float* rowBias, FusedActivation act, ComputeContext? compute)
     {
