@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DenseFace.Neural.Kernels;
 
@@ -75,7 +76,8 @@ public static unsafe class DepthwiseConv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Plane3x3(float* x, int h, int w, float* wk, int stride, float bias, FusedActivation act, float* y, int outH, int outW)
     {
-        int pw = w + 18, count = stride == 1 ? outW : 2 * outW - 1;
+        bool deinterleave = stride == 2 && outW >= 16 && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+        int pw = w + (deinterleave ? 34 : 18), count = stride == 1 ? outW : 2 * outW - 1;
         var scratch = Convolution.ThreadScratch((h + 2) * pw + count + 16);
         fixed (float* s = scratch)
         {
@@ -93,6 +95,12 @@ public static unsafe class DepthwiseConv
             for (int oy = 0; oy < outH; oy++)
             {
                 float* r0 = s + (long)oy * stride * pw;
+                if (deinterleave)
+                {
+                    Row512Stride2(r0, pw, wk, bias, act, t, outW);
+                    Buffer.MemoryCopy(t, y + (long)oy * outW, outW * 4L, outW * 4L);
+                    continue;
+                }
                 if (level == SimdLevel.Vector512 && count >= 16) Row512(r0, pw, wk, bias, act, t, count);
                 else if (count >= 8 || !Vector128.IsHardwareAccelerated) Row256(r0, pw, wk, bias, act, t, count);
                 else Row128(r0, pw, wk, bias, act, t, count);
@@ -122,6 +130,31 @@ public static unsafe class DepthwiseConv
             a = Vector512.FusedMultiplyAdd(w6, Vector512.Load(r2 + j), a);
             a = Vector512.FusedMultiplyAdd(w7, Vector512.Load(r2 + j + 1), a);
             a = Vector512.FusedMultiplyAdd(w8, Vector512.Load(r2 + j + 2), a);
+            Activate(a, act).Store(t + j);
+        }
+    }
+
+    private static readonly Vector512<int> EvenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> OddLanes = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+
+    /// <summary>Stride-2 row: the three taps of 16 outputs are the even, odd and shifted-even columns of 32 inputs (vpermt2ps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Row512Stride2(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int outW)
+    {
+        var even = EvenLanes; var odd = OddLanes;
+        var b = Vector512.Create(bias);
+        for (int j = 0; j < outW; j += 16)
+        {
+            var a = b;
+            for (int ky = 0; ky < 3; ky++)
+            {
+                float* r = r0 + ky * pw + 2 * j;
+                var lo = Vector512.Load(r); var hi = Vector512.Load(r + 16);
+                var lo2 = Vector512.Load(r + 2); var hi2 = Vector512.Load(r + 18);
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), Avx512F.PermuteVar16x32x2(lo, even, hi), a);
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(lo, odd, hi), a);
+                a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(lo2, even, hi2), a);
+            }
             Activate(a, act).Store(t + j);
         }
     }
