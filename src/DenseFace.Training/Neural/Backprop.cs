@@ -56,7 +56,7 @@ public static class Backprop
                 var g = Backward(r.Conv, gradOut);
                 if (!r.UseResidual) return g;
                 var dx = GradInput(module, x);
-                TensorPrimitives.Add(g.Span, gradOut.Span, dx.Span);
+                module.Compute.ForRange(dx.Length, (a, n) => TensorPrimitives.Add(g.Data.AsSpan(a, n), gradOut.Data.AsSpan(a, n), dx.Data.AsSpan(a, n)));
                 return dx;
             }
             case BasicBlock b:
@@ -65,11 +65,11 @@ public static class Backprop
                 var dsBuffer = b.BackwardState as Tensor;
                 var ds = Tensor.Reuse(ref dsBuffer, sum.Shape);
                 b.BackwardState = ds;
-                ReluMask(sum.Span, gradOut.Span, ds.Span, 0f, float.PositiveInfinity);
+                ReluMask(module.Compute, sum, gradOut, ds, 0f, float.PositiveInfinity);
                 var g = Backward(b.Conv1, Backward(b.Bn1, Backward(b.Relu1, Backward(b.Conv2, Backward(b.Bn2, ds)))));
                 var gs = b.Downsample == null ? ds : Backward(b.Downsample, ds);
                 var dx = GradInput(module, x);
-                TensorPrimitives.Add(g.Span, gs.Span, dx.Span);
+                module.Compute.ForRange(dx.Length, (a, n) => TensorPrimitives.Add(g.Data.AsSpan(a, n), gs.Data.AsSpan(a, n), dx.Data.AsSpan(a, n)));
                 return dx;
             }
             case Conv2d c: return ConvBackward.Backward(c, x, gradOut);
@@ -77,13 +77,13 @@ public static class Backprop
             case ReLU:
             {
                 var dx = GradInput(module, x);
-                ReluMask(x.Span, gradOut.Span, dx.Span, 0f, float.PositiveInfinity);
+                ReluMask(module.Compute, x, gradOut, dx, 0f, float.PositiveInfinity);
                 return dx;
             }
             case ReLU6:
             {
                 var dx = GradInput(module, x);
-                ReluMask(x.Span, gradOut.Span, dx.Span, 0f, 6f);
+                ReluMask(module.Compute, x, gradOut, dx, 0f, 6f);
                 return dx;
             }
             case PReLU pr: return PReluBackward(pr, x, gradOut);
@@ -120,8 +120,8 @@ public static class Backprop
     internal static Tensor GradInput(Module m, Tensor x) => Tensor.Reuse(ref m.GradInputBuffer, x.Shape);
 
     /// <summary>dx = dy where lo &lt; x &lt; hi, else 0 (the derivative of ReLU/ReLU6 taken as 0 at the kinks, like PyTorch).</summary>
-    private static void ReluMask(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, float lo, float hi)
-        => VectorOps.MaskBetween(x, dy, lo, hi, dx);
+    private static void ReluMask(ComputeContext compute, Tensor x, Tensor dy, Tensor dx, float lo, float hi)
+        => compute.ForRange(x.Length, (a, n) => VectorOps.MaskBetween(x.Data.AsSpan(a, n), dy.Data.AsSpan(a, n), lo, hi, dx.Data.AsSpan(a, n)));
 
     private static Tensor PReluBackward(PReLU pr, Tensor x, Tensor dy)
     {

@@ -9,7 +9,7 @@ public sealed class ReLU : Module
     {
         LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
-        TensorPrimitives.Max(x.Span, 0f, y.Span);
+        Compute.ForRange(x.Length, (a, n) => TensorPrimitives.Max(x.Data.AsSpan(a, n), 0f, y.Data.AsSpan(a, n)));
         return y;
     }
 }
@@ -21,7 +21,7 @@ public sealed class ReLU6 : Module
     {
         LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
-        Kernels.VectorOps.ReLU6(x.Span, y.Span);
+        Compute.ForRange(x.Length, (a, n) => Kernels.VectorOps.ReLU6(x.Data.AsSpan(a, n), y.Data.AsSpan(a, n)));
         return y;
     }
 }

@@ -37,7 +37,7 @@ public sealed class InvertedResidual : Module
         var r = Conv.Forward(x);
         if (!UseResidual) return r;
         var y = Tensor.Reuse(ref OutputBuffer, r.Shape);
-        System.Numerics.Tensors.TensorPrimitives.Add(r.Span, x.Span, y.Span);
+        Compute.ForRange(y.Length, (a, n) => System.Numerics.Tensors.TensorPrimitives.Add(r.Data.AsSpan(a, n), x.Data.AsSpan(a, n), y.Data.AsSpan(a, n)));
         return y;
     }
 }
@@ -79,9 +79,12 @@ public sealed class BasicBlock : Module
         var r = Bn2.Forward(Conv2.Forward(Relu1.Forward(Bn1.Forward(Conv1.Forward(x)))));
         var shortcut = Downsample?.Forward(x) ?? x;
         var s = Tensor.Reuse(ref SumBuffer, r.Shape);
-        System.Numerics.Tensors.TensorPrimitives.Add(r.Span, shortcut.Span, s.Span);
         var y = Tensor.Reuse(ref OutputBuffer, r.Shape);
-        System.Numerics.Tensors.TensorPrimitives.Max(s.Span, 0f, y.Span);
+        Compute.ForRange(y.Length, (a, n) =>
+        {
+            System.Numerics.Tensors.TensorPrimitives.Add(r.Data.AsSpan(a, n), shortcut.Data.AsSpan(a, n), s.Data.AsSpan(a, n));
+            System.Numerics.Tensors.TensorPrimitives.Max(s.Data.AsSpan(a, n), 0f, y.Data.AsSpan(a, n));
+        });
         return y;
     }
 }

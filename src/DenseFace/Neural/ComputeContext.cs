@@ -26,6 +26,21 @@ public sealed class ComputeContext
     /// <summary>A single-threaded context.</summary>
     public static ComputeContext Serial => new();
 
+    /// <summary>
+    /// Element-wise work over [0, length): calls <paramref name="body"/>(start, count) on up to
+    /// <see cref="MaxDegreeOfParallelism"/> contiguous chunks (one chunk below 64 Ki elements).
+    /// </summary>
+    public void ForRange(int length, Action<int, int> body)
+    {
+        int chunks = Math.Min(_maxDegree, Math.Max(1, length >> 16));
+        if (chunks <= 1) { body(0, length); return; }
+        Parallel.For(0, chunks, _options, t =>
+        {
+            int a = (int)((long)length * t / chunks), b = (int)((long)length * (t + 1) / chunks);
+            body(a, b - a);
+        });
+    }
+
     /// <summary>Runs <paramref name="body"/> for i in [0, count), in parallel when allowed and worthwhile.</summary>
     public void For(int count, Action<int> body)
     {

@@ -199,6 +199,23 @@ public class GradientCheckTests
     }
 
     [Fact]
+    public void GridSamplerFollowsAlignCornersFalse()
+    {
+        // Zoom 2x on a 4x4 ramp x[iy, ix] = 10 iy + ix: output pixel (0, 0) has xs = ys = -0.75, so
+        // gx = gy = -0.375 and the input is read at ((gx + 1) * 4 - 1) / 2 = 0.75 in both axes.
+        var x = new Tensor(1, 1, 4, 4);
+        for (int i = 0; i < 16; i++) x.Data[i] = 10 * (i / 4) + i % 4;
+        var y = new Tensor(1, 1, 4, 4);
+        AffineGridSampler.Forward(x, [0.5f, 0, 0, 0, 0.5f, 0], y);
+        Assert.Equal(10 * 0.75f + 0.75f, y.Data[0], 4);
+        Assert.Equal(10 * 2.25f + 2.25f, y.Data[15], 4);
+        // Outside the image the result is zero-padded: reading at x = -0.5 blends pixel 0 with a zero.
+        AffineGridSampler.Forward(x, [1, 0, -0.25f, 0, 1, 0], y); // shift by half a pixel to the left
+        Assert.Equal(0.5f * (10 * 0 + 0) + 0.5f * 0f, y.Data[0], 4);
+        Assert.Equal(0.5f * (10 + 0) + 0.5f * 0f, y.Data[4], 4);
+    }
+
+    [Fact]
     public void GridSamplerIdentityThetaReproducesTheInput()
     {
         var x = Input(30, 1, 3, 5, 6);
