@@ -88,8 +88,8 @@ public sealed class BatchNorm2d : Module
         }
         else
         {
-            Span<float> scale = c <= 1024 ? stackalloc float[c] : new float[c];
-            Span<float> shift = c <= 1024 ? stackalloc float[c] : new float[c];
+            Span<float> scale = c <= 4096 ? stackalloc float[c] : new float[c];
+            Span<float> shift = c <= 4096 ? stackalloc float[c] : new float[c];
             EvalAffine(scale, shift);
             for (int i = 0; i < n; i++)
                 for (int ch = 0; ch < c; ch++)

@@ -111,6 +111,14 @@ public class TrainingTests
         // Step 1: m̂ = g, v̂ = g², update = lr * sign(g) (up to eps); decay only on the weight.
         Assert.Equal(1f * (1 - 0.1f * 0.1f) - 0.1f, lin.Weight.Value[0], 5);
         Assert.Equal(0.5f + 0.1f, lin.Bias.Value[0], 5);
+        var ema = new WeightEma(net.State, 0.9f);
+        float w0 = lin.Weight.Value[0];
+        lin.Weight.Value[0] = w0 + 1f;
+        ema.Update();
+        Assert.Equal(w0 + 0.1f, ema.Shadow(0)[0], 5);
+        var copy = new Network(new Linear(1, 1));
+        ema.CopyTo(copy);
+        Assert.Equal(w0 + 0.1f, copy.GetParameter("weight").Value[0], 5);
         var s = new WarmupCosineSchedule(1f, 10, 110, 0.1f);
         Assert.Equal(0.1f, s.RateAt(0), 5);
         Assert.Equal(1f, s.RateAt(9), 5);
