@@ -45,12 +45,7 @@ public sealed class Linear : Module
             compute.For(chunks, t =>
             {
                 int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
-                for (int i = 0; i < n; i++)
-                {
-                    var xi = new ReadOnlySpan<float>(x, i * inF, inF);
-                    for (int o = o0; o < o1; o++)
-                        y[i * outF + o] = b[o] + System.Numerics.Tensors.TensorPrimitives.Dot(new ReadOnlySpan<float>(w, o * inF, inF), xi);
-                }
+                for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
             });
             return;
         }

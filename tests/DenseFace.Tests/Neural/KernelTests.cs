@@ -49,6 +49,20 @@ public class KernelTests
                 }
     });
 
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void GemvMatchesReference(int level) => WithLevel(level, () =>
+    {
+        foreach (var (rows, cols) in new[] { (1, 1), (7, 33), (13, 16), (30, 1280), (5, 15) })
+        {
+            var w = Reference.Random(rows * cols, 1); var x = Reference.Random(cols, 2); var b = Reference.Random(rows, 3);
+            var y = new float[rows];
+            Gemv.Rows(w, cols, 0, rows, x, b, y);
+            var expect = Reference.Gemm(false, false, rows, 1, cols, w, cols, x, 1).Select((v, i) => v + b[i]).ToArray();
+            Assert.True(Reference.MaxAbsDiff(y, expect) < 1e-4 * Math.Sqrt(cols), $"{rows}x{cols}");
+        }
+    });
+
     [Fact]
     public void GemmIsIdenticalForAnyThreadCount()
     {
