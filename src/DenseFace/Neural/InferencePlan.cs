@@ -11,23 +11,31 @@ namespace DenseFace.Neural;
 /// </summary>
 public sealed class InferencePlan
 {
-    private abstract class Op { public string Label = ""; public abstract void Run(ComputeContext compute); }
+    private abstract class Op(Tensor input, Tensor output)
+    {
+        public string Label = "";
+        public Tensor Input => input;
+        public Tensor Output => output;
+        public virtual IEnumerable<Tensor> Inputs => [input];
+        public abstract void Run(ComputeContext compute);
+    }
 
-    private sealed class ConvOp(Tensor input, Tensor output, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op
+    private sealed class ConvOp(Tensor input, Tensor output, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op(input, output)
     {
         private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
         public Tensor? Residual;
+        public override IEnumerable<Tensor> Inputs => Residual == null ? [input] : [input, Residual];
         public override void Run(ComputeContext compute) => Convolution.Forward(input, geometry, weight, bias, act, output, Residual, compute, _packed);
     }
 
-    private sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op
+    private sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op(input, output)
     {
         public override void Run(ComputeContext compute)
             => Linear.Apply(input.Data, input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, output.Data, compute);
     }
 
     /// <summary>A layer without a fused form (pooling, PReLU, lone BN...) run through its own forward.</summary>
-    private sealed class ModuleOp(Tensor input, Module module, Tensor output) : Op
+    private sealed class ModuleOp(Tensor input, Module module, Tensor output) : Op(input, output)
     {
         public override void Run(ComputeContext compute)
         {
@@ -61,6 +69,37 @@ public sealed class InferencePlan
         _input = new Tensor(batch, InputChannels, height, width);
         _output = Emit(network.Root, _input);
         Outputs = _output.Length / batch;
+        ShareBuffers();
+    }
+
+    /// <summary>
+    /// Liveness-based buffer sharing: each intermediate tensor takes the smallest free buffer that fits and
+    /// returns it after its last reader, so the working set stays small (cache-resident) and memory is
+    /// roughly two or three activations instead of all of them.
+    /// </summary>
+    private void ShareBuffers()
+    {
+        var lastUse = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _ops.Count; i++)
+            foreach (var t in _ops[i].Inputs) lastUse[t] = i;
+        var free = new List<float[]>();
+        var assigned = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _ops.Count; i++)
+        {
+            var o = _ops[i].Output;
+            if (o != _output && o != _input && assigned.Add(o))
+            {
+                int best = -1;
+                for (int j = 0; j < free.Count; j++)
+                    if (free[j].Length >= o.Length && (best < 0 || free[j].Length < free[best].Length)) best = j;
+                float[] buffer;
+                if (best >= 0) { buffer = free[best]; free.RemoveAt(best); }
+                else buffer = new float[o.Length];
+                o.Rebind(buffer);
+            }
+            foreach (var t in _ops[i].Inputs.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
+                if (lastUse[t] == i && t != _input && t != _output && assigned.Contains(t)) free.Add(t.Data);
+        }
     }
 
     /// <summary>Runs the plan on NCHW <paramref name="input"/> (batch x channels x height x width floats); returns [batch x outputs], valid until the next run.</summary>

@@ -75,6 +75,13 @@ public sealed class Tensor
         return t;
     }
 
+    /// <summary>Points the tensor at another buffer (at least <see cref="Length"/> floats); used by inference plans to share buffers.</summary>
+    internal void Rebind(float[] data)
+    {
+        if (data.Length < Length) throw new ArgumentException("buffer too small", nameof(data));
+        Data = data;
+    }
+
     internal static int CheckedCount(ReadOnlySpan<int> shape)
     {
         long n = 1;
