@@ -24,14 +24,14 @@ public sealed class InferencePlan
     {
         private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
         public Tensor? Residual;
-        public override IEnumerable<Tensor> Inputs => Residual == null ? [input] : [input, Residual];
-        public override void Run(ComputeContext compute) => Convolution.Forward(input, geometry, weight, bias, act, output, Residual, compute, _packed);
+        public override IEnumerable<Tensor> Inputs => Residual == null ? [Input] : [Input, Residual];
+        public override void Run(ComputeContext compute) => Convolution.Forward(Input, geometry, weight, bias, act, Output, Residual, compute, _packed);
     }
 
     private sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op(input, output)
     {
         public override void Run(ComputeContext compute)
-            => Linear.Apply(input.Data, input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, output.Data, compute);
+            => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute);
     }
 
     /// <summary>A layer without a fused form (pooling, PReLU, lone BN...) run through its own forward.</summary>
@@ -39,8 +39,8 @@ public sealed class InferencePlan
     {
         public override void Run(ComputeContext compute)
         {
-            var y = module.Forward(input);
-            if (!ReferenceEquals(y, output)) y.Span.CopyTo(output.Span);
+            var y = module.Forward(Input);
+            if (!ReferenceEquals(y, Output)) y.Span.CopyTo(Output.Span);
         }
     }
 
