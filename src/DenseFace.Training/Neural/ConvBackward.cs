@@ -74,6 +74,23 @@ internal static unsafe class ConvBackward
             Array.Clear(part);
             int b0 = (int)((long)n * t / threads), b1 = (int)((long)n * (t + 1) / threads);
             fixed (float* px = x.Data, pdy = dy.Data, pdx = dx.Data, pwt = state.PackedWT, pp = part)
+            {
+                if (g.IsPointwise && b1 - b0 > 1 && inPlane < Convolution.SmallPlane)
+                {
+                    // Small feature maps: one product over the whole chunk ([C x images*H*W] matrices).
+                    int cols = (b1 - b0) * inPlane;
+                    var scratch = Convolution.ThreadScratch((g.OutChannels + 2 * g.InChannels) * cols);
+                    fixed (float* ps = scratch)
+                    {
+                        float* dyg = ps, xg = ps + (long)g.OutChannels * cols, dxg = xg + (long)g.InChannels * cols;
+                        Convolution.Gather(pdy, b0, b1, g.OutChannels, inPlane, dyg);
+                        Convolution.Gather(px, b0, b1, g.InChannels, inPlane, xg);
+                        Sgemm.Multiply(false, true, g.OutChannels, g.InChannels, cols, dyg, cols, xg, cols, pp, g.InChannels, true, null, FusedActivation.None, gemmCompute);
+                        Sgemm.MultiplyPacked(pwt, false, g.InChannels, cols, g.OutChannels, dyg, cols, dxg, cols, false, null, FusedActivation.None, gemmCompute);
+                        Convolution.Scatter(dxg, b0, b1, g.InChannels, inPlane, pdx);
+                    }
+                    return;
+                }
                 for (int b = b0; b < b1; b++)
                 {
                     float* xb = px + (long)b * g.InChannels * inPlane, dxb = pdx + (long)b * g.InChannels * inPlane;
@@ -100,6 +117,7 @@ internal static unsafe class ConvBackward
                         }
                     }
                 }
+            }
         });
         for (int t = 0; t < threads; t++) TensorPrimitives.Add(gw, state.Partials[t], gw);
         return dx;

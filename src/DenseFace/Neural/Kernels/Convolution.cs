@@ -26,6 +26,27 @@ public static unsafe class Convolution
         return dst;
     }
 
+    /// <summary>Feature maps with fewer pixels than this are batched across images in 1x1 convolutions.</summary>
+    internal const int SmallPlane = 256;
+
+    /// <summary>Copies images [b0, b1) of an NCHW tensor into a [C x (b1 - b0) * plane] matrix.</summary>
+    internal static void Gather(float* x, int b0, int b1, int channels, int plane, float* dst)
+    {
+        long cols = (long)(b1 - b0) * plane;
+        for (int b = b0; b < b1; b++)
+            for (int c = 0; c < channels; c++)
+                Buffer.MemoryCopy(x + ((long)b * channels + c) * plane, dst + c * cols + (long)(b - b0) * plane, plane * 4L, plane * 4L);
+    }
+
+    /// <summary>Inverse of <see cref="Gather"/>.</summary>
+    internal static void Scatter(float* src, int b0, int b1, int channels, int plane, float* x)
+    {
+        long cols = (long)(b1 - b0) * plane;
+        for (int b = b0; b < b1; b++)
+            for (int c = 0; c < channels; c++)
+                Buffer.MemoryCopy(src + c * cols + (long)(b - b0) * plane, x + ((long)b * channels + c) * plane, plane * 4L, plane * 4L);
+    }
+
     /// <summary>Scratch buffer of at least <paramref name="length"/> floats for the calling thread.</summary>
     internal static float[] ThreadScratch(int length)
     {
@@ -64,6 +85,26 @@ public static unsafe class Convolution
                     {
                         float* rp = (float*)ir + (long)t * outPlane;
                         for (int i = 0; i < outPlane; i++) yp[i] = Sgemm.Activate(yp[i] + rp[i], act);
+                    }
+                });
+                return;
+            }
+            if (geo.IsPointwise && n > 1 && outPlane < SmallPlane)
+            {
+                // Small feature maps: gather a chunk of images into one [C x images*H*W] matrix so the product
+                // streams the weights once per chunk instead of once per image.
+                int chunks = Math.Min(threads, n);
+                compute.For(chunks, t =>
+                {
+                    int b0 = (int)((long)n * t / chunks), b1 = (int)((long)n * (t + 1) / chunks), cols = (b1 - b0) * outPlane;
+                    var scratch = ThreadScratch((geo.InChannels + geo.OutChannels) * cols);
+                    fixed (float* ps = scratch)
+                    {
+                        float* xg = ps, yg = ps + (long)geo.InChannels * cols;
+                        Gather((float*)ix, b0, b1, geo.InChannels, outPlane, xg);
+                        if (ir != 0) Gather((float*)ir, b0, b1, geo.OutChannels, outPlane, yg);
+                        Sgemm.MultiplyPacked((float*)ipk, false, geo.OutChannels, cols, geo.InChannels, xg, cols, yg, cols, ir != 0, (float*)ib, act, null);
+                        Scatter(yg, b0, b1, geo.OutChannels, outPlane, (float*)iy);
                     }
                 });
                 return;
