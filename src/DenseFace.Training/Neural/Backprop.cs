@@ -77,13 +77,13 @@ public static class Backprop
             case ReLU:
             {
                 var dx = GradInput(module, x);
-                ReluMask(module.Compute, x, gradOut, dx, 0f, float.PositiveInfinity);
+                ReluMask(module.Compute, module.OutputBuffer!, gradOut, dx, 0f, float.PositiveInfinity); // y > 0 iff x > 0
                 return dx;
             }
             case ReLU6:
             {
                 var dx = GradInput(module, x);
-                ReluMask(module.Compute, x, gradOut, dx, 0f, 6f);
+                ReluMask(module.Compute, module.OutputBuffer!, gradOut, dx, 0f, 6f); // 0 < y < 6 iff 0 < x < 6
                 return dx;
             }
             case PReLU pr: return PReluBackward(pr, x, gradOut);

@@ -54,8 +54,26 @@ public sealed class BatchNorm2d : Module
     public override Tensor Forward(Tensor x)
     {
         RequireNchw(x, Channels);
+        return Run(x, Tensor.Reuse(ref OutputBuffer, x.N, x.C, x.H, x.W), float.NegativeInfinity, float.PositiveInfinity);
+    }
+
+    /// <summary>
+    /// BN followed by <paramref name="activation"/> (ReLU or ReLU6) in one pass: the result is written into the
+    /// activation's output buffer as if both had run (the activation's backward pass reads only its output).
+    /// </summary>
+    internal Tensor ForwardWithActivation(Tensor x, Module activation)
+    {
+        RequireNchw(x, Channels);
+        float hi = activation is ReLU6 ? 6f : activation is ReLU ? float.PositiveInfinity
+            : throw new ArgumentException("only ReLU and ReLU6 fuse with batch norm", nameof(activation));
+        var y = Tensor.Reuse(ref activation.OutputBuffer, x.N, x.C, x.H, x.W);
+        activation.LastInput = x; // same shape as the BN output, which is not materialised
+        return Run(x, y, 0f, hi);
+    }
+
+    private Tensor Run(Tensor x, Tensor y, float lo, float hi)
+    {
         LastInput = x;
-        var y = Tensor.Reuse(ref OutputBuffer, x.N, x.C, x.H, x.W);
         int n = x.N, c = Channels, plane = x.H * x.W;
         var xd = x.Data; var yd = y.Data;
         if (IsTraining)
@@ -82,7 +100,7 @@ public sealed class BatchNorm2d : Module
                 RunningMean.Value[ch] = (float)((1 - Momentum) * RunningMean.Value[ch] + Momentum * mean);
                 RunningVar.Value[ch] = (float)((1 - Momentum) * RunningVar.Value[ch] + Momentum * var * count / (count - 1));
                 float scale = Weight.Value[ch] * inv, shift = Bias.Value[ch] - (float)mean * scale;
-                for (int i = 0; i < n; i++) Affine(xd.AsSpan((i * c + ch) * plane, plane), yd.AsSpan((i * c + ch) * plane, plane), scale, shift);
+                for (int i = 0; i < n; i++) Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale, shift, lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
             });
             NumBatchesTracked.Value[0] += 1;
         }
@@ -93,11 +111,9 @@ public sealed class BatchNorm2d : Module
             EvalAffine(scale, shift);
             for (int i = 0; i < n; i++)
                 for (int ch = 0; ch < c; ch++)
-                    Affine(xd.AsSpan((i * c + ch) * plane, plane), yd.AsSpan((i * c + ch) * plane, plane), scale[ch], shift[ch]);
+                    Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale[ch], shift[ch], lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
         }
         return y;
     }
 
-    private static void Affine(ReadOnlySpan<float> x, Span<float> y, float scale, float shift)
-        => Kernels.VectorOps.ScaleShift(x, scale, shift, y);
 }

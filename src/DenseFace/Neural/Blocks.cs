@@ -76,7 +76,7 @@ public sealed class BasicBlock : Module
     public override Tensor Forward(Tensor x)
     {
         LastInput = x;
-        var r = Bn2.Forward(Conv2.Forward(Relu1.Forward(Bn1.Forward(Conv1.Forward(x)))));
+        var r = Bn2.Forward(Conv2.Forward(Bn1.ForwardWithActivation(Conv1.Forward(x), Relu1)));
         var shortcut = Downsample?.Forward(x) ?? x;
         var s = Tensor.Reuse(ref SumBuffer, r.Shape);
         var y = Tensor.Reuse(ref OutputBuffer, r.Shape);

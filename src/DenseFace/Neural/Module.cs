@@ -94,7 +94,16 @@ public sealed class Sequential : Module
     public override Tensor Forward(Tensor x)
     {
         LastInput = x;
-        foreach (var (_, m) in _children) x = m.Forward(x);
+        for (int i = 0; i < _children.Length; i++)
+        {
+            var m = _children[i].Item2;
+            if (m is BatchNorm2d bn && i + 1 < _children.Length && _children[i + 1].Item2 is ReLU or ReLU6)
+            {
+                x = bn.ForwardWithActivation(x, _children[++i].Item2); // one pass instead of two
+                continue;
+            }
+            x = m.Forward(x);
+        }
         return x;
     }
 }

@@ -8,8 +8,12 @@ namespace DenseFace.Neural.Kernels;
 public static class VectorOps
 {
     /// <summary>y[i] = x[i] * scale + shift (x and y may alias).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ScaleShift(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
+        => ScaleShift(x, scale, shift, float.NegativeInfinity, float.PositiveInfinity, y);
+
+    /// <summary>y[i] = clamp(x[i] * scale + shift, lo, hi) (x and y may alias): BN with a fused ReLU/ReLU6.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void ScaleShift(ReadOnlySpan<float> x, float scale, float shift, float lo, float hi, Span<float> y)
     {
         if (y.Length < x.Length) throw new ArgumentException("destination too short", nameof(y));
         ref float xr = ref MemoryMarshal.GetReference(x);
@@ -18,16 +22,18 @@ public static class VectorOps
         if (Simd.Level == SimdLevel.Vector512)
         {
             var s = Vector512.Create(scale); var b = Vector512.Create(shift);
+            var vlo = Vector512.Create(lo); var vhi = Vector512.Create(hi);
             for (; i + 16 <= n; i += 16)
-                Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)i), s, b).StoreUnsafe(ref yr, (nuint)i);
+                Vector512.Min(Vector512.Max(Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref xr, (nuint)i), s, b), vlo), vhi).StoreUnsafe(ref yr, (nuint)i);
         }
         if (Simd.Level >= SimdLevel.Vector256)
         {
             var s = Vector256.Create(scale); var b = Vector256.Create(shift);
+            var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
             for (; i + 8 <= n; i += 8)
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), s, b).StoreUnsafe(ref yr, (nuint)i);
+                Vector256.Min(Vector256.Max(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), s, b), vlo), vhi).StoreUnsafe(ref yr, (nuint)i);
         }
-        for (; i < n; i++) y[i] = MathF.FusedMultiplyAdd(x[i], scale, shift);
+        for (; i < n; i++) y[i] = Math.Min(Math.Max(MathF.FusedMultiplyAdd(x[i], scale, shift), lo), hi);
     }
 
     /// <summary>y[i] = min(max(x[i], 0), 6) (x and y may alias).</summary>
