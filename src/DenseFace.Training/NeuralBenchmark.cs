@@ -15,7 +15,8 @@ public sealed record NeuralBenchmarkOptions
     /// <summary>Input sizes timed for single-image inference.</summary>
     public int[] InferenceSizes { get; init; } = [128, 224];
     public int InferenceThreads { get; init; } = 1;
-    public int InferenceWarmup { get; init; } = 10;
+    /// <summary>Untimed runs first (enough for the JIT to promote the once-per-run code to optimised code).</summary>
+    public int InferenceWarmup { get; init; } = 40;
     /// <summary>Timed runs per size (the median is reported).</summary>
     public int InferenceRuns { get; init; } = 20;
     public int TrainSize { get; init; } = 128;

@@ -3,6 +3,7 @@ namespace DenseFace.Neural;
 /// <summary>Global average pooling + flatten: [N, C, H, W] -> [N, C] (<c>adaptive_avg_pool2d(x, 1)</c> then <c>flatten(1)</c>).</summary>
 public sealed class GlobalAvgPool : Module
 {
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor x)
     {
         if (x.Rank != 4) throw new ArgumentException($"GlobalAvgPool expects NCHW input, got {x.ShapeString}");
