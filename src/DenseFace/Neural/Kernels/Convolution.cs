@@ -75,6 +75,20 @@ public static unsafe class Convolution
             {
                 int c = g.InChannels;
                 var dwAct = residual == null ? act : FusedActivation.None;
+                if (DepthwiseConv.IsSmallPlane(g.Kernel, g.Stride, g.Padding, h, w))
+                {
+                    compute.For(n, b =>
+                    {
+                        float* yp = (float*)iy + (long)b * c * outPlane;
+                        DepthwiseConv.SmallPlanes3x3((float*)ix + (long)b * c * inPlane, c, h, w, (float*)iw, (float*)ib, dwAct, yp);
+                        if (ir != 0)
+                        {
+                            float* rp = (float*)ir + (long)b * c * outPlane;
+                            for (int i = 0; i < c * outPlane; i++) yp[i] = Sgemm.Activate(yp[i] + rp[i], act);
+                        }
+                    });
+                    return;
+                }
                 compute.For(n * c, t =>
                 {
                     int ch = t % c;

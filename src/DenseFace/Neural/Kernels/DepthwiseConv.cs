@@ -16,6 +16,11 @@ public static unsafe class DepthwiseConv
     public static void Plane(float* x, int h, int w, float* wk, int k, int stride, int pad, float bias,
         FusedActivation act, float* y, int outH, int outW)
     {
+        if (IsSmallPlane(k, stride, pad, h, w))
+        {
+            SmallPlanes3x3(x, 1, h, w, wk, &bias, act, y);
+            return;
+        }
         if (k == 3 && pad == 1 && (stride == 1 || stride == 2) && Simd.Level != SimdLevel.Scalar)
         {
             Plane3x3(x, h, w, wk, stride, bias, act, y, outH, outW);
@@ -131,6 +136,100 @@ public static unsafe class DepthwiseConv
             a = Vector512.FusedMultiplyAdd(w7, Vector512.Load(r2 + j + 1), a);
             a = Vector512.FusedMultiplyAdd(w8, Vector512.Load(r2 + j + 2), a);
             Activate(a, act).Store(t + j);
+        }
+    }
+
+    /// <summary>Lane tables of <see cref="SmallPlanes3x3"/> for one plane size: per output vector and tap, the first of the two source vectors, the source lane of each output lane, and the validity mask.</summary>
+    private sealed record SmallPlaneTable(int H, int W, int[] Base, Vector512<int>[] Index, Vector512<float>[] Mask);
+
+    [ThreadStatic] private static SmallPlaneTable? t_lastTable;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int H, int W), SmallPlaneTable> SmallPlaneTables = new();
+
+    private static SmallPlaneTable BuildSmallPlaneTable((int H, int W) size)
+    {
+        var (h, w) = size;
+        int vectors = h * w / 16;
+        var bases = new int[vectors * 9];
+        var index = new Vector512<int>[vectors * 9];
+        var mask = new Vector512<float>[vectors * 9];
+        Span<int> idx = stackalloc int[16];
+        Span<float> msk = stackalloc float[16];
+        for (int v = 0; v < vectors; v++)
+            for (int t = 0; t < 9; t++)
+            {
+                int ky = t / 3, kx = t % 3, minQ = int.MaxValue;
+                for (int l = 0; l < 16; l++)
+                {
+                    int p = 16 * v + l, sy = p / w + ky - 1, sx = p % w + kx - 1;
+                    if (sy >= 0 && sy < h && sx >= 0 && sx < w) minQ = Math.Min(minQ, sy * w + sx);
+                }
+                int b = minQ == int.MaxValue ? v : minQ / 16;
+                for (int l = 0; l < 16; l++)
+                {
+                    int p = 16 * v + l, sy = p / w + ky - 1, sx = p % w + kx - 1;
+                    bool valid = sy >= 0 && sy < h && sx >= 0 && sx < w;
+                    idx[l] = valid ? sy * w + sx - 16 * b : 0;
+                    msk[l] = valid ? BitConverter.Int32BitsToSingle(-1) : 0f;
+                    if (valid && idx[l] >= 32) throw new InvalidOperationException("small-plane tap spans more than two vectors");
+                }
+                bases[v * 9 + t] = b;
+                index[v * 9 + t] = Vector512.Create((ReadOnlySpan<int>)idx);
+                mask[v * 9 + t] = Vector512.Create((ReadOnlySpan<float>)msk);
+            }
+        return new SmallPlaneTable(h, w, bases, index, mask);
+    }
+
+    /// <summary>True when <see cref="SmallPlanes3x3"/> handles the plane: 3x3, stride 1, padding 1, 4 or 8 pixels wide, at most 256 pixels, Vector512.</summary>
+    public static bool IsSmallPlane(int k, int stride, int pad, int h, int w)
+        => k == 3 && pad == 1 && stride == 1 && (w == 4 || w == 8) && h * w % 16 == 0 && h * w <= 256
+           && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+
+    /// <summary>
+    /// 3x3, stride 1, padding 1 on <paramref name="planes"/> consecutive channel planes 4 or 8 pixels wide
+    /// (the late MobileNetV2 layers): each plane lives in a few Vector512 registers and each tap is a
+    /// two-vector lane permutation (vpermt2ps) masked at the borders; the permutation tables of an output
+    /// vector stay in registers while the channels stream past. <paramref name="bias"/> holds one value per
+    /// plane (or is null).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SmallPlanes3x3(float* x, int planes, int h, int w, float* wk, float* bias, FusedActivation act, float* y)
+    {
+        var table = t_lastTable;
+        if (table == null || table.H != h || table.W != w) t_lastTable = table = SmallPlaneTables.GetOrAdd((h, w), BuildSmallPlaneTable);
+        int vectors = h * w / 16, plane = h * w;
+        for (int v = 0; v < vectors; v++)
+        {
+            int j = v * 9;
+            var i0 = table.Index[j]; var i1 = table.Index[j + 1]; var i2 = table.Index[j + 2];
+            var i3 = table.Index[j + 3]; var i4 = table.Index[j + 4]; var i5 = table.Index[j + 5];
+            var i6 = table.Index[j + 6]; var i7 = table.Index[j + 7]; var i8 = table.Index[j + 8];
+            var m0 = table.Mask[j]; var m1 = table.Mask[j + 1]; var m2 = table.Mask[j + 2];
+            var m3 = table.Mask[j + 3]; var m4 = table.Mask[j + 4]; var m5 = table.Mask[j + 5];
+            var m6 = table.Mask[j + 6]; var m7 = table.Mask[j + 7]; var m8 = table.Mask[j + 8];
+            // Rows above, at and below the output vector: source vector pairs (base, base + 1).
+            int bUp = table.Base[j + 1], bMid = table.Base[j + 4], bDown = table.Base[j + 7];
+            if (table.Base[j] != bUp || table.Base[j + 2] != bUp || table.Base[j + 3] != bMid || table.Base[j + 5] != bMid
+                || table.Base[j + 6] != bDown || table.Base[j + 8] != bDown)
+                throw new InvalidOperationException("small-plane taps of one row must share their source vectors");
+            for (int c = 0; c < planes; c++)
+            {
+                float* xc = x + (long)c * plane, wc = wk + c * 9;
+                var up0 = Vector512.Load(xc + 16 * bUp); var up1 = bUp + 1 < vectors ? Vector512.Load(xc + 16 * (bUp + 1)) : default;
+                var mid0 = Vector512.Load(xc + 16 * bMid); var mid1 = bMid + 1 < vectors ? Vector512.Load(xc + 16 * (bMid + 1)) : default;
+                var dn0 = Vector512.Load(xc + 16 * bDown); var dn1 = bDown + 1 < vectors ? Vector512.Load(xc + 16 * (bDown + 1)) : default;
+                var acc = Vector512.Create(bias == null ? 0f : bias[c]);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[0]), Avx512F.PermuteVar16x32x2(up0, i0, up1) & m0, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[1]), Avx512F.PermuteVar16x32x2(up0, i1, up1) & m1, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[2]), Avx512F.PermuteVar16x32x2(up0, i2, up1) & m2, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[3]), Avx512F.PermuteVar16x32x2(mid0, i3, mid1) & m3, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[4]), Avx512F.PermuteVar16x32x2(mid0, i4, mid1) & m4, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[5]), Avx512F.PermuteVar16x32x2(mid0, i5, mid1) & m5, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[6]), Avx512F.PermuteVar16x32x2(dn0, i6, dn1) & m6, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[7]), Avx512F.PermuteVar16x32x2(dn0, i7, dn1) & m7, acc);
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[8]), Avx512F.PermuteVar16x32x2(dn0, i8, dn1) & m8, acc);
+                Activate(acc, act).Store(y + (long)c * plane + 16 * v);
+            }
         }
     }
 
