@@ -1,0 +1,202 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using DenseFace.Neural;
+using DenseFace.Neural.Kernels;
+
+namespace DenseFace.Training.Neural;
+
+/// <summary>
+/// Reverse-mode differentiation of the module graphs of DenseFace.Neural: each module's backward pass
+/// takes dL/d(output) of its last forward pass and returns dL/d(input), accumulating dL/d(parameter) into
+/// <see cref="Parameter.Grad"/> (call <see cref="ZeroGrad"/> first, as with PyTorch). Work is split over
+/// channels or over fixed contiguous chunks of the batch whose weight-gradient partials are summed in
+/// chunk order, so gradients are bit-identical for a given thread count.
+/// </summary>
+public static class Backprop
+{
+    /// <summary>Allocates or zeroes the gradients of every trainable parameter.</summary>
+    public static void ZeroGrad(this Network network)
+    {
+        foreach (var p in network.TrainableParameters) p.ZeroGrad();
+    }
+
+    /// <summary>
+    /// Backward pass of the network's last forward pass: <paramref name="gradOutput"/> is dL/d(output)
+    /// [batch x outputs]; returns dL/d(input) (NCHW), valid until the next backward pass.
+    /// </summary>
+    public static Tensor Backward(this Network network, ReadOnlySpan<float> gradOutput)
+    {
+        var y = network.LastOutput ?? throw new InvalidOperationException("Backward called before Forward");
+        if (gradOutput.Length != y.Length) throw new ArgumentException($"gradient has {gradOutput.Length} values, output has {y.Length}", nameof(gradOutput));
+        foreach (var p in network.TrainableParameters) p.Grad ??= new float[p.Length];
+        var g = Tensor.Reuse(ref GradOutputOf(network).Buffer, y.Shape);
+        gradOutput.CopyTo(g.Span);
+        return Backward(network.Root, g);
+    }
+
+    private sealed class Holder { public Tensor? Buffer; }
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Network, Holder> GradOutputs = new();
+    private static Holder GradOutputOf(Network n) => GradOutputs.GetOrCreateValue(n);
+
+    /// <summary>Backward pass of one module (see the class remarks). Parameters' Grad arrays are allocated on demand.</summary>
+    public static Tensor Backward(Module module, Tensor gradOut)
+    {
+        var x = module.LastInput ?? throw new InvalidOperationException($"module '{module.Name}' has no forward pass to differentiate");
+        foreach (var p in module.OwnParameters)
+            if (!p.IsBuffer) p.Grad ??= new float[p.Length];
+        switch (module)
+        {
+            case Sequential s:
+            {
+                var g = gradOut;
+                for (int i = s.Children.Count - 1; i >= 0; i--) g = Backward(s.Children[i].Module, g);
+                return g;
+            }
+            case InvertedResidual r:
+            {
+                var g = Backward(r.Conv, gradOut);
+                if (!r.UseResidual) return g;
+                var dx = GradInput(module, x);
+                module.Compute.ForRange(dx.Length, (a, n) => TensorPrimitives.Add(g.Data.AsSpan(a, n), gradOut.Data.AsSpan(a, n), dx.Data.AsSpan(a, n)));
+                return dx;
+            }
+            case BasicBlock b:
+            {
+                var sum = b.SumBuffer!;
+                var dsBuffer = b.BackwardState as Tensor;
+                var ds = Tensor.Reuse(ref dsBuffer, sum.Shape);
+                b.BackwardState = ds;
+                ReluMask(module.Compute, sum, gradOut, ds, 0f, float.PositiveInfinity);
+                var g = Backward(b.Conv1, Backward(b.Bn1, Backward(b.Relu1, Backward(b.Conv2, Backward(b.Bn2, ds)))));
+                var gs = b.Downsample == null ? ds : Backward(b.Downsample, ds);
+                var dx = GradInput(module, x);
+                module.Compute.ForRange(dx.Length, (a, n) => TensorPrimitives.Add(g.Data.AsSpan(a, n), gs.Data.AsSpan(a, n), dx.Data.AsSpan(a, n)));
+                return dx;
+            }
+            case Conv2d c: return ConvBackward.Backward(c, x, gradOut);
+            case BatchNorm2d bn: return BatchNormBackward(bn, x, gradOut);
+            case ReLU:
+            {
+                var dx = GradInput(module, x);
+                ReluMask(module.Compute, module.OutputBuffer!, gradOut, dx, 0f, float.PositiveInfinity); // y > 0 iff x > 0
+                return dx;
+            }
+            case ReLU6:
+            {
+                var dx = GradInput(module, x);
+                ReluMask(module.Compute, module.OutputBuffer!, gradOut, dx, 0f, 6f); // 0 < y < 6 iff 0 < x < 6
+                return dx;
+            }
+            case PReLU pr: return PReluBackward(pr, x, gradOut);
+            case Linear l: return LinearBackward(l, x, gradOut);
+            case GlobalAvgPool:
+            {
+                var dx = GradInput(module, x);
+                int plane = x.H * x.W;
+                for (int i = 0; i < x.N * x.C; i++) dx.Data.AsSpan(i * plane, plane).Fill(gradOut.Data[i] / plane);
+                return dx;
+            }
+            case MaxPool2d mp:
+            {
+                var dx = GradInput(module, x);
+                int inPlane = x.H * x.W, outPlane = gradOut.Length / (x.N * x.C);
+                module.Compute.For(x.N * x.C, p =>
+                {
+                    dx.Data.AsSpan(p * inPlane, inPlane).Clear();
+                    for (int i = p * outPlane; i < (p + 1) * outPlane; i++) dx.Data[mp.ArgMax[i]] += gradOut.Data[i];
+                });
+                return dx;
+            }
+            case Dropout d:
+            {
+                if (!d.IsTraining || d.P == 0f) return gradOut;
+                var dx = GradInput(module, x);
+                TensorPrimitives.Multiply(gradOut.Span, d.Mask.AsSpan(0, dx.Length), dx.Span);
+                return dx;
+            }
+            default: throw new NotSupportedException($"no backward pass for {module.GetType().Name} '{module.Name}'");
+        }
+    }
+
+    internal static Tensor GradInput(Module m, Tensor x) => Tensor.Reuse(ref m.GradInputBuffer, x.Shape);
+
+    /// <summary>dx = dy where lo &lt; x &lt; hi, else 0 (the derivative of ReLU/ReLU6 taken as 0 at the kinks, like PyTorch).</summary>
+    private static void ReluMask(ComputeContext compute, Tensor x, Tensor dy, Tensor dx, float lo, float hi)
+        => compute.ForRange(x.Length, (a, n) => VectorOps.MaskBetween(x.Data.AsSpan(a, n), dy.Data.AsSpan(a, n), lo, hi, dx.Data.AsSpan(a, n)));
+
+    private static Tensor PReluBackward(PReLU pr, Tensor x, Tensor dy)
+    {
+        var dx = GradInput(pr, x);
+        int num = pr.Weight.Length, channels = x.Rank >= 2 ? x.Dim(1) : 1, n = x.Dim(0);
+        int plane = x.Length / (n * channels);
+        var a = pr.Weight.Value; var ga = pr.Weight.Grad!;
+        var sums = new double[num];
+        for (int c = 0; c < channels; c++)
+        {
+            int k = num == 1 ? 0 : c;
+            double s = 0;
+            for (int b = 0; b < n; b++)
+            {
+                int off = (b * channels + c) * plane;
+                for (int j = off; j < off + plane; j++)
+                {
+                    float v = x.Data[j];
+                    if (v > 0f) dx.Data[j] = dy.Data[j];
+                    else { dx.Data[j] = a[k] * dy.Data[j]; s += (double)dy.Data[j] * v; }
+                }
+            }
+            sums[k] += s;
+        }
+        for (int k = 0; k < num; k++) ga[k] += (float)sums[k];
+        return dx;
+    }
+
+    /// <summary>
+    /// BN backward. Training mode (batch statistics, M values per channel, x̂ = (x - mean) / sigma):
+    /// dgamma = Σ dy x̂, dbeta = Σ dy, dx = gamma / (M sigma) (M dy - Σ dy - x̂ Σ dy x̂).
+    /// Evaluation mode: dx = dy gamma / sqrt(running_var + eps).
+    /// </summary>
+    private static Tensor BatchNormBackward(BatchNorm2d bn, Tensor x, Tensor dy)
+    {
+        var dx = GradInput(bn, x);
+        int n = x.N, c = bn.Channels, plane = x.H * x.W;
+        long m = (long)n * plane;
+        var gamma = bn.Weight.Value; var gg = bn.Weight.Grad!; var gb = bn.Bias.Grad!;
+        bool training = bn.IsTraining;
+        bn.Compute.For(c, ch =>
+        {
+            float mean = training ? bn.BatchMean[ch] : bn.RunningMean.Value[ch];
+            float inv = training ? bn.BatchInvStd[ch] : 1f / MathF.Sqrt(bn.RunningVar.Value[ch] + bn.Eps);
+            double sdy = 0, sdyTimesX = 0;
+            for (int b = 0; b < n; b++)
+            {
+                var dys = dy.Data.AsSpan((b * c + ch) * plane, plane);
+                var (s1, s2) = VectorOps.SumAndDot(dys, x.Data.AsSpan((b * c + ch) * plane, plane), 0f, mean);
+                sdy += s1; sdyTimesX += s2;
+            }
+            double sdyx = sdyTimesX * inv; // Σ dy x̂ = Σ dy (x - mean) / sigma
+            gg[ch] += (float)sdyx; gb[ch] += (float)sdy;
+            float k = gamma[ch] * inv;
+            // Training: dx = k (dy - mean(dy) - x̂ mean(dy x̂)) = k dy + bx x + c0; evaluation: dx = k dy.
+            float meanDy = training ? (float)(sdy / m) : 0f, meanDyX = training ? (float)(sdyx / m) : 0f;
+            float bx = -k * inv * meanDyX, c0 = k * (mean * inv * meanDyX - meanDy);
+            for (int b = 0; b < n; b++)
+            {
+                int off = (b * c + ch) * plane;
+                VectorOps.LinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), k, bx, c0, dx.Data.AsSpan(off, plane));
+            }
+        });
+        return dx;
+    }
+
+    /// <summary>Linear backward: dX = dY W, dW += dY^T X, db += Σ_n dY.</summary>
+    private static Tensor LinearBackward(Linear l, Tensor x, Tensor dy)
+    {
+        var dx = GradInput(l, x);
+        int n = x.Dim(0), inF = l.InFeatures, outF = l.OutFeatures;
+        Sgemm.Multiply(false, false, n, inF, outF, dy.Data, outF, l.Weight.Value, inF, dx.Data, inF, compute: l.Compute);
+        Sgemm.Multiply(true, false, outF, inF, n, dy.Data, outF, x.Data, inF, l.Weight.Grad!, inF, accumulate: true, compute: l.Compute);
+        var gb = l.Bias.Grad!;
+        for (int b = 0; b < n; b++) TensorPrimitives.Add(gb, dy.Data.AsSpan(b * outF, outF), gb);
+        return dx;
+    }
+}

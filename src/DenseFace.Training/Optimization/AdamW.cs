@@ -1,0 +1,139 @@
+using DenseFace.Neural;
+
+namespace DenseFace.Training.Optimization;
+
+/// <summary>
+/// AdamW (Loshchilov &amp; Hutter 2019), as <c>torch.optim.AdamW</c>: for step t with learning rate η,
+/// p ← p − η λ p (decoupled weight decay, only on parameters with <see cref="Parameter.Decay"/>: conv and
+/// linear weights), m ← β1 m + (1 − β1) g, v ← β2 v + (1 − β2) g², p ← p − η m̂ / (√v̂ + ε) with the bias
+/// corrections m̂ = m / (1 − β1^t), v̂ = v / (1 − β2^t).
+/// </summary>
+public sealed class AdamW
+{
+    private readonly Parameter[] _params;
+    private readonly float[][] _m, _v;
+
+    public float LearningRate { get; set; }
+    public float Beta1 { get; }
+    public float Beta2 { get; }
+    public float Epsilon { get; }
+    public float WeightDecay { get; }
+
+    /// <summary>Steps taken so far.</summary>
+    public int StepCount { get; private set; }
+
+    public AdamW(IEnumerable<Parameter> parameters, float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f,
+        float epsilon = 1e-8f, float weightDecay = 0.01f)
+    {
+        if (!(learningRate >= 0) || !(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(epsilon > 0) || !(weightDecay >= 0))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), "invalid AdamW hyper-parameters");
+        _params = parameters.Where(p => !p.IsBuffer).ToArray();
+        _m = _params.Select(p => new float[p.Length]).ToArray();
+        _v = _params.Select(p => new float[p.Length]).ToArray();
+        LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
+    }
+
+    /// <summary>Applies one update from the parameters' gradients (parameters without a gradient are skipped).</summary>
+    public void Step()
+    {
+        StepCount++;
+        float lr = LearningRate, b1 = Beta1, b2 = Beta2, eps = Epsilon;
+        float bc1 = 1f / (1f - MathF.Pow(b1, StepCount)), bc2 = 1f / (1f - MathF.Pow(b2, StepCount));
+        for (int j = 0; j < _params.Length; j++)
+        {
+            var p = _params[j];
+            var g = p.Grad;
+            if (g == null) continue;
+            var w = p.Value; var m = _m[j]; var v = _v[j];
+            float decay = p.Decay ? 1f - lr * WeightDecay : 1f;
+            for (int i = 0; i < w.Length; i++)
+            {
+                float gi = g[i];
+                float mi = m[i] = b1 * m[i] + (1f - b1) * gi;
+                float vi = v[i] = b2 * v[i] + (1f - b2) * gi * gi;
+                w[i] = w[i] * decay - lr * (mi * bc1) / (MathF.Sqrt(vi * bc2) + eps);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Learning-rate schedule: linear warm-up from 0 to <see cref="BaseRate"/> over <see cref="WarmupSteps"/>,
+/// then cosine decay to <see cref="MinRate"/> at <see cref="TotalSteps"/> (constant afterwards).
+/// </summary>
+public sealed record WarmupCosineSchedule(float BaseRate, int WarmupSteps, int TotalSteps, float MinRate = 0f)
+{
+    /// <summary>Rate for 0-based step <paramref name="step"/>.</summary>
+    public float RateAt(int step)
+    {
+        if (step < WarmupSteps) return BaseRate * (step + 1) / WarmupSteps;
+        int span = Math.Max(1, TotalSteps - WarmupSteps);
+        double t = Math.Clamp((double)(step - WarmupSteps) / span, 0, 1);
+        return (float)(MinRate + 0.5 * (BaseRate - MinRate) * (1 + Math.Cos(Math.PI * t)));
+    }
+}
+
+/// <summary>Gradient clipping by global norm (<c>torch.nn.utils.clip_grad_norm_</c>).</summary>
+public static class GradientClipping
+{
+    /// <summary>Scales all gradients by min(1, maxNorm / ||g||₂) (norm over every parameter); returns the norm before clipping.</summary>
+    public static double ClipGlobalNorm(IEnumerable<Parameter> parameters, double maxNorm)
+    {
+        var list = parameters.Where(p => p.Grad != null).ToList();
+        double sq = 0;
+        foreach (var p in list)
+            foreach (var g in p.Grad!) sq += (double)g * g;
+        double norm = Math.Sqrt(sq);
+        if (norm > maxNorm && norm > 0)
+        {
+            float s = (float)(maxNorm / (norm + 1e-6));
+            foreach (var p in list) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad!, s, p.Grad!);
+        }
+        return norm;
+    }
+}
+
+/// <summary>
+/// Exponential moving average of the weights (shadow = decay · shadow + (1 − decay) · value after each
+/// step), evaluated by copying into a network of the same architecture; buffers (BN running statistics)
+/// are copied as they are.
+/// </summary>
+public sealed class WeightEma
+{
+    private readonly IReadOnlyList<Parameter> _source;
+    private readonly float[][] _shadow;
+
+    public float Decay { get; }
+
+    public WeightEma(IReadOnlyList<Parameter> state, float decay = 0.999f)
+    {
+        if (!(decay >= 0 && decay < 1)) throw new ArgumentOutOfRangeException(nameof(decay));
+        _source = state; Decay = decay;
+        _shadow = state.Select(p => (float[])p.Value.Clone()).ToArray();
+    }
+
+    /// <summary>Blends the current weights into the average.</summary>
+    public void Update()
+    {
+        for (int j = 0; j < _source.Count; j++)
+        {
+            var p = _source[j]; var s = _shadow[j];
+            if (p.IsBuffer) { p.Value.CopyTo(s, 0); continue; }
+            for (int i = 0; i < s.Length; i++) s[i] = Decay * s[i] + (1 - Decay) * p.Value[i];
+        }
+    }
+
+    /// <summary>Averaged value of the i-th state tensor.</summary>
+    public ReadOnlySpan<float> Shadow(int index) => _shadow[index];
+
+    /// <summary>Copies the averaged weights into <paramref name="target"/> (matched by name).</summary>
+    public void CopyTo(Network target)
+    {
+        for (int j = 0; j < _source.Count; j++)
+        {
+            var dst = target.GetParameter(_source[j].Name);
+            if (dst.Length != _shadow[j].Length) throw new ArgumentException($"parameter '{dst.Name}' has a different size");
+            _shadow[j].CopyTo(dst.Value, 0);
+        }
+    }
+}

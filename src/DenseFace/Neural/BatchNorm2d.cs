@@ -1,0 +1,119 @@
+namespace DenseFace.Neural;
+
+/// <summary>
+/// Batch normalisation over NCHW (<c>torch.nn.BatchNorm2d</c>, eps 1e-5, momentum 0.1). Training mode
+/// normalises with the batch mean and biased variance over (N, H, W) and updates the running statistics
+/// as running = (1 - momentum) * running + momentum * batch, using the unbiased variance for
+/// <c>running_var</c> like PyTorch; evaluation mode uses the running statistics. Inference plans fold it
+/// into the preceding convolution.
+/// </summary>
+public sealed class BatchNorm2d : Module
+{
+    private readonly Parameter[] _params;
+
+    public int Channels { get; }
+    public float Eps { get; }
+    public float Momentum { get; }
+    public Parameter Weight { get; }
+    public Parameter Bias { get; }
+    public Parameter RunningMean { get; }
+    public Parameter RunningVar { get; }
+    public Parameter NumBatchesTracked { get; }
+
+    /// <summary>Batch mean and 1/sqrt(var + eps) of the last training-mode forward (for backward).</summary>
+    internal readonly float[] BatchMean, BatchInvStd;
+
+    public BatchNorm2d(int channels, float eps = 1e-5f, float momentum = 0.1f)
+    {
+        Channels = channels; Eps = eps; Momentum = momentum;
+        Weight = new Parameter("weight", [channels], decay: false);
+        Bias = new Parameter("bias", [channels], decay: false);
+        RunningMean = new Parameter("running_mean", [channels], isBuffer: true);
+        RunningVar = new Parameter("running_var", [channels], isBuffer: true);
+        NumBatchesTracked = new Parameter("num_batches_tracked", [], isBuffer: true, isInteger: true);
+        Array.Fill(Weight.Value, 1f);
+        Array.Fill(RunningVar.Value, 1f);
+        BatchMean = new float[channels];
+        BatchInvStd = new float[channels];
+        _params = [Weight, Bias, RunningMean, RunningVar, NumBatchesTracked];
+    }
+
+    public override IReadOnlyList<Parameter> OwnParameters => _params;
+
+    /// <summary>Per-channel scale and shift of evaluation mode: y = x * scale + shift.</summary>
+    public void EvalAffine(Span<float> scale, Span<float> shift)
+    {
+        for (int c = 0; c < Channels; c++)
+        {
+            float s = Weight.Value[c] / MathF.Sqrt(RunningVar.Value[c] + Eps);
+            scale[c] = s;
+            shift[c] = Bias.Value[c] - RunningMean.Value[c] * s;
+        }
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        RequireNchw(x, Channels);
+        return Run(x, Tensor.Reuse(ref OutputBuffer, x.N, x.C, x.H, x.W), float.NegativeInfinity, float.PositiveInfinity);
+    }
+
+    /// <summary>
+    /// BN followed by <paramref name="activation"/> (ReLU or ReLU6) in one pass: the result is written into the
+    /// activation's output buffer as if both had run (the activation's backward pass reads only its output).
+    /// </summary>
+    internal Tensor ForwardWithActivation(Tensor x, Module activation)
+    {
+        RequireNchw(x, Channels);
+        float hi = activation is ReLU6 ? 6f : activation is ReLU ? float.PositiveInfinity
+            : throw new ArgumentException("only ReLU and ReLU6 fuse with batch norm", nameof(activation));
+        var y = Tensor.Reuse(ref activation.OutputBuffer, x.N, x.C, x.H, x.W);
+        activation.LastInput = x; // same shape as the BN output, which is not materialised
+        return Run(x, y, 0f, hi);
+    }
+
+    private Tensor Run(Tensor x, Tensor y, float lo, float hi)
+    {
+        LastInput = x;
+        int n = x.N, c = Channels, plane = x.H * x.W;
+        var xd = x.Data; var yd = y.Data;
+        if (IsTraining)
+        {
+            long count = (long)n * plane;
+            if (count < 2) throw new ArgumentException($"BatchNorm2d '{Name}': training needs more than one value per channel, got input {x.ShapeString}");
+            Compute.For(c, ch =>
+            {
+                // One pass: sums of (x - k) and (x - k)² with k the channel's first value (a shift near the mean keeps
+                // the variance accurate), then var = (Σ(x-k)² - (Σ(x-k))² / M) / M.
+                float k = xd[ch * plane];
+                double sum = 0, sq = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    var span = xd.AsSpan((i * c + ch) * plane, plane);
+                    var (s1, s2) = Kernels.VectorOps.SumAndDot(span, span, k, k);
+                    sum += s1; sq += s2;
+                }
+                double mean = k + sum / count;
+                double ss = Math.Max(0, sq - sum * sum / count);
+                double var = ss / count;
+                float inv = (float)(1.0 / Math.Sqrt(var + Eps));
+                BatchMean[ch] = (float)mean; BatchInvStd[ch] = inv;
+                RunningMean.Value[ch] = (float)((1 - Momentum) * RunningMean.Value[ch] + Momentum * mean);
+                RunningVar.Value[ch] = (float)((1 - Momentum) * RunningVar.Value[ch] + Momentum * var * count / (count - 1));
+                float scale = Weight.Value[ch] * inv, shift = Bias.Value[ch] - (float)mean * scale;
+                for (int i = 0; i < n; i++) Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale, shift, lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
+            });
+            NumBatchesTracked.Value[0] += 1;
+        }
+        else
+        {
+            Span<float> scale = c <= 4096 ? stackalloc float[c] : new float[c];
+            Span<float> shift = c <= 4096 ? stackalloc float[c] : new float[c];
+            EvalAffine(scale, shift);
+            for (int i = 0; i < n; i++)
+                for (int ch = 0; ch < c; ch++)
+                    Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale[ch], shift[ch], lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
+        }
+        return y;
+    }
+
+}

@@ -1,0 +1,213 @@
+using DenseFace.Neural.Kernels;
+
+namespace DenseFace.Neural;
+
+/// <summary>
+/// A network compiled for evaluation at a fixed input size and batch: every BatchNorm2d is folded into
+/// the preceding convolution (w' = w * gamma / sqrt(var + eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)),
+/// ReLU/ReLU6 and residual additions are fused into the convolution epilogue, dropout is removed, and all
+/// activation buffers are allocated once, so <see cref="Run"/> allocates nothing for activations. The plan
+/// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread).
+/// </summary>
+public sealed class InferencePlan
+{
+    private abstract class Op(Tensor input, Tensor output)
+    {
+        public string Label = "";
+        public Tensor Input => input;
+        public Tensor Output => output;
+        public virtual IEnumerable<Tensor> Inputs => [input];
+        public abstract void Run(ComputeContext compute);
+    }
+
+    private sealed class ConvOp(Tensor input, Tensor output, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op(input, output)
+    {
+        private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
+        public Tensor? Residual;
+        public override IEnumerable<Tensor> Inputs => Residual == null ? [Input] : [Input, Residual];
+        public override void Run(ComputeContext compute) => Convolution.Forward(Input, geometry, weight, bias, act, Output, Residual, compute, _packed);
+    }
+
+    private sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op(input, output)
+    {
+        public override void Run(ComputeContext compute)
+            => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute);
+    }
+
+    /// <summary>A layer without a fused form (pooling, PReLU, lone BN...) run through its own forward.</summary>
+    private sealed class ModuleOp(Tensor input, Module module, Tensor output) : Op(input, output)
+    {
+        public override void Run(ComputeContext compute)
+        {
+            var y = module.Forward(Input);
+            if (!ReferenceEquals(y, Output)) y.Span.CopyTo(Output.Span);
+        }
+    }
+
+    private readonly List<Op> _ops = [];
+    private readonly Tensor _input;
+    private readonly Tensor _output;
+
+    /// <summary>Threads the kernels may use.</summary>
+    public ComputeContext Compute { get; } = new();
+
+    public int Batch { get; }
+    public int Height { get; }
+    public int Width { get; }
+    public int InputChannels { get; }
+    /// <summary>Outputs per image.</summary>
+    public int Outputs { get; }
+
+    internal InferencePlan(Network network, int height, int width, int batch)
+    {
+        if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch));
+        Batch = batch; Height = height; Width = width;
+        var first = network.Root.Modules().OfType<Conv2d>().FirstOrDefault()
+            ?? throw new ArgumentException("network has no convolution to infer the input channels from");
+        InputChannels = first.Geometry.InChannels;
+        Compute.MaxDegreeOfParallelism = network.Compute.MaxDegreeOfParallelism;
+        _input = new Tensor(batch, InputChannels, height, width);
+        _output = Emit(network.Root, _input);
+        Outputs = _output.Length / batch;
+        ShareBuffers();
+    }
+
+    /// <summary>
+    /// Liveness-based buffer sharing: each intermediate tensor takes the smallest free buffer that fits and
+    /// returns it after its last reader, so the working set stays small (cache-resident) and memory is
+    /// roughly two or three activations instead of all of them.
+    /// </summary>
+    private void ShareBuffers()
+    {
+        var lastUse = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _ops.Count; i++)
+            foreach (var t in _ops[i].Inputs) lastUse[t] = i;
+        var free = new List<float[]>();
+        var assigned = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < _ops.Count; i++)
+        {
+            var o = _ops[i].Output;
+            if (o != _output && o != _input && assigned.Add(o))
+            {
+                int best = -1;
+                for (int j = 0; j < free.Count; j++)
+                    if (free[j].Length >= o.Length && (best < 0 || free[j].Length < free[best].Length)) best = j;
+                float[] buffer;
+                if (best >= 0) { buffer = free[best]; free.RemoveAt(best); }
+                else buffer = new float[o.Length];
+                o.Rebind(buffer);
+            }
+            foreach (var t in _ops[i].Inputs.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>())
+                if (lastUse[t] == i && t != _input && t != _output && assigned.Contains(t)) free.Add(t.Data);
+        }
+    }
+
+    /// <summary>Runs the plan on NCHW <paramref name="input"/> (batch x channels x height x width floats); returns [batch x outputs], valid until the next run.</summary>
+    public ReadOnlySpan<float> Run(ReadOnlySpan<float> input)
+    {
+        if (input.Length != _input.Length)
+            throw new InvalidInputException("input", $"{input.Length} floats given, plan expects {Batch} x {InputChannels} x {Height} x {Width} = {_input.Length}");
+        input.CopyTo(_input.Span);
+        foreach (var op in _ops) op.Run(Compute);
+        return _output.Span;
+    }
+
+    /// <summary>Runs the plan once and returns each step's label and wall time in milliseconds (diagnostics).</summary>
+    public IReadOnlyList<(string Step, double Milliseconds)> Profile(ReadOnlySpan<float> input)
+    {
+        Run(input);
+        var times = new List<(string, double)>();
+        foreach (var op in _ops)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            op.Run(Compute);
+            times.Add((op.Label, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+        }
+        return times;
+    }
+
+    private Tensor Emit(Module m, Tensor x)
+    {
+        switch (m)
+        {
+            case Sequential s: return EmitSequence(s.Children.Select(c => c.Module).ToList(), x);
+            case InvertedResidual r:
+            {
+                var y = EmitSequence(r.Conv.Children.Select(c => c.Module).ToList(), x);
+                if (r.UseResidual) LastConv().Residual = x;
+                return y;
+            }
+            case BasicBlock b:
+            {
+                var h = EmitConv(b.Conv1, b.Bn1, FusedActivation.ReLU, x);
+                var shortcut = b.Downsample == null ? x : Emit(b.Downsample, x);
+                var y = EmitConv(b.Conv2, b.Bn2, FusedActivation.ReLU, h);
+                LastConv().Residual = shortcut;
+                return y;
+            }
+            case Dropout: return x;
+            case Linear l:
+            {
+                var y = new Tensor(x.Dim(0), l.OutFeatures);
+                _ops.Add(new LinearOp(x, y, l) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" });
+                return y;
+            }
+            default:
+            {
+                var probe = m.Forward(x); // shape inference (eval mode); allocates the module's own buffer once
+                var y = new Tensor(probe.Shape.ToArray());
+                _ops.Add(new ModuleOp(x, m, y) { Label = $"{m.GetType().Name} {m.Name}" });
+                return y;
+            }
+        }
+    }
+
+    private ConvOp LastConv() => _ops[^1] as ConvOp ?? throw new InvalidOperationException("residual block does not end with a convolution");
+
+    private Tensor EmitSequence(List<Module> list, Tensor x)
+    {
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (list[i] is Conv2d conv)
+            {
+                var bn = i + 1 < list.Count ? list[i + 1] as BatchNorm2d : null;
+                if (bn != null) i++;
+                var act = FusedActivation.None;
+                if (i + 1 < list.Count && list[i + 1] is ReLU) { act = FusedActivation.ReLU; i++; }
+                else if (i + 1 < list.Count && list[i + 1] is ReLU6) { act = FusedActivation.ReLU6; i++; }
+                x = EmitConv(conv, bn, act, x);
+            }
+            else x = Emit(list[i], x);
+        }
+        return x;
+    }
+
+    private Tensor EmitConv(Conv2d conv, BatchNorm2d? bn, FusedActivation act, Tensor x)
+    {
+        var g = conv.Geometry;
+        if (x.Rank != 4 || x.C != g.InChannels) throw new ArgumentException($"conv '{conv.Name}' expects {g.InChannels} channels, got {x.ShapeString}");
+        var y = new Tensor(x.N, g.OutChannels, g.OutSize(x.H), g.OutSize(x.W));
+        var (w, b) = Fold(conv, bn);
+        _ops.Add(new ConvOp(x, y, g, w, b, act) { Label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}" });
+        return y;
+    }
+
+    /// <summary>Folds an evaluation-mode BN into the convolution's weights and bias.</summary>
+    public static (float[] Weight, float[] Bias) Fold(Conv2d conv, BatchNorm2d? bn)
+    {
+        var g = conv.Geometry;
+        var w = (float[])conv.Weight.Value.Clone();
+        var b = conv.Bias != null ? (float[])conv.Bias.Value.Clone() : new float[g.OutChannels];
+        if (bn == null) return (w, b);
+        if (bn.Channels != g.OutChannels) throw new ArgumentException($"BN '{bn.Name}' does not match conv '{conv.Name}'");
+        var scale = new float[g.OutChannels]; var shift = new float[g.OutChannels];
+        bn.EvalAffine(scale, shift);
+        int per = w.Length / g.OutChannels;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            for (int i = 0; i < per; i++) w[o * per + i] *= scale[o];
+            b[o] = b[o] * scale[o] + shift[o];
+        }
+        return (w, b);
+    }
+}

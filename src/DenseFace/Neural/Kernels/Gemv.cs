@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace DenseFace.Neural.Kernels;
+
+/// <summary>Matrix-vector product for small-batch fully connected layers (memory-bound: streams the weights once).</summary>
+public static unsafe class Gemv
+{
+    /// <summary>
+    /// y[o] = bias[o] + Σ_k w[o * cols + k] x[k] for rows o in [row0, row1). Four rows share each load of x
+    /// (Vector512, four accumulators); other SIMD levels use TensorPrimitives.Dot per row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(float[] w, int cols, int row0, int row1, ReadOnlySpan<float> x, float[] bias, Span<float> y)
+    {
+        if (row0 < 0 || row1 > y.Length || row1 > bias.Length || (long)row1 * cols > w.Length || x.Length < cols)
+            throw new ArgumentException("matrix-vector operands do not match");
+        int o = row0;
+        if (Simd.Level == SimdLevel.Vector512 && cols >= 16)
+        {
+            int full = cols & ~15;
+            fixed (float* pw = w, px = x)
+                for (; o + 4 <= row1; o += 4)
+                {
+                    float* r0 = pw + (long)o * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    for (int k = 0; k < full; k += 16)
+                    {
+                        var v = Vector512.Load(px + k);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.Load(r0 + k), v, a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.Load(r1 + k), v, a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.Load(r2 + k), v, a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.Load(r3 + k), v, a3);
+                    }
+                    float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+                    for (int k = full; k < cols; k++)
+                    {
+                        s0 += r0[k] * px[k]; s1 += r1[k] * px[k]; s2 += r2[k] * px[k]; s3 += r3[k] * px[k];
+                    }
+                    y[o] = bias[o] + s0; y[o + 1] = bias[o + 1] + s1; y[o + 2] = bias[o + 2] + s2; y[o + 3] = bias[o + 3] + s3;
+                }
+        }
+        for (; o < row1; o++)
+            y[o] = bias[o] + System.Numerics.Tensors.TensorPrimitives.Dot(new ReadOnlySpan<float>(w, o * cols, cols), x[..cols]);
+    }
+}

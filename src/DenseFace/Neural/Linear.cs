@@ -1,0 +1,70 @@
+using DenseFace.Neural.Kernels;
+
+namespace DenseFace.Neural;
+
+/// <summary>
+/// Fully connected layer y = x W^T + b (<c>torch.nn.Linear</c>) on [N, in] inputs (rank-4 inputs with
+/// H = W = 1 are accepted and flattened). Parameters <c>weight</c> [out, in] and <c>bias</c> [out].
+/// </summary>
+public sealed class Linear : Module
+{
+    private readonly Parameter[] _params;
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
+    public Parameter Weight { get; }
+    public Parameter Bias { get; }
+
+    public Linear(int inFeatures, int outFeatures)
+    {
+        if (inFeatures <= 0 || outFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(inFeatures));
+        InFeatures = inFeatures; OutFeatures = outFeatures;
+        Weight = new Parameter("weight", [outFeatures, inFeatures]);
+        Bias = new Parameter("bias", [outFeatures], decay: false);
+        _params = [Weight, Bias];
+    }
+
+    public override IReadOnlyList<Parameter> OwnParameters => _params;
+
+    public override Tensor Forward(Tensor x)
+    {
+        int n = x.Dim(0);
+        if (x.Length != n * InFeatures) throw new ArgumentException($"Linear '{Name}' expects {InFeatures} features per sample, got {x.ShapeString}");
+        LastInput = x;
+        var y = Tensor.Reuse(ref OutputBuffer, n, OutFeatures);
+        Apply(x.Data, n, Weight.Value, Bias.Value, InFeatures, OutFeatures, y.Data, Compute);
+        return y;
+    }
+
+    /// <summary>y[n x out] = x[n x in] W^T + b.</summary>
+    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute)
+    {
+        if (n <= 2)
+        {
+            // Matrix-vector products: one dot product per output, split over output ranges.
+            int chunks = Math.Min(compute.MaxDegreeOfParallelism, Math.Max(1, outF / 256));
+            compute.For(chunks, t =>
+            {
+                int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
+                for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+            });
+            return;
+        }
+        for (int i = 0; i < n; i++) b.AsSpan(0, outF).CopyTo(y.AsSpan(i * outF, outF));
+        Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, y, outF, accumulate: true, compute: compute);
+    }
+
+    /// <summary>Normal(0, std) weights and zero bias (torchvision MobileNetV2 uses std 0.01).</summary>
+    public void InitNormal(RandomSource rng, double std)
+    {
+        for (int i = 0; i < Weight.Length; i++) Weight.Value[i] = (float)(std * rng.NextGaussian());
+        Array.Clear(Bias.Value);
+    }
+
+    /// <summary>PyTorch's default: uniform(-1/sqrt(in), 1/sqrt(in)) for weight and bias (torchvision ResNet's fc).</summary>
+    public void InitUniformDefault(RandomSource rng)
+    {
+        float bound = 1f / MathF.Sqrt(InFeatures);
+        for (int i = 0; i < Weight.Length; i++) Weight.Value[i] = rng.Uniform(-bound, bound);
+        for (int i = 0; i < Bias.Length; i++) Bias.Value[i] = rng.Uniform(-bound, bound);
+    }
+}

@@ -1,0 +1,103 @@
+namespace DenseFace.Neural;
+
+/// <summary>Global average pooling + flatten: [N, C, H, W] -> [N, C] (<c>adaptive_avg_pool2d(x, 1)</c> then <c>flatten(1)</c>).</summary>
+public sealed class GlobalAvgPool : Module
+{
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public override Tensor Forward(Tensor x)
+    {
+        if (x.Rank != 4) throw new ArgumentException($"GlobalAvgPool expects NCHW input, got {x.ShapeString}");
+        LastInput = x;
+        var y = Tensor.Reuse(ref OutputBuffer, x.N, x.C);
+        int plane = x.H * x.W;
+        float inv = 1f / plane;
+        for (int i = 0; i < x.N * x.C; i++)
+            y.Data[i] = System.Numerics.Tensors.TensorPrimitives.Sum<float>(x.Data.AsSpan(i * plane, plane)) * inv;
+        return y;
+    }
+}
+
+/// <summary>
+/// Max pooling (<c>torch.nn.MaxPool2d(kernel, stride, padding)</c>, padding acts as -infinity); the index
+/// of each maximum is kept for the backward pass (first maximum wins on ties, like PyTorch's CPU kernel).
+/// </summary>
+public sealed class MaxPool2d : Module
+{
+    public int Kernel { get; }
+    public int Stride { get; }
+    public int Padding { get; }
+    internal int[] ArgMax = [];
+
+    public MaxPool2d(int kernel, int stride, int padding)
+    {
+        if (kernel <= 0 || stride <= 0 || padding < 0 || padding * 2 > kernel) throw new ArgumentOutOfRangeException(nameof(kernel));
+        Kernel = kernel; Stride = stride; Padding = padding;
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        if (x.Rank != 4) throw new ArgumentException($"MaxPool2d expects NCHW input, got {x.ShapeString}");
+        LastInput = x;
+        int h = x.H, w = x.W, oh = (h + 2 * Padding - Kernel) / Stride + 1, ow = (w + 2 * Padding - Kernel) / Stride + 1;
+        var y = Tensor.Reuse(ref OutputBuffer, x.N, x.C, oh, ow);
+        if (ArgMax.Length < y.Length) ArgMax = new int[y.Length];
+        var xd = x.Data; var yd = y.Data; var am = ArgMax;
+        Compute.For(x.N * x.C, p =>
+        {
+            int xo = p * h * w, yo = p * oh * ow;
+            for (int oy = 0; oy < oh; oy++)
+            for (int ox = 0; ox < ow; ox++)
+            {
+                float best = float.NegativeInfinity; int bi = -1;
+                for (int ky = 0; ky < Kernel; ky++)
+                {
+                    int iy = oy * Stride - Padding + ky;
+                    if ((uint)iy >= (uint)h) continue;
+                    for (int kx = 0; kx < Kernel; kx++)
+                    {
+                        int ix = ox * Stride - Padding + kx;
+                        if ((uint)ix >= (uint)w) continue;
+                        float v = xd[xo + iy * w + ix];
+                        if (v > best || bi < 0 || float.IsNaN(v)) { best = v; bi = xo + iy * w + ix; }
+                    }
+                }
+                yd[yo + oy * ow + ox] = best;
+                am[yo + oy * ow + ox] = bi;
+            }
+        });
+        return y;
+    }
+}
+
+/// <summary>
+/// Inverted dropout (<c>torch.nn.Dropout(p)</c>): in training each element is zeroed with probability p and
+/// the survivors are scaled by 1/(1-p); identity in evaluation. Masks come from a seeded generator, so a
+/// training run is reproducible.
+/// </summary>
+public sealed class Dropout : Module
+{
+    private readonly RandomSource _rng;
+    public float P { get; }
+    internal float[] Mask = [];
+
+    public Dropout(float p, ulong seed = 0)
+    {
+        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), "must be in [0, 1)");
+        P = p; _rng = new RandomSource(seed ^ 0xD50u);
+    }
+
+    public override Tensor Forward(Tensor x)
+    {
+        LastInput = x;
+        if (!IsTraining || P == 0f) return x;
+        var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
+        if (Mask.Length < x.Length) Mask = new float[x.Length];
+        float keep = 1f / (1f - P);
+        for (int i = 0; i < x.Length; i++)
+        {
+            Mask[i] = _rng.NextDouble() < P ? 0f : keep;
+            y.Data[i] = x.Data[i] * Mask[i];
+        }
+        return y;
+    }
+}

@@ -1,0 +1,109 @@
+using DenseFace.Neural;
+using DenseFace.Neural.Kernels;
+
+namespace DenseFace.Tests.Neural;
+
+[Collection("Simd")]
+public class KernelTests
+{
+    public static TheoryData<int> Levels => new() { (int)SimdLevel.Scalar, (int)SimdLevel.Vector256, (int)SimdLevel.Vector512 };
+
+    private static void WithLevel(int level, Action body)
+    {
+        var lv = (SimdLevel)level;
+        if (lv > Simd.Detected) return; // not available on this machine
+        var old = Simd.Level;
+        Simd.Level = lv;
+        try { body(); } finally { Simd.Level = old; }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void GemmMatchesReferenceForAllTransposesAndEdgeSizes(int level) => WithLevel(level, () =>
+    {
+        int[] sizes = [1, 3, 7, 8, 9, 31, 32, 33, 65, 130];
+        ulong seed = 1;
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (8, 32, 16), (9, 33, 7), (130, 65, 300), (3, 70, 513), (17, 31, 1), (64, 129, 40) }
+                     .Concat(sizes.Select(s => (s, sizes[(s * 7) % sizes.Length], sizes[(s * 3) % sizes.Length]))))
+            foreach (bool ta in new[] { false, true })
+                foreach (bool tb in new[] { false, true })
+                {
+                    int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
+                    var a = Reference.Random((ta ? k : m) * lda, seed++);
+                    var b = Reference.Random((tb ? n : k) * ldb, seed++);
+                    var c = Reference.Random(m * ldc, seed++);
+                    var c0 = (float[])c.Clone();
+                    var bias = Reference.Random(m, seed++);
+                    var expect = Reference.Gemm(ta, tb, m, n, k, a, lda, b, ldb);
+                    bool acc = (seed & 4) != 0;
+                    Sgemm.Multiply(ta, tb, m, n, k, a, lda, b, ldb, c, ldc, acc, bias, FusedActivation.ReLU6);
+                    for (int i = 0; i < m; i++)
+                    {
+                        for (int j = 0; j < n; j++)
+                        {
+                            double e = Math.Clamp(expect[i * n + j] + bias[i] + (acc ? c0[i * ldc + j] : 0), 0, 6);
+                            Assert.True(Math.Abs(c[i * ldc + j] - e) < 1e-4 * Math.Max(1, Math.Sqrt(k)), $"{m}x{n}x{k} ta={ta} tb={tb} at ({i},{j}): {c[i * ldc + j]} vs {e}");
+                        }
+                        for (int j = n; j < ldc; j++) Assert.Equal(c0[i * ldc + j], c[i * ldc + j]); // padding untouched
+                    }
+                }
+    });
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void GemvMatchesReference(int level) => WithLevel(level, () =>
+    {
+        foreach (var (rows, cols) in new[] { (1, 1), (7, 33), (13, 16), (30, 1280), (5, 15) })
+        {
+            var w = Reference.Random(rows * cols, 1); var x = Reference.Random(cols, 2); var b = Reference.Random(rows, 3);
+            var y = new float[rows];
+            Gemv.Rows(w, cols, 0, rows, x, b, y);
+            var expect = Reference.Gemm(false, false, rows, 1, cols, w, cols, x, 1).Select((v, i) => v + b[i]).ToArray();
+            Assert.True(Reference.MaxAbsDiff(y, expect) < 1e-4 * Math.Sqrt(cols), $"{rows}x{cols}");
+        }
+    });
+
+    [Fact]
+    public void GemmIsIdenticalForAnyThreadCount()
+    {
+        int m = 96, n = 1000, k = 200;
+        var a = Reference.Random(m * k, 5); var b = Reference.Random(k * n, 6);
+        var c1 = new float[m * n]; var c2 = new float[m * n];
+        Sgemm.Multiply(false, false, m, n, k, a, k, b, n, c1, n);
+        Sgemm.Multiply(false, false, m, n, k, a, k, b, n, c2, n, compute: new ComputeContext { MaxDegreeOfParallelism = 2 });
+        Assert.Equal(c1, c2);
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void ConvolutionMatchesDirectReference(int level) => WithLevel(level, () =>
+    {
+        // (cin, cout, k, stride, pad, groups, h, w): stem, depthwise s1/s2, grouped, pointwise, strided 1x1, 7x7
+        var cases = new[]
+        {
+            (3, 8, 3, 2, 1, 1, 17, 20), (16, 16, 3, 1, 1, 16, 37, 35), (16, 16, 3, 2, 1, 16, 9, 40), (8, 12, 3, 1, 1, 4, 6, 7),
+            (24, 40, 1, 1, 0, 1, 5, 9), (6, 10, 1, 2, 0, 1, 9, 9), (3, 5, 7, 2, 3, 1, 15, 13), (4, 4, 5, 1, 2, 4, 21, 19),
+            (8, 8, 3, 1, 1, 8, 2, 2), (2, 2, 3, 1, 0, 2, 3, 3),
+            (32, 32, 3, 1, 1, 32, 4, 4), (16, 16, 3, 1, 1, 16, 8, 8), (16, 16, 3, 1, 1, 16, 8, 4), (8, 8, 3, 1, 1, 8, 4, 8), (8, 8, 3, 1, 1, 8, 16, 8),
+        };
+        ulong seed = 100;
+        foreach (var (cin, cout, k, s, p, gr, h, w) in cases)
+            foreach (int threads in new[] { 1, 2 })
+            {
+                int n = 2;
+                var g = new ConvGeometry(cin, cout, k, s, p, gr);
+                var x = new Tensor(Reference.Random(n * cin * h * w, seed++), n, cin, h, w);
+                var wt = Reference.Random(g.WeightLength, seed++);
+                var bias = Reference.Random(cout, seed++);
+                var expect = Reference.Conv(x.Data, n, cin, h, w, wt, bias, cout, k, s, p, gr, out int oh, out int ow);
+                var y = new Tensor(n, cout, oh, ow);
+                Convolution.Forward(x, g, wt, bias, FusedActivation.None, y, null, new ComputeContext { MaxDegreeOfParallelism = threads });
+                Assert.True(Reference.MaxAbsDiff(y.Span, expect) < 1e-4, $"conv {g} {h}x{w}: {Reference.MaxAbsDiff(y.Span, expect)}");
+                // Fused residual + ReLU6.
+                var res = new Tensor(Reference.Random(y.Length, seed++, 3f), y.Shape.ToArray());
+                Convolution.Forward(x, g, wt, bias, FusedActivation.ReLU6, y, res, ComputeContext.Serial);
+                var fused = expect.Select((v, i) => Math.Clamp(v + res.Data[i], 0, 6)).ToArray();
+                Assert.True(Reference.MaxAbsDiff(y.Span, fused) < 1e-4, $"fused conv {g}");
+            }
+    });
+}
