@@ -48,9 +48,9 @@ public sealed class FaceFitter
         _initImage = new double[2 * layout.Count];
     }
 
-    internal FitProblem NewProblem(int frames, int cameras)
+    internal FitProblem NewProblem(int frames, int cameras, LandmarkLayout? layout = null)
     {
-        var p = new FitProblem(Model, Layout, Options.IdentityModes, Options.ExpressionSparsityThreshold, frames, cameras)
+        var p = new FitProblem(Model, layout ?? Layout, Options.IdentityModes, Options.ExpressionSparsityThreshold, frames, cameras)
         {
             IdentityWeight = Options.IdentityWeight,
             ExpressionWeight = Options.ExpressionWeight,

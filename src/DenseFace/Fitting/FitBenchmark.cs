@@ -181,7 +181,7 @@ public static class FitBenchmark
         return lms.Select(l => l with { Sigma = mean }).ToArray();
     }
 
-    internal static double RotationErrorDegrees(RigidTransform a, RigidTransform b)
+    public static double RotationErrorDegrees(RigidTransform a, RigidTransform b)
     {
         var d = Quaternion.Normalize(a.Rotation * Quaternion.Conjugate(b.Rotation));
         return 2 * Math.Acos(Math.Min(1.0, Math.Abs((double)d.W))) * 180 / Math.PI;

@@ -17,25 +17,25 @@ public sealed record FitOptions
     /// <summary>w_exp: weight of the expression prior ‖ψ‖² (ψ ∈ [0, 1] enforced by projection).</summary>
     public double ExpressionWeight { get; init; } = 1.0;
     /// <summary>w_t: weight of the temporal term, per squared pixel, between neighbouring frames.</summary>
-    public double TemporalWeight { get; init; } = 0.1;
+    public double TemporalWeight { get; init; } = 0.01;
     /// <summary>Identity modes optimised (the first K of the model's 100).</summary>
     public int IdentityModes { get; init; } = 100;
     /// <summary>An expression shape moves a landmark only if one of its delta components exceeds this (cm); others are dropped from that landmark's Jacobian.</summary>
-    public float ExpressionSparsityThreshold { get; init; } = 1e-4f;
+    public float ExpressionSparsityThreshold { get; init; } = 1e-2f;
     /// <summary>Maximum Levenberg–Marquardt iterations of one solve (accepted or rejected steps).</summary>
     public int MaxIterations { get; init; } = 60;
     /// <summary>Stop when an accepted step lowers the energy by less than this fraction.</summary>
-    public double RelativeTolerance { get; init; } = 1e-6;
+    public double RelativeTolerance { get; init; } = 1e-4;
     /// <summary>Rounds of contour re-picking (sliding landmarks); the iterations are split between rounds.</summary>
     public int ContourRounds { get; init; } = 3;
     /// <summary>Focal lengths tried for an unknown camera, as multiples of max(width, height); the best energy after a rigid fit wins.</summary>
     public IReadOnlyList<double> FocalSweep { get; init; } = [1.0, 1.6, 2.5, 4.0, 6.0];
     /// <summary>Tracking: refit the identity every this many frames (0 = never) ...</summary>
-    public int TrackingIdentityInterval { get; init; } = 30;
-    /// <summary>... on this many most recent frames (poses and expressions held fixed).</summary>
-    public int TrackingIdentityWindow { get; init; } = 8;
+    public int TrackingIdentityInterval { get; init; } = 20;
+    /// <summary>... together with the focal length (when unknown) and the keyframes' poses, on this many keyframes spread over the interval (expressions held fixed).</summary>
+    public int TrackingIdentityWindow { get; init; } = 4;
     /// <summary>Tracking: LM iterations per frame.</summary>
-    public int TrackingIterations { get; init; } = 6;
+    public int TrackingIterations { get; init; } = 3;
 
     internal void Validate()
     {

@@ -38,6 +38,7 @@ internal sealed class FitProblem
     readonly double[] _cx, _cy;
     readonly double[] _idShape;      // 3P: neutral + I β
     readonly double[] _anchor;       // 2L pixels of the previous frame (tracking)
+    readonly double[] _proj0;        // 2·F·L camera-0 projections (energy workspace for the temporal term)
     readonly double[] _weight;       // F·C·L: 1/σ
     readonly bool[] _inUse;          // P: some correspondence uses the point
     bool _hasAnchor;
@@ -52,6 +53,9 @@ internal sealed class FitProblem
 
     // workspaces
     readonly JacobianRow _row;
+    const int BatchRows = 64;
+    readonly double[] _bu, _bv, _batch;
+    int _batchCount;
     readonly double[] _gu0, _gv0;
     public readonly double[] H, G;
 
@@ -111,9 +115,12 @@ internal sealed class FitProblem
         _cx = new double[C]; _cy = new double[C];
         _idShape = new double[3 * P];
         _anchor = new double[2 * L];
+        _proj0 = new double[2 * F * L];
         _focalIdx = new int[C]; _camStart = new int[C]; _poseStart = new int[F]; _psiStart = new int[F];
-        int maxRow = K + 1 + 6 + 2 * (6 + E);
+        int maxRow = 1 + 6 + 2 * (6 + E);
         _row = new JacobianRow(maxRow);
+        _bu = new double[K]; _bv = new double[K];
+        _batch = new double[K * BatchRows];
         _gu0 = new double[3]; _gv0 = new double[3];
         H = new double[nMax * nMax];
         G = new double[nMax];
@@ -212,7 +219,8 @@ internal sealed class FitProblem
     /// <summary>The energy terms (landmark, identity, expression, temporal); landmark = +∞ when a point falls behind a camera. Call <see cref="PrepareIdentity"/> first.</summary>
     public (double Landmark, double Identity, double Expression, double Temporal) Energy(FitState s)
     {
-        double el = 0;
+        double el = 0, et = 0;
+        bool temporal = TemporalWeight > 0;
         for (int f = 0; f < F; f++)
             for (int c = 0; c < C; c++)
             {
@@ -222,22 +230,17 @@ internal sealed class FitProblem
                     if (!Project(s, f, c, _corr[o + k], out double u, out double v)) return (double.PositiveInfinity, 0, 0, 0);
                     double w = _weight[o + k], du = (u - _obs[o + k].X) * w, dv = (v - _obs[o + k].Y) * w;
                     el += 0.5 * (du * du + dv * dv);
+                    if (!temporal || c != 0) continue;
+                    double pu, pv;
+                    if (f > 0) { pu = _proj0[2 * ((f - 1) * L + k)]; pv = _proj0[2 * ((f - 1) * L + k) + 1]; }
+                    else if (_hasAnchor) { pu = _anchor[2 * k]; pv = _anchor[2 * k + 1]; }
+                    else { pu = u; pv = v; }
+                    et += TemporalWeight * ((u - pu) * (u - pu) + (v - pv) * (v - pv));
+                    _proj0[2 * (f * L + k)] = u; _proj0[2 * (f * L + k) + 1] = v;
                 }
             }
         double ei = IdentityWeight * TensorPrimitives.SumOfSquares<double>(s.Beta);
         double ee = ExpressionWeight * TensorPrimitives.SumOfSquares<double>(s.Psi);
-        double et = 0;
-        if (TemporalWeight > 0)
-            for (int f = 0; f < F; f++)
-                for (int k = 0; k < L; k++)
-                {
-                    if (!Project(s, f, 0, _corr[f * C * L + k], out double u, out double v)) return (double.PositiveInfinity, 0, 0, 0);
-                    double pu, pv;
-                    if (f > 0) { if (!Project(s, f - 1, 0, _corr[(f - 1) * C * L + k], out pu, out pv)) return (double.PositiveInfinity, 0, 0, 0); }
-                    else if (_hasAnchor) { pu = _anchor[2 * k]; pv = _anchor[2 * k + 1]; }
-                    else continue;
-                    et += TemporalWeight * ((u - pu) * (u - pu) + (v - pv) * (v - pv));
-                }
         return (el, ei, ee, et);
     }
 
@@ -305,11 +308,13 @@ internal sealed class FitProblem
     public double Accumulate(FitState s)
     {
         int n = N;
+        _batchCount = 0;
         H.AsSpan(0, n * n).Clear();
         G.AsSpan(0, n).Clear();
         Span<double> gm = stackalloc double[6], pose = stackalloc double[12], cam = stackalloc double[12];
         Span<double> gm2 = stackalloc double[6], pose2 = stackalloc double[12];
         double energy = 0;
+        bool anchored = _hasAnchor && TemporalWeight > 0;
         for (int f = 0; f < F; f++)
             for (int c = 0; c < C; c++)
             {
@@ -317,26 +322,35 @@ internal sealed class FitProblem
                 for (int k = 0; k < L; k++)
                 {
                     int p = _corr[o + k];
+                    bool anchoredHere = anchored && f == 0;
                     Derivatives(s, f, c, p, out double u, out double v, gm, pose, out double fu, out double fv, cam);
-                    double w = _weight[o + k];
-                    double ru = (u - _obs[o + k].X) * w, rv = (v - _obs[o + k].Y) * w;
-                    energy += 0.5 * (ru * ru + rv * rv);
+                    // J = w·J₀ with J₀ the unweighted projection Jacobian; the tracking anchor's temporal residual
+                    // √(2w_t)(x − a) has Jacobian √(2w_t)·J₀ too, so both share one outer product J₀ᵀJ₀.
+                    double w2 = _weight[o + k] * _weight[o + k];
+                    double du = u - _obs[o + k].X, dv = v - _obs[o + k].Y;
+                    double scale = w2, ru = w2 * du, rv = w2 * dv;
+                    energy += 0.5 * w2 * (du * du + dv * dv);
+                    if (anchoredHere && c == 0)
+                    {
+                        double au = u - _anchor[2 * k], av = v - _anchor[2 * k + 1], wt2 = 2 * TemporalWeight;
+                        scale += wt2; ru += wt2 * au; rv += wt2 * av;
+                        energy += TemporalWeight * (au * au + av * av);
+                    }
                     var row = _row;
                     row.Clear();
-                    if (_betaStart >= 0) AppendIdentity(row, p, gm, w, -1, default, 0);
-                    if (_focalIdx[c] >= 0) row.Append(_focalIdx[c], w * fu, w * fv);
-                    if (_camStart[c] >= 0) for (int i = 0; i < 6; i++) row.Append(_camStart[c] + i, w * cam[i], w * cam[6 + i]);
-                    AppendFrame(row, f, p, gm, pose, w);
-                    row.Accumulate(H, G, n, ru, rv);
+                    if (_betaStart >= 0) ComputeIdentity(p, gm, 1, -1, default, 0);
+                    if (_focalIdx[c] >= 0) row.Append(_focalIdx[c], fu, fv);
+                    if (_camStart[c] >= 0) for (int i = 0; i < 6; i++) row.Append(_camStart[c] + i, cam[i], cam[6 + i]);
+                    AppendFrame(row, f, p, gm, pose, 1);
+                    AccumulatePair(ru, rv, scale);
                 }
             }
-        // temporal term: camera 0, against the previous frame (or the tracking anchor)
+        // temporal term between neighbouring frames in camera 0 (the tracking anchor is folded in above)
         if (TemporalWeight > 0)
         {
             double w = Math.Sqrt(2 * TemporalWeight);
-            for (int f = 0; f < F; f++)
+            for (int f = 1; f < F; f++)
             {
-                if (f == 0 && !_hasAnchor) continue;
                 for (int k = 0; k < L; k++)
                 {
                     int p = _corr[f * C * L + k];
@@ -344,28 +358,21 @@ internal sealed class FitProblem
                     var row = _row;
                     row.Clear();
                     double ru, rv;
-                    if (f == 0)
-                    {
-                        ru = w * (u - _anchor[2 * k]); rv = w * (v - _anchor[2 * k + 1]);
-                        if (_betaStart >= 0) AppendIdentity(row, p, gm, w, -1, default, 0);
-                        if (_focalIdx[0] >= 0) row.Append(_focalIdx[0], w * fu, w * fv);
-                        AppendFrame(row, f, p, gm, pose, w);
-                    }
-                    else
                     {
                         int p0 = _corr[(f - 1) * C * L + k];
                         Derivatives(s, f - 1, 0, p0, out double u0, out double v0, gm2, pose2, out double fu0, out double fv0, cam);
                         ru = w * (u - u0); rv = w * (v - v0);
-                        if (_betaStart >= 0) AppendIdentity(row, p, gm, w, p0, gm2, -w);
+                        if (_betaStart >= 0) ComputeIdentity(p, gm, w, p0, gm2, -w);
                         if (_focalIdx[0] >= 0) row.Append(_focalIdx[0], w * (fu - fu0), w * (fv - fv0));
                         AppendFrame(row, f - 1, p0, gm2, pose2, -w);
                         AppendFrame(row, f, p, gm, pose, w);
                     }
                     energy += 0.5 * (ru * ru + rv * rv);
-                    row.Accumulate(H, G, n, ru, rv);
+                    AccumulatePair(ru, rv, 1);
                 }
             }
         }
+        FinishIdentity();
         // priors
         if (IdentityWeight > 0) energy += IdentityWeight * TensorPrimitives.SumOfSquares<double>(s.Beta);
         if (_betaStart >= 0)
@@ -377,12 +384,12 @@ internal sealed class FitProblem
         return energy;
     }
 
-    /// <summary>Appends w·gm·I_p (and w2·gm2·I_p2 when p2 ≥ 0) for every identity mode.</summary>
-    void AppendIdentity(JacobianRow row, int p, ReadOnlySpan<double> gm, double w, int p2, ReadOnlySpan<double> gm2, double w2)
+    /// <summary>Identity derivatives w·gm·I_p (plus w2·gm2·I_p2 when p2 ≥ 0) into _bu, _bv.</summary>
+    void ComputeIdentity(int p, ReadOnlySpan<double> gm, double w, int p2, ReadOnlySpan<double> gm2, double w2)
     {
         var ix = _id.AsSpan(p * 3 * K, K); var iy = _id.AsSpan(p * 3 * K + K, K); var iz = _id.AsSpan(p * 3 * K + 2 * K, K);
         double g0 = w * gm[0], g1 = w * gm[1], g2 = w * gm[2], g3 = w * gm[3], g4 = w * gm[4], g5 = w * gm[5];
-        row.AppendRun(_betaStart, K, out var du, out var dv);
+        var du = _bu.AsSpan(0, K); var dv = _bv.AsSpan(0, K);
         for (int k = 0; k < K; k++)
         {
             du[k] = g0 * ix[k] + g1 * iy[k] + g2 * iz[k];
@@ -396,6 +403,45 @@ internal sealed class FitProblem
             du[k] += g0 * jx[k] + g1 * jy[k] + g2 * jz[k];
             dv[k] += g3 * jx[k] + g4 * jy[k] + g5 * jz[k];
         }
+    }
+
+    /// <summary>
+    /// Adds one residual pair: the non-identity entries in the row by <see cref="JacobianRow.Accumulate"/>, and when β
+    /// is free the β×other cross terms (lower triangle, mirrored in <see cref="FinishIdentity"/>), Jᵀr for β, and the
+    /// β×β block batched into <see cref="_batch"/> for <see cref="SymmetricRankUpdate"/>.
+    /// </summary>
+    void AccumulatePair(double ru, double rv, double scale)
+    {
+        int n = N;
+        _row.Accumulate(H, G, n, ru, rv, scale);
+        if (_betaStart < 0) return;
+        _row.AccumulateCross(H, n, _betaStart, _bu, _bv, K, scale);
+        double sq = Math.Sqrt(scale);
+        for (int k = 0; k < K; k++)
+        {
+            G[_betaStart + k] += _bu[k] * ru + _bv[k] * rv;
+            _batch[k * BatchRows + _batchCount] = sq * _bu[k];
+            _batch[k * BatchRows + _batchCount + 1] = sq * _bv[k];
+        }
+        _batchCount += 2;
+        if (_batchCount == BatchRows) FlushBatch();
+    }
+
+    void FlushBatch()
+    {
+        if (_batchCount == 0) return;
+        SymmetricRankUpdate.Apply(H, N, _betaStart, _batch, K, _batchCount, BatchRows);
+        _batchCount = 0;
+    }
+
+    /// <summary>Flushes the β batch and copies the β×other cross terms from the lower to the upper triangle.</summary>
+    void FinishIdentity()
+    {
+        if (_betaStart < 0) return;
+        FlushBatch();
+        int n = N;
+        for (int i = _betaStart + K; i < n; i++)
+            for (int a = _betaStart; a < _betaStart + K; a++) H[a * n + i] = H[i * n + a];
     }
 
     /// <summary>Appends frame f's pose and active-expression derivatives scaled by w.</summary>
