@@ -493,6 +493,26 @@ internal sealed class FitProblem
     }
 
     /// <summary>
+    /// Marks the expression parameters held at a bound (ψ = 0 with ∂E/∂ψ ≥ 0, or ψ = 1 with ∂E/∂ψ ≤ 0; gradient in
+    /// <see cref="G"/>): the solver keeps them fixed for this step (projected Newton active set, Bertsekas 1982), so
+    /// the step of the free parameters is not spoilt by clamping.
+    /// </summary>
+    public void MarkActiveBounds(FitState s, Span<bool> held)
+    {
+        held[..N].Clear();
+        for (int f = 0; f < F; f++)
+        {
+            int b = _psiStart[f];
+            if (b < 0) continue;
+            for (int e = 0; e < E; e++)
+            {
+                double v = s.Psi[f * E + e], g = G[b + e];
+                if ((v <= 0 && g >= 0) || (v >= 1 && g <= 0)) held[b + e] = true;
+            }
+        }
+    }
+
+    /// <summary>
     /// Re-picks sliding landmarks (eos-style contour correspondences): each takes the candidate whose projection
     /// with the current pose is nearest its observation. Returns true when a correspondence changed.
     /// </summary>

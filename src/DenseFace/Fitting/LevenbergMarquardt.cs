@@ -3,13 +3,14 @@ namespace DenseFace.Fitting;
 /// <summary>
 /// Levenberg–Marquardt on a <see cref="FitProblem"/>: solve (JᵀJ + λ diag(JᵀJ)) δ = −Jᵀr by dense Cholesky,
 /// accept the step when the (projected) energy decreases (λ ← λ/10), otherwise reject it (λ ← 10λ); stop after
-/// a bounded number of iterations, when an accepted step lowers the energy by less than the relative tolerance,
+/// a bounded number of iterations, expressions at a bound whose gradient points outward held fixed (active set), when an accepted step lowers the energy by less than the relative tolerance,
 /// or when λ exceeds 1e12. Workspaces are preallocated for the largest parameter count; allocates nothing.
 /// </summary>
 internal sealed class LevenbergMarquardt
 {
     readonly FitProblem _p;
     readonly double[] _a, _delta;
+    readonly bool[] _held;
     readonly FitState _trial;
 
     public LevenbergMarquardt(FitProblem problem)
@@ -17,6 +18,7 @@ internal sealed class LevenbergMarquardt
         _p = problem;
         _a = new double[problem.H.Length];
         _delta = new double[problem.G.Length];
+        _held = new bool[problem.G.Length];
         _trial = new FitState(problem.K, problem.E, problem.F, problem.C);
     }
 
@@ -28,6 +30,7 @@ internal sealed class LevenbergMarquardt
         if (n == 0) return (0, _p.TotalEnergy(s));
         double lambda = 1e-4;
         double energy = _p.Accumulate(s);
+        _p.MarkActiveBounds(s, _held);
         int it = 0;
         var h = _p.H; var g = _p.G;
         while (it < maxIterations)
@@ -36,7 +39,13 @@ internal sealed class LevenbergMarquardt
             for (int i = 0; i < n; i++)
             {
                 int ri = i * n;
-                for (int j = 0; j < i; j++) _a[ri + j] = h[j * n + i];
+                if (_held[i])
+                {
+                    _a.AsSpan(ri, i).Clear();
+                    _a[ri + i] = 1;
+                    continue;
+                }
+                for (int j = 0; j < i; j++) _a[ri + j] = _held[j] ? 0 : h[j * n + i];
                 double d = h[ri + i];
                 _a[ri + i] = d + lambda * Math.Max(d, 1e-6) + 1e-12;
             }
@@ -46,7 +55,7 @@ internal sealed class LevenbergMarquardt
                 if (lambda > 1e12) break;
                 continue;
             }
-            for (int i = 0; i < n; i++) _delta[i] = -g[i];
+            for (int i = 0; i < n; i++) _delta[i] = _held[i] ? 0 : -g[i];
             DenseCholesky.Solve(_a, n, _delta, _delta);
             _p.ApplyStep(s, _delta, _trial);
             if (_p.IdentityFree) _p.PrepareIdentity(_trial, allPoints: false);
@@ -58,6 +67,7 @@ internal sealed class LevenbergMarquardt
                 lambda = Math.Max(lambda * 0.1, 1e-9);
                 if (rel < relativeTolerance) { energy = eTrial; break; }
                 energy = _p.Accumulate(s);
+                _p.MarkActiveBounds(s, _held);
             }
             else
             {
