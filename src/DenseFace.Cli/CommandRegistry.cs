@@ -9,6 +9,7 @@ internal static class CommandRegistry
     public static IEnumerable<Command> All()
     {
         yield return ModelCommand.Create();
+        yield return FitCommand.Create();
         yield return BenchCommand.Create();
     }
 }

@@ -79,6 +79,7 @@ public sealed class FaceFitter
         p.ResetContour();
         p.SetObservations(0, 0, landmarks);
         p.SetPrincipalPoint(0, camera.Cx ?? (camera.Width - 1) / 2.0, camera.Cy ?? (camera.Height - 1) / 2.0);
+        SetFocalBounds(p, 0, camera);
         p.SetAnchor(default);
         var s = new FitState(p.K, p.E, 1, 1);
         int iterations = InitialiseView(p, lm, s, 0, camera);
@@ -111,6 +112,7 @@ public sealed class FaceFitter
         for (int c = 0; c < C; c++)
         {
             p.SetPrincipalPoint(c, cameras[c].Cx ?? (cameras[c].Width - 1) / 2.0, cameras[c].Cy ?? (cameras[c].Height - 1) / 2.0);
+            SetFocalBounds(p, c, cameras[c]);
             for (int f = 0; f < F; f++) p.SetObservations(f, c, observations[f][c]);
         }
         // per-view rigid starts on a single-view problem
@@ -176,6 +178,17 @@ public sealed class FaceFitter
         ArgumentNullException.ThrowIfNull(camera);
         camera.Validate("camera");
         return new FaceTracker(this, camera);
+    }
+
+    /// <summary>
+    /// Bounds of an unknown focal length: [0.5, 10] × max(width, height) — from a 90° to a 6° field of view, wider
+    /// than <see cref="FitOptions.FocalSweep"/>.
+    /// </summary>
+    internal static void SetFocalBounds(FitProblem p, int camera, CameraSpec spec)
+    {
+        double size = Math.Max(spec.Width, spec.Height);
+        if (spec.FocalPx is null) p.SetFocalBounds(camera, 0.5 * size, 10 * size);
+        else p.SetFocalBounds(camera, 0, double.MaxValue);
     }
 
     internal void CheckLandmarks(ReadOnlySpan<Landmark2D> landmarks, string name)

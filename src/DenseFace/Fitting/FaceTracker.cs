@@ -64,6 +64,7 @@ public sealed class FaceTracker
         double cx = camera.Cx ?? (camera.Width - 1) / 2.0, cy = camera.Cy ?? (camera.Height - 1) / 2.0;
         _p.SetPrincipalPoint(0, cx, cy);
         _window.SetPrincipalPoint(0, cx, cy);
+        FaceFitter.SetFocalBounds(_window, 0, camera);
     }
 
     /// <summary>Frames tracked so far.</summary>

@@ -21,7 +21,9 @@ namespace DenseFace.Fitting;
 /// <para>
 /// Updates: β, t, f add; rotations update on SO(3) by R ← exp([δω]×) R (δω in the camera frame); ψ is
 /// projected onto [0, 1] after each step (projected LM: a step is only accepted if the projected point lowers
-/// the energy); focal lengths may shrink to at most a fifth per step.
+/// the energy); focal lengths may shrink to at most a fifth per step
+/// and are projected onto their bounds (<see cref="SetFocalBounds"/>: a single view barely constrains focal length
+/// against depth, and unbounded it can drift toward the orthographic limit).
 /// </para>
 /// </summary>
 internal sealed class FitProblem
@@ -35,7 +37,7 @@ internal sealed class FitProblem
     readonly int[][] _candidates;    // per landmark: basis points it may slide to (empty = fixed)
     readonly int[] _corr;            // F·C·L current basis point
     readonly Landmark2D[] _obs;      // F·C·L
-    readonly double[] _cx, _cy;
+    readonly double[] _cx, _cy, _fMin, _fMax;
     readonly double[] _idShape;      // 3P: neutral + I β
     readonly double[] _anchor;       // 2L pixels of the previous frame (tracking)
     readonly double[] _proj0;        // 2·F·L camera-0 projections (energy workspace for the temporal term)
@@ -113,6 +115,8 @@ internal sealed class FitProblem
         _obs = new Landmark2D[F * C * L];
         _weight = new double[F * C * L];
         _cx = new double[C]; _cy = new double[C];
+        _fMin = new double[C]; _fMax = new double[C];
+        Array.Fill(_fMax, double.MaxValue);
         _idShape = new double[3 * P];
         _anchor = new double[2 * L];
         _proj0 = new double[2 * F * L];
@@ -139,6 +143,9 @@ internal sealed class FitProblem
     public Landmark2D Observation(int frame, int camera, int k) => _obs[(frame * C + camera) * L + k];
 
     public void SetPrincipalPoint(int camera, double cx, double cy) { _cx[camera] = cx; _cy[camera] = cy; }
+
+    /// <summary>Range an optimised focal length is projected onto (px).</summary>
+    public void SetFocalBounds(int camera, double min, double max) { _fMin[camera] = min; _fMax[camera] = max; }
 
     /// <summary>Sets (or clears, when empty) the previous-frame projections the temporal term pulls frame 0 toward.</summary>
     public void SetAnchor(ReadOnlySpan<double> previousPixels)
@@ -471,7 +478,7 @@ internal sealed class FitProblem
         if (_betaStart >= 0) for (int k = 0; k < K; k++) to.Beta[k] += delta[_betaStart + k];
         for (int c = 0; c < C; c++)
         {
-            if (_focalIdx[c] >= 0) to.Focal[c] = Math.Max(from.Focal[c] + delta[_focalIdx[c]], 0.2 * from.Focal[c]);
+            if (_focalIdx[c] >= 0) to.Focal[c] = Math.Clamp(Math.Max(from.Focal[c] + delta[_focalIdx[c]], 0.2 * from.Focal[c]), _fMin[c], _fMax[c]);
             int cs = _camStart[c];
             if (cs >= 0)
             {
