@@ -32,6 +32,7 @@ internal static class BenchCommand
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 200);
             var model = MorphableModel.Load();
             var settings = new FitBenchmarkSettings
             {

@@ -29,6 +29,8 @@ namespace DenseFace.Fitting;
 internal sealed class FitProblem
 {
     public readonly int K, E, L, F, C, P;
+    /// <summary>Largest joint parameter count: the dense normal matrix and its factor take 2 × 8 n² bytes (64 MB at 2048).</summary>
+    public const int MaxParameters = 2048;
     readonly double[] _neutral;      // 3P
     readonly double[] _id;           // P · 3K (x row, y row, z row)
     readonly int[] _exStart;         // P + 1
@@ -66,7 +68,7 @@ internal sealed class FitProblem
         if (frames < 1 || cameras < 1) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras; both must be at least 1");
         K = identityModes; E = model.ExpressionCount; L = layout.Count; F = frames; C = cameras;
         long nMax = K + 7L * cameras + (6L + E) * frames;
-        if (nMax > 4096) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras give {nMax} parameters; the joint solver handles at most 4096 (use tracking for long sequences)");
+        if (nMax > MaxParameters) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras give {nMax} parameters; the joint solver handles at most {MaxParameters} (about 30 frames; use tracking for long sequences)");
         if ((long)frames * cameras * L > 50_000_000) throw new InvalidInputException("fit", "too many observations");
 
         // basis points: layout points, then the distinct contour candidate vertices
