@@ -91,7 +91,8 @@ public sealed class FaceFitter
     /// Fits all frames and views jointly with one identity: <paramref name="observations"/>[frame][camera] holds
     /// that view's landmarks (layout order). Unknown focal lengths are optimised per camera, unknown camera
     /// transforms (<see cref="CameraSpec.FromFirstCamera"/> null) are initialised from per-view rigid fits of the
-    /// first frame and optimised. The temporal term links consecutive frames in camera 0.
+    /// first frame and optimised. The temporal term links consecutive frames in camera 0 (set
+    /// <see cref="FitOptions.TemporalWeight"/> to 0 when the frames are separate photos rather than video).
     /// </summary>
     public FitResult FitJoint(IReadOnlyList<IReadOnlyList<Landmark2D[]>> observations, IReadOnlyList<CameraSpec> cameras)
     {

@@ -163,6 +163,30 @@ public class FitterTests
         Assert.Equal(3, r.Cameras.Count);
     }
 
+    /// <summary>
+    /// Offline mode: four photos of one person (yaw −30° … 40°, not a video, so no temporal term) fitted jointly
+    /// with a shared identity and focal length recover each frame's pose and the focal length.
+    /// </summary>
+    [Fact]
+    public void OfflineMultiFrameFitSharesIdentity()
+    {
+        var model = ModelFixture.Model;
+        var layout = Dense320.Value;
+        var fitter = new FaceFitter(model, layout, new FitOptions { TemporalWeight = 0 });
+        var rng = new Random(9);
+        var beta = new float[model.IdentityCount];
+        for (int k = 0; k < beta.Length; k++) beta[k] = SyntheticFaces.Gaussian(rng);
+        var cam = new PinholeCamera(512, 512, 900, 900);
+        var poses = new[] { -30f, -10f, 15f, 40f }.Select(y => RigidTransform.FromHeadPose(y, 5, -3, new Vector3(0, 0, 60))).ToArray();
+        var frames = poses.Select(p => (IReadOnlyList<Landmark2D[]>)[SyntheticFaces.Project(model, layout, beta, new float[model.ExpressionCount], p, cam, rng, new SyntheticFaceOptions())]).ToList();
+        var r = fitter.FitJoint(frames, [new CameraSpec(512, 512)]);
+        Assert.Equal(4, r.Frames.Count);
+        for (int f = 0; f < 4; f++)
+            Assert.True(FitBenchmark.RotationErrorDegrees(r.Frames[f].Pose, poses[f]) < 2, $"frame {f}: {FitBenchmark.RotationErrorDegrees(r.Frames[f].Pose, poses[f]):F2} deg");
+        Assert.InRange(r.Cameras[0].Fx, 900 * 0.85f, 900 * 1.15f);
+        Assert.True(r.RmsReprojectionPx < 2.5, $"rms {r.RmsReprojectionPx:F2}");
+    }
+
     [Fact]
     public void BadInputsAreRejectedWithClearErrors()
     {
