@@ -103,8 +103,7 @@ public sealed class FaceTracker
             _p.SetObservations(0, 0, landmarks);
             _p.SetAnchor(_anchor);
             _p.Configure(identity: false, pose: true, expression: true, _no, _no);
-            // sliding contour points are re-picked every few frames only: re-picking on every frame with a few
-            // iterations let them absorb pose error (measured on the synthetic sequence: 3-4 deg vs 1-2 deg)
+            // sliding contour points are re-picked every few frames only (the pick costs more than an iteration)
             if (_p.HasContour && _frames % ContourInterval == 0) _p.UpdateContour(_s);
             _lm.Solve(_s, _fitter.Options.TrackingIterations, _fitter.Options.RelativeTolerance);
         }

@@ -7,8 +7,9 @@ namespace DenseFace.Fitting;
 /// Which model surface point each 2D landmark corresponds to: any vertex or any barycentric point on a triangle
 /// of <see cref="MorphableModel.Triangles"/>, so any annotation layout can be fitted. Some landmarks may
 /// instead slide along a contour: for those, <see cref="ContourCandidates"/> lists the model vertices the
-/// fitter may choose from, re-picked from the current pose (the one whose projection is nearest the observed
-/// point, as in eos's contour fitting), which is how the silhouette points of the jaw in 68-point sets are matched.
+/// fitter may choose from, re-picked from the current pose (on the side of the face turned away from the camera,
+/// the one whose projection is nearest the observed point, as in eos's contour fitting; near-side and frontal
+/// points keep their fixed vertex), which is how the silhouette points of the jaw in 68-point sets are matched.
 /// </summary>
 public sealed class LandmarkLayout
 {

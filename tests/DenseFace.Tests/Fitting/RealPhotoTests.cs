@@ -11,7 +11,7 @@ public class RealPhotoTests
     /// <summary>
     /// Fitting the 68 ground-truth points of the first 12 300-W HELEN test images (σ = 2 px, sliding jaw): the
     /// model reproduces the annotations to a small reprojection NME (inter-ocular, outer eye corners 36/45). All
-    /// 330 images via <c>denseface fit --folder</c>: mean 2.1 %; the bound leaves margin for the subset.
+    /// 330 images via <c>denseface fit --folder</c>: mean 2.2 %; the bound leaves margin for the subset.
     /// </summary>
     [Fact]
     public void HelenGroundTruthReprojectsWithSmallNme()
