@@ -124,6 +124,26 @@ public class FitterTests
         Assert.True(errors[^1] < 6, $"max pose error {errors[^1]:F2} deg");
     }
 
+    /// <summary>The per-frame tracking path allocates only the returned <see cref="FrameFit"/> (its record and ψ array).</summary>
+    [Fact]
+    public void TrackingFrameAllocatesOnlyTheResult()
+    {
+        var model = ModelFixture.Model;
+        var layout = Dense320.Value;
+        var fitter = new FaceFitter(model, layout);
+        var rng = new Random(8);
+        var beta = new float[model.IdentityCount];
+        var cam = new PinholeCamera(512, 512, 1000, 1000);
+        var frames = Enumerable.Range(0, 16).Select(f => SyntheticFaces.Project(model, layout, beta, new float[model.ExpressionCount],
+            RigidTransform.FromHeadPose(f, 0, 0, new Vector3(0, 0, 60)), cam, rng, new SyntheticFaceOptions())).ToArray();
+        var tracker = fitter.CreateTracker(new CameraSpec(512, 512));
+        for (int f = 0; f < 6; f++) tracker.Track(frames[f]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int f = 6; f < 16; f++) tracker.Track(frames[f]);
+        long perFrame = (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
+        Assert.True(perFrame < 512, $"{perFrame} bytes per frame");
+    }
+
     /// <summary>
     /// Three cameras (−35°, 0°, +35° around the head) with unknown extrinsics and focal lengths: the joint fit
     /// recovers the head pose in camera 0 and the relative camera rotations.
