@@ -80,7 +80,7 @@ public sealed class LandmarkLayout
     /// <paramref name="slidingContour"/> the jaw points 0–6 and 10–16 slide: each may move to any face vertex of a
     /// horizontal strip (±0.35 cm in model y) running from its jaw vertex inward across the cheek (|x| between
     /// 35 % and 100 % of the jaw point's, up to 1 cm behind it), which is where the silhouette moves when the head
-    /// turns. Chin points 7–9 stay fixed.
+    /// turns; the fitter slides only the points on the side turned away from the camera. Chin points 7–9 stay fixed.
     /// </summary>
     public static LandmarkLayout Ibug68(MorphableModel model, bool slidingContour = true)
     {
