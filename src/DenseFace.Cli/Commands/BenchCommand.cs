@@ -17,15 +17,15 @@ internal static class BenchCommand
         return cmd;
     }
 
-    /// <summary><c>denseface bench fit --layout ibug68|dense320|dense700 --frames N --json OUT</c>.</summary>
+    /// <summary><c>denseface bench fit --layout ibug68|rt320|dense520|full703 --frames N --json OUT</c>.</summary>
     static Command CreateFit()
     {
-        var layout = new Option<string>("--layout") { Description = "Landmark layout: ibug68 (sliding jaw contour), ibug68fixed, dense<N> (e.g. dense320, dense700).", DefaultValueFactory = _ => "ibug68" };
+        var layout = new Option<string>("--layout") { Description = "Landmark layout: ibug68 (sliding jaw contour), ibug68fixed, rt320, dense520, full703, or dense<N> (N farthest-point face vertices).", DefaultValueFactory = _ => "ibug68" };
         var frames = new Option<int>("--frames") { Description = "Frames of the tracked synthetic sequence.", DefaultValueFactory = _ => 100 };
         var faces = new Option<int>("--faces") { Description = "Random faces for single-image fits.", DefaultValueFactory = _ => 20 };
         var seed = new Option<int>("--seed") { Description = "Random seed.", DefaultValueFactory = _ => 1 };
         var sigma = new Option<float>("--sigma") { Description = "Landmark noise sigma in pixels.", DefaultValueFactory = _ => 1.5f };
-        var ablations = new Option<bool>("--ablations") { Description = "Also run ibug68 vs dense320 vs dense700 and per-landmark vs fixed sigma with half the landmarks 5x noisier." };
+        var ablations = new Option<bool>("--ablations") { Description = "Also run ibug68 vs rt320 vs dense520 vs full703 and per-landmark vs fixed sigma with half the landmarks 5x noisier." };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
         var cmd = new Command("fit", "Fit the face model to synthetic noisy landmarks: accuracy and speed (single thread).")
         {

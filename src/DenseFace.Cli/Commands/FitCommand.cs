@@ -46,7 +46,7 @@ internal static class FitCommand
             string outDir = parse.GetValue(output)!;
             var opts = new Outputs(parse.GetValue(obj), !parse.GetValue(noMesh), !parse.GetValue(noOverlay));
             var model = MorphableModel.Load();
-            var fitter = new FaceFitter(model, LandmarkLayout.Ibug68(model, slidingContour: !parse.GetValue(fixedJaw)));
+            var fitter = new FaceFitter(model, FittingLayout.Ibug68(model, slidingContour: !parse.GetValue(fixedJaw)));
             Directory.CreateDirectory(outDir);
             if (parse.GetValue(folder) is string dir)
             {

@@ -30,12 +30,12 @@ public sealed class FaceFitter
     /// <summary>The face model.</summary>
     public MorphableModel Model { get; }
     /// <summary>The landmark layout every observation set must follow.</summary>
-    public LandmarkLayout Layout { get; }
+    public FittingLayout Layout { get; }
     /// <summary>Energy weights and solver settings.</summary>
     public FitOptions Options { get; }
 
     /// <summary>Creates a fitter for <paramref name="layout"/> (validated options; defaults when null).</summary>
-    public FaceFitter(MorphableModel model, LandmarkLayout layout, FitOptions? options = null)
+    public FaceFitter(MorphableModel model, FittingLayout layout, FitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layout);
@@ -48,7 +48,7 @@ public sealed class FaceFitter
         _initImage = new double[2 * layout.Count];
     }
 
-    internal FitProblem NewProblem(int frames, int cameras, LandmarkLayout? layout = null)
+    internal FitProblem NewProblem(int frames, int cameras, FittingLayout? layout = null)
     {
         var p = new FitProblem(Model, layout ?? Layout, Options.IdentityModes, Options.ExpressionSparsityThreshold, frames, cameras)
         {

@@ -53,7 +53,7 @@ public sealed class FaceTracker
         for (int i = 0; i < m; i++) _refitLandmarks[i] = fixedIdx[(int)((long)i * fixedIdx.Length / m)];
         var sub = new FaceModel.SurfacePoint[m];
         for (int i = 0; i < m; i++) sub[i] = fitter.Layout.Points[_refitLandmarks[i]];
-        var refitLayout = m == L ? fitter.Layout : new LandmarkLayout(fitter.Layout.Name + "-refit", fitter.Model, sub);
+        var refitLayout = m == L ? fitter.Layout : new FittingLayout(fitter.Layout.Name + "-refit", fitter.Model, sub);
         double cx = camera.Cx ?? (camera.Width - 1) / 2.0, cy = camera.Cy ?? (camera.Height - 1) / 2.0;
         int sizes = Math.Max(0, w - 1);
         _windows = new FitProblem[sizes]; _windowLms = new LevenbergMarquardt[sizes]; _windowStates = new FitState[sizes];

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using DenseFace.FaceModel;
+using DenseFace.FaceModel.Layouts;
 using DenseFace.Geometry;
 
 namespace DenseFace.Fitting;
@@ -9,7 +10,7 @@ namespace DenseFace.Fitting;
 /// <summary>Settings of <see cref="FitBenchmark.Run"/>.</summary>
 public sealed record FitBenchmarkSettings
 {
-    /// <summary>"ibug68" (sliding jaw contour), "ibug68fixed", or "dense&lt;N&gt;" (farthest-point face vertices).</summary>
+    /// <summary>"ibug68" (sliding jaw contour), "ibug68fixed", "rt320", "dense520", "full703", or "dense&lt;N&gt;" (farthest-point face vertices).</summary>
     public string Layout { get; init; } = "ibug68";
     /// <summary>Single-image fits (random faces).</summary>
     public int Faces { get; init; } = 20;
@@ -66,14 +67,19 @@ public sealed record FitBenchmarkResult
 /// </summary>
 public static class FitBenchmark
 {
-    /// <summary>Builds a layout by name: "ibug68", "ibug68fixed" (no sliding contour) or "dense&lt;N&gt;".</summary>
-    public static LandmarkLayout CreateLayout(MorphableModel model, string name)
+    /// <summary>
+    /// Builds a layout by name: "ibug68" (sliding jaw contour), "ibug68fixed" (no sliding contour), a built-in
+    /// dense layout ("rt320", "dense520", "full703"; fixed correspondences) or "dense&lt;N&gt;" (N farthest-point
+    /// face vertices, for count sweeps).
+    /// </summary>
+    public static FittingLayout CreateLayout(MorphableModel model, string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (name == "ibug68") return LandmarkLayout.Ibug68(model, slidingContour: true);
-        if (name == "ibug68fixed") return LandmarkLayout.Ibug68(model, slidingContour: false);
-        if (name.StartsWith("dense", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out int n)) return LandmarkLayout.Dense(model, n);
-        throw new InvalidInputException("layout", $"unknown layout '{name}' (ibug68, ibug68fixed, dense<N> e.g. dense320, dense700)");
+        if (name == "ibug68") return FittingLayout.Ibug68(model, slidingContour: true);
+        if (name == "ibug68fixed") return FittingLayout.Ibug68(model, slidingContour: false);
+        if (LandmarkLayouts.Names.Contains(name)) return FittingLayout.From(model, LandmarkLayouts.Load(name));
+        if (name.StartsWith("dense", StringComparison.Ordinal) && int.TryParse(name.AsSpan(5), out int n)) return FittingLayout.Dense(model, n);
+        throw new InvalidInputException("layout", $"unknown layout '{name}' (ibug68, ibug68fixed, rt320, dense520, full703, or dense<N> e.g. dense300)");
     }
 
     /// <summary>Runs the evaluation (single thread).</summary>
@@ -180,15 +186,15 @@ public static class FitBenchmark
     }
 
     /// <summary>
-    /// The ablations: ibug68 vs dense320 vs dense700 (same faces), and, with half the landmarks 5× noisier,
-    /// per-landmark σ vs one fixed σ (on dense320).
+    /// The ablations: ibug68 vs rt320 vs dense520 vs full703 (same faces), and, with half the landmarks 5× noisier,
+    /// per-landmark σ vs one fixed σ (on rt320).
     /// </summary>
     public static IReadOnlyList<(string Name, FitBenchmarkResult Result)> RunAblations(MorphableModel model, FitBenchmarkSettings settings)
     {
         var list = new List<(string, FitBenchmarkResult)>();
-        foreach (var l in new[] { "ibug68", "dense320", "dense700" })
+        foreach (var l in new[] { "ibug68", "rt320", "dense520", "full703" })
             list.Add(($"layout {l}", Run(model, settings with { Layout = l })));
-        var noisy = settings with { Layout = "dense320", Synthetic = settings.Synthetic with { NoisyHalf = true } };
+        var noisy = settings with { Layout = "rt320", Synthetic = settings.Synthetic with { NoisyHalf = true } };
         list.Add(("noisy half, per-landmark sigma", Run(model, noisy with { UsePerLandmarkSigma = true })));
         list.Add(("noisy half, fixed sigma", Run(model, noisy with { UsePerLandmarkSigma = false })));
         return list;

@@ -63,7 +63,7 @@ internal sealed class FitProblem
     readonly double[] _gu0, _gv0;
     public readonly double[] H, G;
 
-    public FitProblem(MorphableModel model, LandmarkLayout layout, int identityModes, float sparsityThreshold, int frames, int cameras)
+    public FitProblem(MorphableModel model, FittingLayout layout, int identityModes, float sparsityThreshold, int frames, int cameras)
     {
         if (frames < 1 || cameras < 1) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras; both must be at least 1");
         K = identityModes; E = model.ExpressionCount; L = layout.Count; F = frames; C = cameras;

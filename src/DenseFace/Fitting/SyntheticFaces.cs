@@ -37,7 +37,7 @@ public sealed record SyntheticFace(float[] Identity, float[] Expression, RigidTr
 public static class SyntheticFaces
 {
     /// <summary>A random face seen by a random camera.</summary>
-    public static SyntheticFace Generate(MorphableModel model, LandmarkLayout layout, Random rng, SyntheticFaceOptions? options = null)
+    public static SyntheticFace Generate(MorphableModel model, FittingLayout layout, Random rng, SyntheticFaceOptions? options = null)
     {
         var o = options ?? new SyntheticFaceOptions();
         var beta = new float[model.IdentityCount];
@@ -69,7 +69,7 @@ public static class SyntheticFaces
     }
 
     /// <summary>Projects the layout's points of S(β, ψ) posed by <paramref name="pose"/> and adds noise (σ per <paramref name="o"/>).</summary>
-    public static Landmark2D[] Project(MorphableModel model, LandmarkLayout layout, float[] beta, float[] psi, RigidTransform pose, PinholeCamera camera, Random rng, SyntheticFaceOptions o)
+    public static Landmark2D[] Project(MorphableModel model, FittingLayout layout, float[] beta, float[] psi, RigidTransform pose, PinholeCamera camera, Random rng, SyntheticFaceOptions o)
     {
         var pts = new Vector3[layout.Count];
         model.EvaluateSurfacePoints(layout.Points, beta, psi, pts);

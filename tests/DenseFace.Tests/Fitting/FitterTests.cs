@@ -8,8 +8,8 @@ namespace DenseFace.Tests.Fitting;
 
 public class FitterTests
 {
-    static readonly Lazy<LandmarkLayout> Fixed68 = new(() => LandmarkLayout.Ibug68(ModelFixture.Model, slidingContour: false));
-    static readonly Lazy<LandmarkLayout> Dense320 = new(() => LandmarkLayout.Dense(ModelFixture.Model, 320));
+    static readonly Lazy<FittingLayout> Fixed68 = new(() => FittingLayout.Ibug68(ModelFixture.Model, slidingContour: false));
+    static readonly Lazy<FittingLayout> Dense320 = new(() => FittingLayout.Dense(ModelFixture.Model, 320));
 
     /// <summary>
     /// Round trip on random synthetic faces (β ~ N(0,1), 4 expressions, yaw ±80°, focal 500–2000 px, σ = 1.5 px):
@@ -237,7 +237,7 @@ public class FitterTests
         Bad(face.Landmarks, "focal", new CameraSpec(512, 512, float.NaN));
         Assert.Throws<InvalidInputException>(() => new FaceFitter(model, layout, new FitOptions { IdentityWeight = -1 }));
         Assert.Throws<InvalidInputException>(() => new FaceFitter(model, layout, new FitOptions { MaxIterations = 0 }));
-        Assert.Throws<InvalidInputException>(() => new FaceFitter(model, LandmarkLayout.FromVertices("five", model, [1, 2, 3, 4, 5])));
+        Assert.Throws<InvalidInputException>(() => new FaceFitter(model, FittingLayout.FromVertices("five", model, [1, 2, 3, 4, 5])));
         Assert.Throws<InvalidInputException>(() => fitter.FitJoint([], [cam]));
         Assert.Throws<InvalidInputException>(() => fitter.FitJoint([[face.Landmarks]], [cam, cam]));
         Assert.Throws<InvalidInputException>(() => fitter.CreateTracker(cam).Track(nan));

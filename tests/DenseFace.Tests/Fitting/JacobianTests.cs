@@ -18,7 +18,7 @@ public class JacobianTests
     public void NormalEquationsMatchCentralDifferences(int frames, int cameras, bool anchor)
     {
         var model = ModelFixture.Model;
-        var layout = LandmarkLayout.Dense(model, 24);
+        var layout = FittingLayout.Dense(model, 24);
         var fitter = new FaceFitter(model, layout, new FitOptions { IdentityModes = 12, ExpressionSparsityThreshold = 0, TemporalWeight = 0.3 });
         var p = fitter.NewProblem(frames, cameras);
         var rng = new Random(5);

@@ -17,7 +17,7 @@ public class RealPhotoTests
     public void HelenGroundTruthReprojectsWithSmallNme()
     {
         var model = ModelFixture.Model;
-        var fitter = new FaceFitter(model, LandmarkLayout.Ibug68(model));
+        var fitter = new FaceFitter(model, FittingLayout.Ibug68(model));
         var scan = DatasetScanner.Scan(TestData.Path("data", "300w", "helen", "testset"), expectedPointCount: 68);
         Assert.True(scan.Items.Count >= 12);
         var nmes = new List<double>();

@@ -1,5 +1,6 @@
 using System.Numerics;
 using DenseFace.FaceModel;
+using DenseFace.FaceModel.Layouts;
 
 namespace DenseFace.Fitting;
 
@@ -11,7 +12,7 @@ namespace DenseFace.Fitting;
 /// the one whose projection is nearest the observed point, as in eos's contour fitting; near-side and frontal
 /// points keep their fixed vertex), which is how the silhouette points of the jaw in 68-point sets are matched.
 /// </summary>
-public sealed class LandmarkLayout
+public sealed class FittingLayout
 {
     readonly SurfacePoint[] _points;
     readonly int[]?[] _contour;
@@ -32,7 +33,7 @@ public sealed class LandmarkLayout
     /// fixed) lists vertices a landmark may slide to.
     /// </summary>
     /// <exception cref="InvalidInputException">No points, a triangle or vertex outside the model, or non-finite barycentrics.</exception>
-    public LandmarkLayout(string name, MorphableModel model, SurfacePoint[] points, int[]?[]? contourCandidates = null)
+    public FittingLayout(string name, MorphableModel model, SurfacePoint[] points, int[]?[]? contourCandidates = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(points);
@@ -62,7 +63,7 @@ public sealed class LandmarkLayout
     }
 
     /// <summary>A layout of model vertices (no sliding).</summary>
-    public static LandmarkLayout FromVertices(string name, MorphableModel model, ReadOnlySpan<int> vertices)
+    public static FittingLayout FromVertices(string name, MorphableModel model, ReadOnlySpan<int> vertices)
     {
         var pts = new SurfacePoint[vertices.Length];
         var first = FirstCorner(model);
@@ -72,7 +73,7 @@ public sealed class LandmarkLayout
             if ((uint)v >= (uint)model.VertexCount || first[v] < 0) throw new InvalidInputException("layout", $"vertex {v} (landmark {i}) is outside the model or in no triangle");
             pts[i] = CornerPoint(first[v]);
         }
-        return new LandmarkLayout(name, model, pts);
+        return new FittingLayout(name, model, pts);
     }
 
     /// <summary>
@@ -82,7 +83,7 @@ public sealed class LandmarkLayout
     /// 35 % and 100 % of the jaw point's, up to 1 cm behind it), which is where the silhouette moves when the head
     /// turns; the fitter slides only the points on the side turned away from the camera. Chin points 7–9 stay fixed.
     /// </summary>
-    public static LandmarkLayout Ibug68(MorphableModel model, bool slidingContour = true)
+    public static FittingLayout Ibug68(MorphableModel model, bool slidingContour = true)
     {
         var fixedLayout = FromVertices("ibug68", model, IctLandmarks.MultiPie68);
         if (!slidingContour) return fixedLayout;
@@ -106,7 +107,7 @@ public sealed class LandmarkLayout
             }
             contour[k] = list.ToArray();
         }
-        return new LandmarkLayout("ibug68", model, fixedLayout._points, contour);
+        return new FittingLayout("ibug68", model, fixedLayout._points, contour);
     }
 
     /// <summary>
@@ -114,7 +115,7 @@ public sealed class LandmarkLayout
     /// neutral mesh) over the narrow face area (<see cref="FaceSubArea.NarrowFace"/>: no ears, neck or forehead
     /// top), seeded at the nose tip. Deterministic. Named "dense{count}".
     /// </summary>
-    public static LandmarkLayout Dense(MorphableModel model, int count)
+    public static FittingLayout Dense(MorphableModel model, int count)
     {
         ArgumentNullException.ThrowIfNull(model);
         var area = FaceParts.Vertices(FaceSubArea.NarrowFace);
@@ -141,6 +142,36 @@ public sealed class LandmarkLayout
             next = best;
         }
         return FromVertices($"dense{count}", model, chosen);
+    }
+
+    /// <summary>
+    /// A fitting layout from one of the product's landmark layouts (<see cref="LandmarkLayouts"/>: ibug68, rt320,
+    /// dense520, full703, or a user-defined one). Layouts whose first 68 points are the iBUG vertices (all the
+    /// built-in ones) get the iBUG jaw contour on those points when <paramref name="slidingContour"/> is set —
+    /// for annotations whose jaw points follow the silhouette (human 68-point labels); landmarks predicted on the
+    /// model surface (network output, synthetic labels) want fixed correspondences.
+    /// </summary>
+    public static FittingLayout From(MorphableModel model, LandmarkLayout layout, bool slidingContour = false)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layout);
+        var points = layout.SurfacePoints.ToArray();
+        int[]?[]? contour = null;
+        if (slidingContour && StartsWithIbug68(layout))
+        {
+            var ibug = Ibug68(model, slidingContour: true);
+            contour = new int[]?[points.Length];
+            for (int k = 0; k < 68; k++) contour[k] = ibug._contour[k];
+        }
+        return new FittingLayout(layout.Name, model, points, contour);
+    }
+
+    static bool StartsWithIbug68(LandmarkLayout layout)
+    {
+        if (layout.Count < 68) return false;
+        for (int k = 0; k < 68; k++)
+            if (layout.Points[k].Vertex != IctLandmarks.MultiPie68[k]) return false;
+        return true;
     }
 
     static int[] FirstCorner(MorphableModel model)
