@@ -1,24 +1,30 @@
 using System.CommandLine;
 using System.Diagnostics;
+using DenseFace.Evaluation.Datasets;
 using DenseFace.FaceModel;
+using DenseFace.Fitting;
 using DenseFace.Imaging;
 using Spectre.Console;
 
 namespace DenseFace.Cli.Commands;
 
 /// <summary>
-/// <c>denseface demo</c>: the main job on a default input. For now it builds a random head of the face model,
-/// exports it as .glb (53 ARKit morph targets), .obj and .ply, and renders three views into one picture.
+/// <c>denseface demo</c>: the main job on a default input. It reconstructs a sample photo (the first image of the
+/// 300-W HELEN test set, from its 68 ground-truth landmarks until the landmark network exists): fitted head as
+/// .glb/.json, overlay and a render of the fitted head; and it builds a random head of the face model, exported as
+/// .glb (53 ARKit morph targets), .obj and .ply and rendered from three sides.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var cmd = new Command("demo", "Run the default job: build a random head (identity + expression), export .glb/.obj/.ply and render three views.");
+        var cmd = new Command("demo", "Run the default job: reconstruct a sample photo from its landmarks (mesh, pose, expressions, overlay) and export/render a random head.");
+        var image = new Option<string?>("--image") { Description = "Photo to reconstruct (default: the first 300-W HELEN test image of the data root); its 68 landmarks come from the .pts beside it." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Output folder.", DefaultValueFactory = _ => new DirectoryInfo("out/demo") };
         var seed = new Option<int>("--seed") { Description = "Random seed for the identity.", DefaultValueFactory = _ => 7 };
         cmd.Options.Add(output);
         cmd.Options.Add(seed);
+        cmd.Options.Add(image);
         cmd.SetAction(parse =>
         {
             var dir = parse.GetValue(output)!.FullName;
@@ -26,10 +32,11 @@ internal static class DemoCommand
             var sw = Stopwatch.StartNew();
             var model = MorphableModel.Load();
             AnsiConsole.MarkupLine($"[grey]face model loaded in {sw.ElapsedMilliseconds} ms: {model.VertexCount} vertices, {model.IdentityCount} identity modes, {model.ExpressionCount} expressions[/]");
+            var written = new List<string>();
+            written.AddRange(ReconstructSample(model, parse.GetValue(image), dir));
             var coeffs = new ShapeCoefficients(model);
             coeffs.RandomizeIdentity(parse.GetValue(seed));
             coeffs.SetExpressions(model, "mouthSmile_L=0.6,mouthSmile_R=0.6,jawOpen=0.15,browInnerUp_L=0.3,browInnerUp_R=0.3");
-            var written = new List<string>();
             foreach (var ext in new[] { ".glb", ".obj", ".ply" })
             {
                 var path = Path.Combine(dir, "head" + ext);
@@ -50,6 +57,31 @@ internal static class DemoCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Fits the sample photo's 68 landmarks and renders the fitted head beside the overlay; returns the files written.</summary>
+    static IEnumerable<string> ReconstructSample(MorphableModel model, string? imagePath, string dir)
+    {
+        if (imagePath is null)
+        {
+            var scan = DatasetScanner.Scan(DataRoot.Path("data", "300w", "helen", "testset"), expectedPointCount: 68);
+            if (scan.Items.Count == 0) throw new InvalidInputException("data/300w/helen/testset", "no image with a .pts file found");
+            imagePath = scan.Items[0].ImagePath;
+        }
+        var landmarks = PtsFile.Read(Path.ChangeExtension(imagePath, ".pts"));
+        var fitter = new FaceFitter(model, FittingLayout.Ibug68(model));
+        var fitted = FitCommand.FitOne(fitter, imagePath, landmarks, 2f, null, dir, new FitCommand.Outputs(Obj: false, Mesh: true, Overlay: true));
+        var name = Path.GetFileNameWithoutExtension(imagePath);
+        var pose = fitted.Pose;
+        var coeffs = new ShapeCoefficients(model);
+        fitted.Result.Identity.CopyTo(coeffs.Identity, 0);
+        fitted.Result.Frames[0].Expression.CopyTo(coeffs.Expression, 0);
+        var overlay = ImageIO.Load(Path.Combine(dir, name + "_overlay.png"));
+        var render = ModelRenderCommand.Render(model, coeffs, overlay.Height, pose.Yaw, pose.Pitch, pose.Roll);
+        var sheet = Path.Combine(dir, name + "_reconstruction.png");
+        ImageIO.Save(SideBySide([overlay, render]), sheet);
+        AnsiConsole.MarkupLine($"reconstructed [bold]{Markup.Escape(Path.GetFileName(imagePath))}[/] from its 68 landmarks: NME {fitted.Nme * 100:F2} %, yaw/pitch/roll {pose.Yaw:F1}/{pose.Pitch:F1}/{pose.Roll:F1} deg, focal {fitted.Result.Cameras[0].Fx:F0} px");
+        return [Path.Combine(dir, name + ".json"), Path.Combine(dir, name + ".glb"), sheet];
     }
 
     /// <summary>Places equally tall images left to right.</summary>

@@ -7,8 +7,7 @@ using DenseFace.Fitting;
 using DenseFace.Geometry;
 using DenseFace.Geometry.Export;
 using DenseFace.Imaging;
-using DenseFace.Imaging.Jpeg;
-using DenseFace.Imaging.Png;
+using DenseFace.IO;
 using Spectre.Console;
 
 namespace DenseFace.Cli.Commands;
@@ -62,8 +61,8 @@ internal static class FitCommand
         return cmd;
     }
 
-    sealed record Outputs(bool Obj, bool Mesh, bool Overlay);
-    sealed record Fitted(FitResult Result, double Nme, (float Yaw, float Pitch, float Roll) Pose);
+    internal sealed record Outputs(bool Obj, bool Mesh, bool Overlay);
+    internal sealed record Fitted(FitResult Result, double Nme, (float Yaw, float Pitch, float Roll) Pose);
 
     static int FitFolder(FaceFitter fitter, string dir, float sigma, float? focal, string outDir, Outputs opts)
     {
@@ -71,16 +70,21 @@ internal static class FitCommand
         var rows = new List<Dictionary<string, object?>>();
         var problems = scan.Problems.Select(p => (p.Path, p.Problem)).ToList();
         var nmes = new List<double>();
-        foreach (var item in scan.Items)
+        AnsiConsole.Progress().Start(ctx =>
         {
-            try
+            var task = ctx.AddTask($"fitting {scan.Items.Count} images", maxValue: Math.Max(1, scan.Items.Count));
+            foreach (var item in scan.Items)
             {
-                var r = FitOne(fitter, item.ImagePath, item.Landmarks, sigma, focal, outDir, opts);
-                nmes.Add(r.Nme);
-                rows.Add(new() { ["image"] = Path.GetFileName(item.ImagePath), ["nme"] = r.Nme, ["rms_px"] = r.Result.RmsReprojectionPx, ["yaw"] = r.Pose.Yaw });
+                try
+                {
+                    var r = FitOne(fitter, item.ImagePath, item.Landmarks, sigma, focal, outDir, opts);
+                    nmes.Add(r.Nme);
+                    rows.Add(new() { ["image"] = Path.GetFileName(item.ImagePath), ["nme"] = r.Nme, ["rms_px"] = r.Result.RmsReprojectionPx, ["yaw"] = r.Pose.Yaw });
+                }
+                catch (InvalidInputException e) { problems.Add((item.ImagePath, e.Message)); }
+                task.Increment(1);
             }
-            catch (InvalidInputException e) { problems.Add((item.ImagePath, e.Message)); }
-        }
+        });
         nmes.Sort();
         double mean = nmes.Count > 0 ? nmes.Average() : double.NaN, median = nmes.Count > 0 ? nmes[nmes.Count / 2] : double.NaN;
         var summary = new Dictionary<string, object?>
@@ -89,17 +93,17 @@ internal static class FitCommand
             ["nme_mean"] = mean, ["nme_median"] = median, ["nme_normalisation"] = "outer eye corners (points 36 and 45)",
             ["images"] = rows, ["problems"] = problems.Select(p => new Dictionary<string, string> { ["path"] = p.Item1, ["problem"] = p.Item2 }).ToList(),
         };
-        File.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         foreach (var (path, problem) in problems) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(path)}: {Markup.Escape(problem)}");
         AnsiConsole.MarkupLine($"fitted {nmes.Count} images, skipped {problems.Count}; reprojection NME (inter-ocular) mean {mean * 100:F2} %, median {median * 100:F2} %");
         return nmes.Count > 0 ? 0 : 2;
     }
 
-    static Fitted FitOne(FaceFitter fitter, string imagePath, LandmarkSet points, float sigma, float? focal, string outDir, Outputs opts)
+    internal static Fitted FitOne(FaceFitter fitter, string imagePath, LandmarkSet points, float sigma, float? focal, string outDir, Outputs opts)
     {
         if (points.Count != fitter.Layout.Count)
             throw new InvalidInputException(points.SourceName, $"has {points.Count} points; the fitter needs {fitter.Layout.Count} (iBUG 68)");
-        var img = LoadImage(imagePath);
+        var img = ImageIO.Load(imagePath);
         var lms = points.Points.Select(p => new Landmark2D(p.X, p.Y, sigma)).ToArray();
         var r = fitter.FitImage(lms, new CameraSpec(img.Width, img.Height, focal));
         var model = fitter.Model;
@@ -130,7 +134,7 @@ internal static class FitCommand
             ["energy"] = new Dictionary<string, double> { ["landmarks"] = r.LandmarkEnergy, ["identity"] = r.IdentityEnergy, ["expression"] = r.ExpressionEnergy },
             ["iterations"] = r.Iterations, ["sigma_px"] = sigma,
         };
-        File.WriteAllText(Path.Combine(outDir, name + ".json"), JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, name + ".json"), JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
         if (opts.Mesh)
         {
             var mesh = model.ToMesh(positions);
@@ -143,7 +147,7 @@ internal static class FitCommand
             DrawWireframe(canvas, model, positions, r.Frames[0].Pose, r.Cameras[0]);
             foreach (var p in points.Points) Draw.Disc(canvas, p, 2.5f, Rgba.Green);
             foreach (var p in fitted) Draw.Disc(canvas, p, 1.8f, Rgba.Red);
-            File.WriteAllBytes(Path.Combine(outDir, name + "_overlay.png"), PngEncoder.Encode(canvas));
+            ImageIO.Save(canvas, Path.Combine(outDir, name + "_overlay.png"));
         }
         return new Fitted(r, nme, pose);
     }
@@ -163,14 +167,5 @@ internal static class FitCommand
             Vector2 pa = cam.Project(a), pb = cam.Project(b), pc = cam.Project(c);
             Draw.Line(canvas, pa, pb, color); Draw.Line(canvas, pb, pc, color); Draw.Line(canvas, pc, pa, color);
         }
-    }
-
-    static Image8 LoadImage(string path)
-    {
-        if (!File.Exists(path)) throw new InvalidInputException(path, "image file not found");
-        var bytes = File.ReadAllBytes(path);
-        if (PngDecoder.IsPng(bytes)) return PngDecoder.Decode(bytes, path);
-        if (bytes.Length > 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) return JpegDecoder.Decode(bytes, path);
-        throw new InvalidInputException(path, "is neither a JPEG nor a PNG image");
     }
 }
