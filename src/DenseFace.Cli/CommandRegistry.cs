@@ -12,5 +12,7 @@ internal static class CommandRegistry
         yield return DemoCommand.Create();
         yield return LayoutsCommand.Create();
         yield return SynthCommand.Create();
+        yield return FitCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

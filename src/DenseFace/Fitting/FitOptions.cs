@@ -1,0 +1,73 @@
+namespace DenseFace.Fitting;
+
+/// <summary>
+/// Weights and solver settings of the landmark energy (Wood et al. 2022, eq. 3–6):
+/// <code>
+///   E = Σ_ijk ‖x_ijk − μ_ijk‖² / (2 σ_ijk²)  +  w_id ‖β‖²  +  w_exp Σ_i ‖ψ_i‖²  +  w_t Σ_i,k ‖x_i,k − x_(i−1),k‖²
+/// </code>
+/// with x the projections in pixels (the temporal term uses the first camera). Defaults were chosen on the
+/// synthetic benchmark (<see cref="FitBenchmark"/>, 68 and dense layouts, σ = 1–2 px): w_id = 1 and w_exp = 1
+/// gave the lowest median face-vertex error among {0.01, 0.1, 1, 10} (0.01 over-fits noise into identity, 10
+/// flattens the shape); w_t = 0.1 per px² keeps tracked shapes steady without lagging a moving head.
+/// </summary>
+public sealed record FitOptions
+{
+    /// <summary>w_id: weight of the identity prior ‖β‖² (ICT identity modes are ~N(0, 1)).</summary>
+    public double IdentityWeight { get; init; } = 1.0;
+    /// <summary>w_exp: weight of the expression prior ‖ψ‖² (ψ ∈ [0, 1] enforced by projection).</summary>
+    public double ExpressionWeight { get; init; } = 1.0;
+    /// <summary>w_t: weight of the temporal term, per squared pixel, between neighbouring frames.</summary>
+    public double TemporalWeight { get; init; } = 0.01;
+    /// <summary>Identity modes optimised (the first K of the model's 100).</summary>
+    public int IdentityModes { get; init; } = 100;
+    /// <summary>An expression shape moves a landmark only if one of its delta components exceeds this (cm); others are dropped from that landmark's Jacobian.</summary>
+    public float ExpressionSparsityThreshold { get; init; } = 1e-2f;
+    /// <summary>Maximum Levenberg–Marquardt iterations of one solve (accepted or rejected steps).</summary>
+    public int MaxIterations { get; init; } = 60;
+    /// <summary>Stop when an accepted step lowers the energy by less than this fraction.</summary>
+    public double RelativeTolerance { get; init; } = 1e-4;
+    /// <summary>Rounds of contour re-picking (sliding landmarks); the iterations are split between rounds.</summary>
+    public int ContourRounds { get; init; } = 3;
+    /// <summary>Focal lengths tried for an unknown camera, as multiples of max(width, height); the best energy after a rigid fit wins.</summary>
+    public IReadOnlyList<double> FocalSweep { get; init; } = [1.0, 1.6, 2.5, 4.0, 6.0];
+    /// <summary>Tracking: refit the identity every this many frames (0 = never) ...</summary>
+    public int TrackingIdentityInterval { get; init; } = 20;
+    /// <summary>... together with the focal length (when unknown) and the keyframes' poses, on this many keyframes spread over the interval (expressions held fixed).</summary>
+    public int TrackingIdentityWindow { get; init; } = 4;
+    /// <summary>Tracking: LM iterations per frame.</summary>
+    public int TrackingIterations { get; init; } = 3;
+
+    internal void Validate()
+    {
+        static void Check(bool ok, string what) { if (!ok) throw new InvalidInputException("fit options", what); }
+        Check(double.IsFinite(IdentityWeight) && IdentityWeight >= 0, $"IdentityWeight {IdentityWeight} must be finite and >= 0");
+        Check(double.IsFinite(ExpressionWeight) && ExpressionWeight >= 0, $"ExpressionWeight {ExpressionWeight} must be finite and >= 0");
+        Check(double.IsFinite(TemporalWeight) && TemporalWeight >= 0, $"TemporalWeight {TemporalWeight} must be finite and >= 0");
+        Check(IdentityModes is >= 0 and <= 100, $"IdentityModes {IdentityModes} must be in 0..100");
+        Check(float.IsFinite(ExpressionSparsityThreshold) && ExpressionSparsityThreshold >= 0, "ExpressionSparsityThreshold must be finite and >= 0");
+        Check(MaxIterations is >= 1 and <= 10_000, $"MaxIterations {MaxIterations} must be in 1..10000");
+        Check(double.IsFinite(RelativeTolerance) && RelativeTolerance >= 0, "RelativeTolerance must be finite and >= 0");
+        Check(ContourRounds is >= 1 and <= 100, $"ContourRounds {ContourRounds} must be in 1..100");
+        Check(FocalSweep is { Count: > 0 and <= 64 } && FocalSweep.All(f => double.IsFinite(f) && f > 0), "FocalSweep needs 1..64 positive finite factors");
+        Check(TrackingIdentityInterval >= 0, "TrackingIdentityInterval must be >= 0");
+        Check(TrackingIdentityWindow is >= 1 and <= 256, "TrackingIdentityWindow must be in 1..256");
+        Check(TrackingIterations is >= 1 and <= 1000, "TrackingIterations must be in 1..1000");
+    }
+}
+
+/// <summary>
+/// One camera of a fit: image size in pixels, focal length in pixels (null = unknown, optimised), principal point
+/// (null = image centre ((W−1)/2, (H−1)/2)), and for extra views the rigid transform from the first camera's
+/// frame to this camera's (OpenCV axes, cm; null = unknown, optimised; ignored for the first camera).
+/// </summary>
+public sealed record CameraSpec(int Width, int Height, float? FocalPx = null, float? Cx = null, float? Cy = null, Geometry.RigidTransform? FromFirstCamera = null)
+{
+    internal void Validate(string name)
+    {
+        if (Width <= 0 || Height <= 0) throw new InvalidInputException(name, $"image size {Width}x{Height} must be positive");
+        Imaging.Image8.Validate(Width, Height, 3, name);
+        if (FocalPx is float f && (!float.IsFinite(f) || f <= 0)) throw new InvalidInputException(name, $"focal length {f} px must be positive and finite");
+        if (Cx is float cx && !float.IsFinite(cx)) throw new InvalidInputException(name, "principal point x is not finite");
+        if (Cy is float cy && !float.IsFinite(cy)) throw new InvalidInputException(name, "principal point y is not finite");
+    }
+}

@@ -1,0 +1,81 @@
+namespace DenseFace.Fitting;
+
+/// <summary>
+/// Levenberg–Marquardt on a <see cref="FitProblem"/>: solve (JᵀJ + λ diag(JᵀJ)) δ = −Jᵀr by dense Cholesky,
+/// accept the step when the (projected) energy decreases (λ ← λ/10), otherwise reject it (λ ← 10λ); stop after
+/// a bounded number of iterations, expressions at a bound whose gradient points outward held fixed (active set), when an accepted step lowers the energy by less than the relative tolerance,
+/// or when λ exceeds 1e12. Workspaces are preallocated for the largest parameter count; allocates nothing.
+/// </summary>
+internal sealed class LevenbergMarquardt
+{
+    readonly FitProblem _p;
+    readonly double[] _a, _delta;
+    readonly bool[] _held;
+    readonly FitState _trial;
+
+    public LevenbergMarquardt(FitProblem problem)
+    {
+        _p = problem;
+        _a = new double[problem.H.Length];
+        _delta = new double[problem.G.Length];
+        _held = new bool[problem.G.Length];
+        _trial = new FitState(problem.K, problem.E, problem.F, problem.C);
+    }
+
+    /// <summary>Minimises from <paramref name="s"/> (updated in place); returns iterations and final energy.</summary>
+    public (int Iterations, double Energy) Solve(FitState s, int maxIterations, double relativeTolerance)
+    {
+        _p.PrepareIdentity(s, allPoints: false);
+        int n = _p.N;
+        if (n == 0) return (0, _p.TotalEnergy(s));
+        double lambda = 1e-4;
+        double energy = _p.Accumulate(s);
+        _p.MarkActiveBounds(s, _held);
+        int it = 0;
+        var h = _p.H; var g = _p.G;
+        while (it < maxIterations)
+        {
+            it++;
+            for (int i = 0; i < n; i++)
+            {
+                int ri = i * n;
+                if (_held[i])
+                {
+                    _a.AsSpan(ri, i).Clear();
+                    _a[ri + i] = 1;
+                    continue;
+                }
+                for (int j = 0; j < i; j++) _a[ri + j] = _held[j] ? 0 : h[j * n + i];
+                double d = h[ri + i];
+                _a[ri + i] = d + lambda * Math.Max(d, 1e-6) + 1e-12;
+            }
+            if (!DenseCholesky.Factor(_a.AsSpan(0, n * n), n))
+            {
+                lambda *= 10;
+                if (lambda > 1e12) break;
+                continue;
+            }
+            for (int i = 0; i < n; i++) _delta[i] = _held[i] ? 0 : -g[i];
+            DenseCholesky.Solve(_a, n, _delta, _delta);
+            _p.ApplyStep(s, _delta, _trial);
+            if (_p.IdentityFree) _p.PrepareIdentity(_trial, allPoints: false);
+            double eTrial = _p.TotalEnergy(_trial);
+            if (eTrial < energy)
+            {
+                double rel = (energy - eTrial) / Math.Max(energy, 1e-300);
+                s.CopyFrom(_trial);
+                lambda = Math.Max(lambda * 0.1, 1e-9);
+                if (rel < relativeTolerance) { energy = eTrial; break; }
+                energy = _p.Accumulate(s);
+                _p.MarkActiveBounds(s, _held);
+            }
+            else
+            {
+                if (_p.IdentityFree) _p.PrepareIdentity(s, allPoints: false);
+                lambda *= 10;
+                if (lambda > 1e12) break;
+            }
+        }
+        return (it, energy);
+    }
+}
