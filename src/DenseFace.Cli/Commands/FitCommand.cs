@@ -104,13 +104,10 @@ internal static class FitCommand
         var r = fitter.FitImage(lms, new CameraSpec(img.Width, img.Height, focal));
         var model = fitter.Model;
         var positions = model.Evaluate(r.Identity, r.Frames[0].Expression);
-        var fitted = new Vector2[lms.Length];
-        var pts3 = new Vector3[lms.Length];
-        model.EvaluateSurfacePoints(fitter.Layout.Points, r.Identity, r.Frames[0].Expression, pts3);
-        for (int k = 0; k < lms.Length; k++) fitted[k] = r.Cameras[0].Project(r.Frames[0].Pose.Apply(pts3[k]));
+        var fitted = r.ProjectedLandmarksPx;
         double iod = Vector2.Distance(points.Points[36], points.Points[45]);
         double nme = 0;
-        for (int k = 0; k < lms.Length; k++) nme += Vector2.Distance(fitted[k], points.Points[k]);
+        foreach (float e in r.ReprojectionErrorsPx) nme += e;
         nme = iod > 0 ? nme / lms.Length / iod : double.NaN;
         var pose = r.Frames[0].HeadPoseDegrees;
         string name = Path.GetFileNameWithoutExtension(imagePath);

@@ -284,6 +284,7 @@ public sealed class FaceFitter
             ext[c] = c == 0 ? RigidTransform.Identity : ToRigid(s.CameraRotation[c], s.CameraTranslation, c);
         }
         var errors = new float[p.F * p.C * p.L];
+        var projected = new System.Numerics.Vector2[errors.Length];
         double sum = 0;
         for (int f = 0; f < p.F; f++)
             for (int c = 0; c < p.C; c++)
@@ -294,12 +295,13 @@ public sealed class FaceFitter
                     double d2 = (u - o.X) * (u - o.X) + (v - o.Y) * (v - o.Y);
                     sum += d2;
                     errors[(f * p.C + c) * p.L + k] = (float)Math.Sqrt(d2);
+                    projected[(f * p.C + c) * p.L + k] = new((float)u, (float)v);
                 }
         return new FitResult
         {
             Identity = beta, Frames = frames, Cameras = cams, CameraFromFirst = ext,
             LandmarkEnergy = el, IdentityEnergy = ei, ExpressionEnergy = ee, TemporalEnergy = et,
-            RmsReprojectionPx = Math.Sqrt(sum / errors.Length), ReprojectionErrorsPx = errors, Iterations = iterations,
+            RmsReprojectionPx = Math.Sqrt(sum / errors.Length), ReprojectionErrorsPx = errors, ProjectedLandmarksPx = projected, Iterations = iterations,
         };
     }
 

@@ -33,6 +33,8 @@ public sealed record FitResult
     public double RmsReprojectionPx { get; init; }
     /// <summary>Per landmark reprojection errors in pixels, frame-major then camera then landmark.</summary>
     public required float[] ReprojectionErrorsPx { get; init; }
+    /// <summary>Fitted landmark projections in pixels (sliding landmarks at their chosen contour vertex), same order as <see cref="ReprojectionErrorsPx"/>.</summary>
+    public required System.Numerics.Vector2[] ProjectedLandmarksPx { get; init; }
     /// <summary>LM iterations spent (all stages).</summary>
     public int Iterations { get; init; }
 }

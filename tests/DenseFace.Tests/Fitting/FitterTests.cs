@@ -50,7 +50,7 @@ public class FitterTests
     {
         var model = ModelFixture.Model;
         var layout = Dense320.Value;
-        var fitter = new FaceFitter(model, layout, new FitOptions { IdentityWeight = 1e-3, ExpressionWeight = 1e-3, RelativeTolerance = 1e-9, MaxIterations = 200 });
+        var fitter = new FaceFitter(model, layout, new FitOptions { IdentityModes = 100, IdentityWeight = 1e-3, ExpressionWeight = 1e-3, RelativeTolerance = 1e-9, MaxIterations = 200 });
         var rng = new Random(3);
         var o = new SyntheticFaceOptions { Sigma = 1e-4f, ActiveExpressions = 0, IdentityScale = 0.5f };
         var face = SyntheticFaces.Generate(model, layout, rng, o);

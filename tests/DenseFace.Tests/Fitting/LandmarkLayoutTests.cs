@@ -58,7 +58,7 @@ public class LandmarkLayoutTests
     {
         var model = ModelFixture.Model;
         var layout = LandmarkLayout.Ibug68(model);
-        var fitter = new FaceFitter(model, layout);
+        var fitter = new FaceFitter(model, layout, new FitOptions { IdentityModes = 100 });
         var face = SyntheticFaces.Generate(model, layout, new Random(2), new SyntheticFaceOptions { Sigma = 1e-3f, MaxYaw = 5 });
         var p = fitter.NewProblem(1, 1);
         var s = new FitState(p.K, p.E, 1, 1);
