@@ -135,7 +135,13 @@ internal static class SynthCommand
     }
 
     /// <summary>One index line; the first three keys are image, box, layouts.</summary>
-    internal static string JsonLine(string imagePath, Sample s, SyntheticFaceGenerator generator)
+    internal static string JsonLine(string imagePath, Sample s, SyntheticFaceGenerator generator) => JsonLine(imagePath, s, generator.ExpressionNames);
+
+    /// <summary>
+    /// One index line: image, box, layouts, beta, psi (non-zero weights by name), pose, focal, then whatever
+    /// <paramref name="extra"/> writes (e.g. fit errors of pseudo-labels).
+    /// </summary>
+    internal static string JsonLine(string imagePath, Sample s, IReadOnlyList<string> expressionNames, Action<Utf8JsonWriter>? extra = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -162,7 +168,7 @@ internal static class SynthCommand
             foreach (var b in s.Identity) w.WriteNumberValue(Math.Round(b, 4));
             w.WriteEndArray();
             w.WriteStartObject("psi");
-            var names = generator.ExpressionNames;
+            var names = expressionNames;
             for (int e = 0; e < s.Expression.Length; e++)
                 if (s.Expression[e] != 0) w.WriteNumber(names[e], Math.Round(s.Expression[e], 4));
             w.WriteEndObject();
@@ -175,6 +181,7 @@ internal static class SynthCommand
             w.WriteEndArray();
             w.WriteEndObject();
             w.WriteNumber("focal", Math.Round(s.Camera.Fx, 3));
+            extra?.Invoke(w);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());

@@ -116,7 +116,7 @@ public sealed class SyntheticFaceGenerator
         var image = render.Color;
 
         // Face box from the inner-face vertices.
-        var box = ProjectedBox(positions, pose, camera);
+        var box = ProjectedBox(_boxVertices, positions, pose, camera);
 
         // Occluders and glasses, with their coverage mask.
         var occlusion = new Image8(size, size, 1);
@@ -164,10 +164,11 @@ public sealed class SyntheticFaceGenerator
         return new LayoutLabels(layout.Name, pts, vis, cam);
     }
 
-    RectangleF ProjectedBox(Vector3[] positions, in RigidTransform pose, in PinholeCamera camera)
+    /// <summary>Bounds (pixels) of the projections of <paramref name="vertices"/> in front of the camera; empty when none is.</summary>
+    internal static RectangleF ProjectedBox(ReadOnlySpan<int> vertices, Vector3[] positions, in RigidTransform pose, in PinholeCamera camera)
     {
         float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
-        foreach (int v in _boxVertices)
+        foreach (int v in vertices)
         {
             var pc = pose.Apply(positions[v]);
             if (pc.Z <= 1e-3f) continue;

@@ -28,6 +28,16 @@ public sealed record TextureExtractionOptions
     public float FullCosine { get; init; } = 0.5f;
     /// <summary>Depth tolerance of the visibility test (cm, see <see cref="RenderResult.IsVisible"/>).</summary>
     public float DepthTolerance { get; init; } = RenderResult.DefaultTolerance;
+    /// <summary>
+    /// Texels closer than this (cm, measured in the image plane at the texel's depth) to a depth edge — a neighbour
+    /// surface nearer by more than <see cref="OcclusionStep"/>, or farther by more than twice that (or background) —
+    /// lose confidence in proportion to such neighbours among 8 around them: a fitted mesh never matches the photo
+    /// exactly, so the photo's occluder (the nose side) or background would otherwise be painted onto the surface
+    /// next to the edge. Default 0.6 cm; 0 disables.
+    /// </summary>
+    public float OcclusionMargin { get; init; } = 0.6f;
+    /// <summary>Depth step (cm) that makes a neighbour an occluder for <see cref="OcclusionMargin"/>. Default 1 cm.</summary>
+    public float OcclusionStep { get; init; } = 1f;
     /// <summary>Fill weakly seen texels from their left/right mirror texel. Default true.</summary>
     public bool MirrorFill { get; init; } = true;
     /// <summary>Confidence given to a mirrored observation relative to a direct one (0 to 1). Default 0.8.</summary>
@@ -39,6 +49,8 @@ public sealed record TextureExtractionOptions
         if (!(MinCosine >= 0 && MinCosine < FullCosine && FullCosine <= 1))
             throw new InvalidInputException(nameof(MinCosine), $"cosines {MinCosine} and {FullCosine} must satisfy 0 <= MinCosine < FullCosine <= 1");
         if (!(DepthTolerance > 0 && float.IsFinite(DepthTolerance))) throw new InvalidInputException(nameof(DepthTolerance), $"{DepthTolerance} cm must be positive and finite");
+        if (!(OcclusionMargin >= 0 && OcclusionMargin <= 10)) throw new InvalidInputException(nameof(OcclusionMargin), $"{OcclusionMargin} cm is outside [0, 10]");
+        if (!(OcclusionStep > 0 && float.IsFinite(OcclusionStep))) throw new InvalidInputException(nameof(OcclusionStep), $"{OcclusionStep} cm must be positive and finite");
         if (!(MirrorTrust >= 0 && MirrorTrust <= 1)) throw new InvalidInputException(nameof(MirrorTrust), $"{MirrorTrust} is outside [0, 1]");
     }
 }
@@ -109,7 +121,7 @@ public sealed class TextureExtractor
     readonly RigidTransform _pose;
     readonly Image8 _photo;
 
-    /// <summary>The visibility render: the opaque head (face, scalp and neck, eyeballs, teeth) from the photo's camera.</summary>
+    /// <summary>The visibility render (<see cref="RenderVisibility"/>) from the photo's camera.</summary>
     public RenderResult Visibility { get; }
 
     /// <summary>
@@ -137,14 +149,16 @@ public sealed class TextureExtractor
     }
 
     /// <summary>
-    /// Depth render of the opaque head parts (face, head and neck, eyeballs, teeth) for visibility tests
-    /// (<see cref="RenderResult.IsVisible"/>); one sample per pixel.
+    /// Depth render of the opaque head for visibility tests (<see cref="RenderResult.IsVisible"/>), one sample per
+    /// pixel: face, head and neck, gums and tongue, teeth and the inner eyeball spheres (the iris sub-areas; the
+    /// transparent outer sclera shells, lashes and eye overlays are left out, as in the synthetic renders).
     /// </summary>
     public static RenderResult RenderVisibility(MorphableModel model, Vector3[] positions, in PinholeCamera camera, in RigidTransform modelToCamera)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(positions);
-        var ranges = new[] { FacePart.Face, FacePart.HeadAndNeck, FacePart.EyeballLeft, FacePart.EyeballRight, FacePart.Teeth }.Select(model.TriangleRange);
+        IndexRange[] ranges = [model.TriangleRange(FacePart.Face), model.TriangleRange(FacePart.HeadAndNeck), model.TriangleRange(FacePart.GumsAndTongue),
+            model.TriangleRange(FacePart.Teeth), model.TriangleRange(FaceSubArea.IrisLeft), model.TriangleRange(FaceSubArea.IrisRight)];
         var tris = model.Triangles;
         var list = new List<int>();
         foreach (var r in ranges) for (int i = 3 * r.Start; i < 3 * r.End; i++) list.Add(tris[i]);
@@ -175,13 +189,15 @@ public sealed class TextureExtractor
         return new ExtractedTexture(tile, image, observed, confidence, inChart);
     }
 
+    static readonly Vector2[] Ring = [new(1, 0), new(0.7071f, 0.7071f), new(0, 1), new(-0.7071f, 0.7071f), new(-1, 0), new(-0.7071f, -0.7071f), new(0, -1), new(0.7071f, -0.7071f)];
+
     void Observe(TileAtlas atlas, TextureExtractionOptions o, Vector3[] color, float[] weight)
     {
         var tris = _triangles;
         var pixels = _photo.Pixels;
         int w = _photo.Width, h = _photo.Height;
         float ramp = 1f / (o.FullCosine - o.MinCosine);
-        var pose = _pose; var camera = _camera; var render = Visibility;
+        var pose = _pose; var camera = _camera; var render = Visibility; var depth = render.Depth;
         Parallel.For(0, atlas.Size, y =>
         {
             for (int i = y * atlas.Size, end = i + atlas.Size; i < end; i++)
@@ -203,15 +219,28 @@ public sealed class TextureExtractor
                 float fx = p.X - x0, fy = p.Y - y0;
                 Vector3 Px(int xx, int yy) { int q = (yy * w + xx) * 3; var d = Srgb.Decode; return new Vector3(d[pixels[q]], d[pixels[q + 1]], d[pixels[q + 2]]); }
                 color[i] = (Px(x0, y0) * (1 - fx) + Px(x1, y0) * fx) * (1 - fy) + (Px(x0, y1) * (1 - fx) + Px(x1, y1) * fx) * fy;
-                weight[i] = Math.Clamp((cos - o.MinCosine) * ramp, 0f, 1f);
+                float occluded = 0;
+                if (o.OcclusionMargin > 0)
+                {
+                    float r = camera.Fx * o.OcclusionMargin / pc.Z, near = pc.Z - o.OcclusionStep, far = pc.Z + 2 * o.OcclusionStep;
+                    for (int k = 0; k < 8; k++)
+                    {
+                        int qx = (int)MathF.Round(p.X + r * Ring[k].X), qy = (int)MathF.Round(p.Y + r * Ring[k].Y);
+                        if ((uint)qx >= (uint)w || (uint)qy >= (uint)h) continue;
+                        float d = depth[qy * w + qx];
+                        if (d < near || d > far) occluded++;
+                    }
+                }
+                float edge = 1 - occluded / 8;
+                weight[i] = Math.Clamp((cos - o.MinCosine) * ramp, 0f, 1f) * edge * edge;
             }
         });
     }
 
     /// <summary>
-    /// Blends each texel with its mirror texel's direct observation (bilinear in the texel grid):
-    /// c ← (w c + (1 − w) t w_m c_m) / (w + (1 − w) t w_m), confidence w + (1 − w) t w_m, with t the mirror trust.
-    /// Fully seen texels keep their own colour.
+    /// Blends each texel with its mirror texel's direct observation c_m (bilinear in the texel grid, confidence w_m):
+    /// with the mirror weight w' = (1 − w) t w_m (t the mirror trust), c ← (w⁴ c + w'⁴ c_m) / (w⁴ + w'⁴) and the
+    /// confidence becomes w + w'. Fully seen texels keep their own colour.
     /// </summary>
     static void Mirror(TileAtlas atlas, float trust, Vector3[] color, float[] observed, float[] confidence)
     {
@@ -238,7 +267,10 @@ public sealed class TextureExtractor
             if (ws <= 0) continue;
             var cm = cs / ws;
             float wm = (1 - w) * trust * (ws / bs);
-            color[i] = (src[i] * w + cm * wm) / (w + wm);
+            // Sharpened (4th-power) weights pick the better-seen side and blend only where both are comparable: fits of
+            // real photos misregister grazing texels, and an even blend of the two sides would show both as ghosts.
+            float a = w * w * w * w, b = wm * wm * wm * wm;
+            color[i] = a + b > 1e-30f ? (src[i] * a + cm * b) / (a + b) : (src[i] * w + cm * wm) / (w + wm);
             confidence[i] = w + wm;
         }
     }
