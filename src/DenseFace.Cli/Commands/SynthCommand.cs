@@ -35,7 +35,8 @@ internal static class SynthCommand
         var format = new Option<string>("--format") { Description = "Image format: jpg or png.", DefaultValueFactory = _ => "jpg" };
         var threads = new Option<int>("--threads") { Description = "Images generated in parallel (-1 = all cores).", DefaultValueFactory = _ => -1 };
         var photos = new Option<bool>("--photo-backgrounds") { Description = "Crop backgrounds from the 300W photos of the data root (away from the annotated face).", DefaultValueFactory = _ => true };
-        foreach (var o in new Option[] { count, size, seed, output, layouts, format, threads, photos }) cmd.Options.Add(o);
+        var textures = new Option<string?>("--textures") { Description = "Folder of real textures from `denseface textures extract` (its index.jsonl); about half the people wear one." };
+        foreach (var o in new Option[] { count, size, seed, output, layouts, format, threads, photos, textures }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(count);
@@ -56,6 +57,7 @@ internal static class SynthCommand
                 ImageSize = parse.GetValue(size),
                 Layouts = ParseLayouts(model, parse.GetValue(layouts)),
                 Backgrounds = parse.GetValue(photos) ? FindBackgrounds() : [],
+                RealTextures = parse.GetValue(textures) is string t ? RealTexture.LoadFolder(t) : [],
             };
             var generator = new SyntheticFaceGenerator(model, options);
             Run(generator, n, dir, ext, threadCount);

@@ -59,7 +59,12 @@ public sealed class SyntheticFaceGenerator
         for (int i = 0; i < _appearances.Length; i++)
         {
             int seed = Mix(options.Seed, -1 - i);
-            _appearances[i] = new Lazy<FaceAppearance>(() => FaceAppearance.Generate(model, seed, options.TextureSize));
+            // person i wears real texture i mod count with probability RealTextureProbability (a hash of the seed, so deterministic)
+            bool real = options.RealTextures.Count > 0 && (Mix(seed, 1) & 0xFFFF) < options.RealTextureProbability * 65536;
+            var texture = real ? options.RealTextures[i % options.RealTextures.Count] : null;
+            _appearances[i] = new Lazy<FaceAppearance>(() => texture is null
+                ? FaceAppearance.Generate(model, seed, options.TextureSize)
+                : FaceAppearance.FromTexture(model, AppearanceParameters.Sample(seed), texture, options.TextureSize));
         }
         _backgrounds = new Backgrounds(options.Backgrounds);
         var narrow = FaceParts.Vertices(FaceSubArea.NarrowFace);
