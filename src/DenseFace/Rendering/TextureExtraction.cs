@@ -150,14 +150,15 @@ public sealed class TextureExtractor
 
     /// <summary>
     /// Depth render of the opaque head for visibility tests (<see cref="RenderResult.IsVisible"/>), one sample per
-    /// pixel: face, head and neck, gums and tongue, teeth and the inner eyeball spheres (the iris sub-areas; the
+    /// pixel: face, head and neck, mouth and eye sockets, gums and tongue, teeth and the inner eyeball spheres (the iris sub-areas; the
     /// transparent outer sclera shells, lashes and eye overlays are left out, as in the synthetic renders).
     /// </summary>
     public static RenderResult RenderVisibility(MorphableModel model, Vector3[] positions, in PinholeCamera camera, in RigidTransform modelToCamera)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(positions);
-        IndexRange[] ranges = [model.TriangleRange(FacePart.Face), model.TriangleRange(FacePart.HeadAndNeck), model.TriangleRange(FacePart.GumsAndTongue),
+        IndexRange[] ranges = [model.TriangleRange(FacePart.Face), model.TriangleRange(FacePart.HeadAndNeck), model.TriangleRange(FacePart.MouthSocket),
+            model.TriangleRange(FacePart.EyeSocketLeft), model.TriangleRange(FacePart.EyeSocketRight), model.TriangleRange(FacePart.GumsAndTongue),
             model.TriangleRange(FacePart.Teeth), model.TriangleRange(FaceSubArea.IrisLeft), model.TriangleRange(FaceSubArea.IrisRight)];
         var tris = model.Triangles;
         var list = new List<int>();
