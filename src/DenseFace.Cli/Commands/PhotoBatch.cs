@@ -55,7 +55,7 @@ internal static class PhotoBatch
 
     /// <summary>
     /// Runs <paramref name="work"/> for every item without a record yet; it returns the record (one JSON line, written
-    /// to DIR/&lt;key&gt;.json) or throws <see cref="InvalidInputException"/> to skip the photo. Returns the number of
+    /// to DIR/&lt;key&gt;.json) or throws <see cref="InvalidInputException"/> (or an I/O error) to skip the photo. Returns the number of
     /// records in the index.
     /// </summary>
     public static int Run(string title, string outDir, MorphableModel model, IReadOnlyList<Item> items, List<(string Path, string Problem)> problems, int threads,
@@ -94,7 +94,7 @@ internal static class PhotoBatch
                             Interlocked.Increment(ref done);
                         }
                     }
-                    catch (InvalidInputException e) { skipped[i] = (item.ImagePath, e.Message); }
+                    catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException) { skipped[i] = (item.ImagePath, e.Message); }
                     task.Increment(1);
                 });
             });

@@ -184,7 +184,12 @@ public sealed class TextureExtractor
         bool any = false;
         foreach (float w in confidence) if (w > 0) { any = true; break; }
         if (!any) throw new InvalidInputException("photo", $"no texel of the {tile} tile is visible (check the pose and camera)");
-        var image = PushPull(color, confidence, options.Size);
+        var filled = PushPull.Fill(color, confidence, options.Size, options.Size);
+        var image = new Image8(options.Size, options.Size, 3);
+        for (int i = 0; i < n; i++)
+        {
+            image.Pixels[3 * i] = Srgb.Encode(filled[i].X); image.Pixels[3 * i + 1] = Srgb.Encode(filled[i].Y); image.Pixels[3 * i + 2] = Srgb.Encode(filled[i].Z);
+        }
         var inChart = new bool[n];
         for (int i = 0; i < n; i++) inChart[i] = atlas.Triangle[i] >= 0;
         return new ExtractedTexture(tile, image, observed, confidence, inChart);
@@ -274,62 +279,6 @@ public sealed class TextureExtractor
             color[i] = a + b > 1e-30f ? (src[i] * a + cm * b) / (a + b) : (src[i] * w + cm * wm) / (w + wm);
             confidence[i] = w + wm;
         }
-    }
-
-    /// <summary>Push-pull hole filling: weighted 2×2 pyramid down (weights capped at 1), bilinear pull up, c ← w c + (1 − w) coarse.</summary>
-    static Image8 PushPull(Vector3[] color, float[] weight, int size)
-    {
-        var levels = new List<(Vector3[] C, float[] W, int S)> { (color.Select((c, i) => c * weight[i]).ToArray(), (float[])weight.Clone(), size) };
-        // level arrays hold premultiplied colour until normalised below
-        while (levels[^1].S > 1)
-        {
-            var (c, w, s) = levels[^1];
-            int ns = (s + 1) / 2;
-            var nc = new Vector3[ns * ns]; var nw = new float[ns * ns];
-            for (int y = 0; y < s; y++)
-                for (int x = 0; x < s; x++)
-                {
-                    int j = (y / 2) * ns + x / 2;
-                    nc[j] += c[y * s + x]; nw[j] += w[y * s + x];
-                }
-            // cap the weight at 1 while keeping the colour: premultiplied c * min(1, w) / w
-            for (int j = 0; j < nc.Length; j++)
-                if (nw[j] > 1) { nc[j] /= nw[j]; nw[j] = 1; }
-            levels.Add((nc, nw, ns));
-        }
-        // pull: from the coarsest level up, fill each level's missing weight from the level above
-        var (cc, cw, _) = levels[^1];
-        var filled = new Vector3[] { cw[0] > 0 ? cc[0] / cw[0] : new Vector3(0.5f) };
-        for (int l = levels.Count - 2; l >= 0; l--)
-        {
-            var (c, w, s) = levels[l];
-            int ps = levels[l + 1].S;
-            var next = new Vector3[s * s];
-            for (int y = 0; y < s; y++)
-            {
-                float py = Math.Clamp((y + 0.5f) / 2 - 0.5f, 0, ps - 1);
-                int y0 = Math.Min((int)py, Math.Max(ps - 2, 0)), y1 = Math.Min(y0 + 1, ps - 1);
-                float fy = py - y0;
-                for (int x = 0; x < s; x++)
-                {
-                    float px = Math.Clamp((x + 0.5f) / 2 - 0.5f, 0, ps - 1);
-                    int x0 = Math.Min((int)px, Math.Max(ps - 2, 0)), x1 = Math.Min(x0 + 1, ps - 1);
-                    float fx = px - x0;
-                    var up = (filled[y0 * ps + x0] * (1 - fx) + filled[y0 * ps + x1] * fx) * (1 - fy) + (filled[y1 * ps + x0] * (1 - fx) + filled[y1 * ps + x1] * fx) * fy;
-                    int i = y * s + x;
-                    float wi = Math.Min(w[i], 1);
-                    // c is premultiplied by w (capped levels keep c / w * 1); w c_pre / w = colour
-                    next[i] = w[i] > 0 ? c[i] / w[i] * wi + up * (1 - wi) : up;
-                }
-            }
-            filled = next;
-        }
-        var img = new Image8(size, size, 3);
-        for (int i = 0; i < filled.Length; i++)
-        {
-            img.Pixels[3 * i] = Srgb.Encode(filled[i].X); img.Pixels[3 * i + 1] = Srgb.Encode(filled[i].Y); img.Pixels[3 * i + 2] = Srgb.Encode(filled[i].Z);
-        }
-        return img;
     }
 
     /// <summary>
