@@ -63,6 +63,15 @@ public sealed class FaceAppearance
         return new FaceAppearance(model, parameters, size, Load(texture.FacePath), texture.HeadPath is null ? null : Load(texture.HeadPath));
     }
 
+    /// <summary>A person wearing given face-tile (tile 0) and optional head-tile (tile 1) RGB textures (sRGB), e.g. from <see cref="TextureExtractor"/>.</summary>
+    public static FaceAppearance FromTextures(MorphableModel model, AppearanceParameters parameters, Image8 skin, Image8? head = null, int size = 512)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(skin);
+        if (skin.Channels != 3 || head is { Channels: not 3 }) throw new InvalidInputException("texture", "face and head textures must be RGB");
+        return new FaceAppearance(model, parameters, size, skin, head);
+    }
+
     /// <summary>Paints a person with given parameters.</summary>
     public static FaceAppearance Create(MorphableModel model, AppearanceParameters parameters, int size = 512)
     {

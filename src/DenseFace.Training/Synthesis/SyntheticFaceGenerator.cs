@@ -24,7 +24,7 @@ public sealed class SyntheticFaceGenerator
     /// <summary>Chin-to-crown extent of the model head (cm) used to frame it.</summary>
     const float HeadHeightCm = 25f;
     /// <summary>Point of the model the head pose rotates about, and that the camera aims at (cm, model space).</summary>
-    static readonly Vector3 HeadCentre = new(0, 1.5f, 2f);
+    internal static readonly Vector3 HeadCentre = new(0, 1.5f, 2f);
 
     readonly MorphableModel _model;
     readonly SynthesisOptions _o;

@@ -8,11 +8,15 @@ namespace DenseFace.Rendering;
 /// each level keeps its own value in proportion to its weight: c ← w c + (1 − w) · upsampled coarser level. Holes
 /// (weight 0) get a smooth interpolation of their surroundings; partially weighted pixels blend smoothly into it.
 /// </summary>
-internal static class PushPull
+public static class PushPull
 {
     /// <summary>Fills <paramref name="color"/> (row-major <paramref name="width"/> × <paramref name="height"/>, any linear quantity) with weights in [0, 1]; returns a new array.</summary>
+    /// <exception cref="InvalidInputException">Sizes that are not positive, exceed the image caps, or do not match the arrays.</exception>
     public static Vector3[] Fill(ReadOnlySpan<Vector3> color, ReadOnlySpan<float> weight, int width, int height)
     {
+        Imaging.Image8.Validate(width, height, 1, "push-pull size");
+        if (color.Length != width * height || weight.Length != color.Length)
+            throw new InvalidInputException("push-pull", $"{color.Length} colours and {weight.Length} weights for {width}x{height}");
         // level 0: colour premultiplied by its weight
         var c0 = new Vector3[color.Length]; var w0 = new float[color.Length];
         for (int i = 0; i < c0.Length; i++) { w0[i] = Math.Clamp(weight[i], 0, 1); c0[i] = color[i] * w0[i]; }

@@ -66,6 +66,39 @@ public class PseudoLabelTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void TurnedViewsKeepTheBackgroundAndLabelTheRenderedHead()
+    {
+        var model = ModelFixture.Model;
+        var fitter = new FaceFitter(model, DenseFace.Fitting.LandmarkLayout.Ibug68(model));
+        var labeler = new PseudoLabeler(model, [LandmarkLayouts.Load("ibug68")]);
+        var item = FirstThree()[1];
+        var photo = ImageIO.Load(item.ImagePath);
+        var fit = PhotoFit.Fit(fitter, item.Landmarks.Points, photo.Width, photo.Height);
+        var extractor = new DenseFace.Rendering.TextureExtractor(model, fit.Positions, fit.Camera, fit.Pose, photo);
+        var face = extractor.Extract(DenseFace.Rendering.TextureTile.Face, new() { Size = 128 }).Color;
+        var background = RotatedView.RemoveHead(photo, extractor.Visibility, 6);
+        var views = new RotatedView(model, labeler);
+        var view = views.Render(0, background, fit, face, null, 30);
+        Assert.Equal((photo.Width, photo.Height, 3), (view.Image.Width, view.Image.Height, view.Image.Channels));
+        Assert.InRange(view.Pose.Yaw - fit.HeadPose.Yaw, 25, 35);
+        // the top-left corner is far from the head: the photo is kept there
+        for (int k = 0; k < 3; k++) Assert.InRange(view.Image.Pixels[k] - photo.Pixels[k], -2, 2);
+        // visible labels sit on the rendered head; most inner points of a 30-degree turned near-frontal face are visible
+        var l = view.Layouts[0];
+        int visible = 0;
+        for (int i = 0; i < 68; i++)
+        {
+            if (!l.Visible[i]) continue;
+            visible++;
+            int x = (int)MathF.Round(l.Points[i].X), y = (int)MathF.Round(l.Points[i].Y);
+            Assert.True(view.Mask.Pixels[y * photo.Width + x] > 0 || view.Mask.Pixels[Math.Min(y + 1, photo.Height - 1) * photo.Width + x] > 0, $"visible point {i} off the head");
+        }
+        Assert.True(visible > 40, $"{visible} visible");
+        Assert.Throws<InvalidInputException>(() => views.Render(0, background, fit, face, null, 120));
+        Assert.Throws<InvalidInputException>(() => views.Render(0, new Image8(8, 8, 3), fit, face, null, 10));
+    }
+
     static float Distance(System.Drawing.RectangleF r, Vector2 p) =>
         MathF.Max(MathF.Max(r.Left - p.X, p.X - r.Right), MathF.Max(r.Top - p.Y, p.Y - r.Bottom));
 
@@ -122,6 +155,7 @@ public class PseudoLabelTests(ITestOutputHelper output)
             Assert.Equal(2, Run("pseudolabel", "--images", src, "--out", dir, "--layouts", "nope"));
             Assert.Equal(2, Run("pseudolabel", "--images", src + "-missing", "--out", dir));
             Assert.Equal(2, Run("pseudolabel", "--images", src, "--out", dir, "--max-nme", "-1"));
+            Assert.Equal(2, Run("pseudolabel", "--images", src, "--out", dir, "--rotate", "30,abc"));
         }
         finally
         {
