@@ -101,37 +101,43 @@ internal static class SynthCommand
         return list;
     }
 
+    /// <summary>
+    /// Generates in chunks (in parallel inside a chunk), saves every image atomically and streams the index lines in
+    /// sample order into a temporary file that replaces index.jsonl only when all images are written.
+    /// </summary>
     static void Run(SyntheticFaceGenerator generator, int count, string dir, string ext, int threads)
     {
-        var imagesDir = Path.Combine(dir, "images");
-        Directory.CreateDirectory(imagesDir);
-        var lines = new string[count];
+        Directory.CreateDirectory(Path.Combine(dir, "images"));
         var sheet = new List<Sample>();
         const int Chunk = 64;
         var started = DateTime.UtcNow;
-        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("synthesising", maxValue: count);
-                for (int c0 = 0; c0 < count; c0 += Chunk)
+        AtomicFile.Write(Path.Combine(dir, "index.jsonl"), index =>
+        {
+            using var writer = new StreamWriter(index, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
                 {
-                    int c1 = Math.Min(count, c0 + Chunk);
-                    var samples = new Sample[c1 - c0];
-                    Parallel.For(c0, c1, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+                    var task = ctx.AddTask("synthesising", maxValue: count);
+                    var lines = new string[Chunk];
+                    for (int c0 = 0; c0 < count; c0 += Chunk)
                     {
-                        var s = generator.Generate(i);
-                        var name = $"images/{i:D6}{ext}";
-                        ImageIO.Save(s.Image, Path.Combine(dir, name), jpegQuality: 92);
-                        lines[i] = JsonLine(name, s, generator);
-                        samples[i - c0] = s;
-                        task.Increment(1);
-                    });
-                    foreach (var s in samples) if (sheet.Count < 16) sheet.Add(s);
-                }
-            });
-        AtomicFile.WriteAllText(Path.Combine(dir, "index.jsonl"), string.Join("\n", lines) + "\n");
-        var sheetPath = Path.Combine(dir, "contact_sheet.png");
-        ImageIO.Save(ContactSheet(sheet), sheetPath);
+                        int c1 = Math.Min(count, c0 + Chunk);
+                        Parallel.For(c0, c1, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
+                        {
+                            var s = generator.Generate(i);
+                            var name = $"images/{i:D6}{ext}";
+                            ImageIO.Save(s.Image, Path.Combine(dir, name), jpegQuality: 92);
+                            lines[i - c0] = JsonLine(name, s, generator);
+                            if (i < 16) lock (sheet) sheet.Add(s);
+                            task.Increment(1);
+                        });
+                        for (int i = c0; i < c1; i++) writer.WriteLine(lines[i - c0]);
+                    }
+                });
+            writer.Flush();
+        });
+        sheet.Sort((a, b) => a.Index.CompareTo(b.Index));
+        ImageIO.Save(ContactSheet(sheet), Path.Combine(dir, "contact_sheet.png"));
         double secs = (DateTime.UtcNow - started).TotalSeconds;
         AnsiConsole.MarkupLine($"wrote {count} images to {Markup.Escape(dir)} in {secs:F1} s ({count / Math.Max(secs, 1e-9):F1} images/s), index.jsonl and contact_sheet.png");
     }

@@ -64,6 +64,7 @@ public static class MeshRenderer
         int sw = camera.Width * s, sh = camera.Height * s;
         int n = mesh.Positions.Length;
         var cam = new Vector3[n];
+        var invZ = new float[n];
         var normals = mesh.ComputeVertexNormals();
         var fxp = new int[n]; var fyp = new int[n]; var usable = new bool[n];
         float fx = camera.Fx * s, fy = camera.Fy * s, cx = (camera.Cx + 0.5f) * s - 0.5f, cy = (camera.Cy + 0.5f) * s - 0.5f;
@@ -76,7 +77,9 @@ public static class MeshRenderer
             cam[i] = p;
             normals[i] = pose.ApplyRotation(normals[i]);
             if (p.Z <= NearZ) continue;
-            float x = fx * p.X / p.Z + cx, y = fy * p.Y / p.Z + cy;
+            float iz = 1 / p.Z;
+            invZ[i] = iz;
+            float x = fx * p.X * iz + cx, y = fy * p.Y * iz + cy;
             if (MathF.Abs(x) > GuardSamples || MathF.Abs(y) > GuardSamples) continue;
             fxp[i] = (int)MathF.Round(x * (1 << SubBits));
             fyp[i] = (int)MathF.Round(y * (1 << SubBits));
@@ -87,7 +90,7 @@ public static class MeshRenderer
         int height = camera.Height;
         int bands = (height + BandPixelRows - 1) / BandPixelRows;
         int bandSampleRows = BandPixelRows * s;
-        var scene = new Scene(cam, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, Bin(opaque, bands, bandSampleRows),
+        var scene = new Scene(cam, invZ, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, Bin(opaque, bands, bandSampleRows),
             blended, Bin(blended, bands, bandSampleRows), materials.ToArray(), settings, camera.Width, height, s);
         var result = new RenderResult(camera, s);
         Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism },
@@ -113,6 +116,8 @@ public static class MeshRenderer
         var opaque = new List<Tri>(indices.Length / 3);
         var blended = new List<Tri>();
         var blendedKeys = new List<(float Depth, int Order)>();
+        var isBlended = new bool[materials.Count];
+        for (int i = 0; i < isBlended.Length; i++) isBlended[i] = materials[i].IsBlended;
         for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
         {
             int a = indices[t], b = indices[t + 1], c = indices[t + 2];
@@ -136,7 +141,7 @@ public static class MeshRenderer
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
                 SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
             };
-            if (materials[m].IsBlended) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
+            if (isBlended[m]) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
             else opaque.Add(tri);
         }
         // Blended triangles back to front (farthest centroid first), mesh order on ties.
@@ -196,16 +201,20 @@ public static class MeshRenderer
         }
     }
 
-    sealed class Scene(Vector3[] cam, Vector3[] normals, int[] fxp, int[] fyp, Vector2[] uvs,
+    sealed class Scene(Vector3[] cam, float[] invZ, Vector3[] normals, int[] fxp, int[] fyp, Vector2[] uvs,
         Tri[] opaque, (int[] Start, int[] Index) opaqueBins, Tri[] blended, (int[] Start, int[] Index) blendedBins,
         RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s)
     {
         public Tri[] Blended => blended;
         readonly int sw = width * s;
+        readonly bool _hasLight = settings.Light.HasValue;
         readonly Vector3 _lightDir = settings.Light is { } l ? Vector3.Normalize(l.Direction) : default;
+        readonly Vector3 _lightDiffuse = settings.Light?.Diffuse ?? default, _lightSpecular = settings.Light?.Specular ?? default;
         readonly Vector3 _background = settings.Background;
         readonly bool _srgb = settings.Srgb;
-        readonly SphericalHarmonicsLighting _sh = settings.Lighting;
+        readonly float[] _decode = settings.Srgb ? Srgb.DecodeTable : Srgb.LinearTable;
+        readonly ShCoefficients _sh = new(settings.Lighting);
+        readonly MaterialData[] _mats = materials.Select(m => new MaterialData(m)).ToArray();
 
         public void RenderBand(int band, BandBuffers buf, RenderResult result)
         {
@@ -238,8 +247,8 @@ public static class MeshRenderer
         {
             long x0 = fxp[tri.I0], y0f = fyp[tri.I0], x1 = fxp[tri.I1], y1f = fyp[tri.I1], x2 = fxp[tri.I2], y2f = fyp[tri.I2];
             long area = (x1 - x0) * (y2f - y0f) - (y1f - y0f) * (x2 - x0);
-            float invArea = (float)(1.0 / area);
-            float iz0 = 1 / cam[tri.I0].Z, iz1 = 1 / cam[tri.I1].Z, iz2 = 1 / cam[tri.I2].Z;
+            float invArea = 1f / area;
+            float iz0 = invZ[tri.I0], iz1 = invZ[tri.I1], iz2 = invZ[tri.I2];
             // Edge k is opposite vertex k; E(p) = (b - a) x (p - a) is positive inside (area > 0).
             long px = (long)tri.MinX << SubBits, py = (long)y0 << SubBits;
             long e0Row = Edge(x1, y1f, x2, y2f, px, py), e1Row = Edge(x2, y2f, x0, y0f, px, py), e2Row = Edge(x0, y0f, x1, y1f, px, py);
@@ -331,7 +340,7 @@ public static class MeshRenderer
                             if (t >= 0)
                             {
                                 z = 1 / buf.InvDepth[idx];
-                                if (materials[opaque[t].Material].InMask) inMask++;
+                                if (_mats[opaque[t].Material].InMask) inMask++;
                             }
                             sampleDepth[globalBase + i] = z;
                             nearest = MathF.Min(nearest, z);
@@ -351,9 +360,11 @@ public static class MeshRenderer
             }
         }
 
-        Vector3 Decode(byte[] p, int o) => _srgb
-            ? new Vector3(Srgb.Decode[p[o]], Srgb.Decode[p[o + 1]], Srgb.Decode[p[o + 2]])
-            : new Vector3(p[o], p[o + 1], p[o + 2]) * (1f / 255);
+        Vector3 Decode(byte[] p, int o)
+        {
+            var t = _decode;
+            return new Vector3(t[p[o]], t[p[o + 1]], t[p[o + 2]]);
+        }
 
         /// <summary>Linear colour and opacity of triangle <paramref name="tri"/> at screen barycentrics (1 − l1 − l2, l1, l2).</summary>
         public Vector3 Shade(in Tri tri, float l1, float l2, out float alpha)
@@ -361,37 +372,35 @@ public static class MeshRenderer
             float l0 = 1 - l1 - l2;
             Vector3 p0 = cam[tri.I0], p1 = cam[tri.I1], p2 = cam[tri.I2];
             // Perspective-correct weights: screen barycentrics divided by depth, normalised.
-            float w0 = l0 / p0.Z, w1 = l1 / p1.Z, w2 = l2 / p2.Z;
+            float w0 = l0 * invZ[tri.I0], w1 = l1 * invZ[tri.I1], w2 = l2 * invZ[tri.I2];
             float inv = 1f / (w0 + w1 + w2);
             w0 *= inv; w1 *= inv; w2 *= inv;
-            var mat = materials[tri.Material];
+            ref readonly var mat = ref _mats[tri.Material];
             var albedo = mat.Color;
             alpha = mat.Opacity;
-            if (mat.Texture is { } tex)
+            if (mat.Pixels is { } tex)
             {
                 var uv = w0 * uvs[tri.U0] + w1 * uvs[tri.U1] + w2 * uvs[tri.U2] - mat.UvOrigin;
-                albedo *= Sample(tex, uv, ref alpha);
+                albedo *= Sample(mat, tex, uv, ref alpha);
             }
-            var position = w0 * p0 + w1 * p1 + w2 * p2;
-            var view = Vector3.Normalize(-position);
             var nrm = w0 * normals[tri.I0] + w1 * normals[tri.I1] + w2 * normals[tri.I2];
             float len = nrm.Length();
-            nrm = len > 1e-20f ? nrm / len : view;
+            if (len > 1e-20f) nrm /= len;
+            else nrm = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2));
             if (tri.BackFacing) nrm = -nrm;
             var light = Vector3.Max(_sh.Irradiance(nrm), Vector3.Zero);
+            if (!_hasLight) return albedo * light;
             var spec = Vector3.Zero;
-            if (settings.Light is { } dl)
+            float ndl = Vector3.Dot(nrm, _lightDir);
+            if (ndl > 0)
             {
-                float ndl = Vector3.Dot(nrm, _lightDir);
-                if (ndl > 0)
+                light += _lightDiffuse * ndl;
+                if (mat.Specular > 0)
                 {
-                    light += dl.Diffuse * ndl;
-                    if (mat.Specular > 0)
-                    {
-                        var h = _lightDir + view;
-                        float hl = h.Length();
-                        if (hl > 1e-6f) spec = dl.Specular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
-                    }
+                    var view = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2));
+                    var h = _lightDir + view;
+                    float hl = h.Length();
+                    if (hl > 1e-6f) spec = _lightSpecular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
                 }
             }
             return albedo * light + spec;
@@ -401,19 +410,49 @@ public static class MeshRenderer
         static float SchlickPower(float x, float n) => x / (n - n * x + x + 1e-20f);
 
         /// <summary>Bilinear sample (linear RGB) at UV (v up) with clamped edges; multiplies <paramref name="alpha"/> by the texture's alpha.</summary>
-        Vector3 Sample(Image8 tex, Vector2 uv, ref float alpha)
+        Vector3 Sample(in MaterialData m, byte[] p, Vector2 uv, ref float alpha)
         {
-            int w = tex.Width, h = tex.Height, ch = tex.Channels;
+            int w = m.Width, h = m.Height, ch = m.Channels;
             float x = Math.Clamp(uv.X * w - 0.5f, 0, w - 1), y = Math.Clamp((1 - uv.Y) * h - 0.5f, 0, h - 1);
-            int xi = Math.Min((int)x, w - 2 < 0 ? 0 : w - 2), yi = Math.Min((int)y, h - 2 < 0 ? 0 : h - 2);
+            int xi = (int)x, yi = (int)y;
             float fx = x - xi, fy = y - yi;
             int xj = Math.Min(xi + 1, w - 1), yj = Math.Min(yi + 1, h - 1);
-            var p = tex.Pixels;
             int o00 = (yi * w + xi) * ch, o01 = (yi * w + xj) * ch, o10 = (yj * w + xi) * ch, o11 = (yj * w + xj) * ch;
             var c = (Decode(p, o00) * (1 - fx) + Decode(p, o01) * fx) * (1 - fy) + (Decode(p, o10) * (1 - fx) + Decode(p, o11) * fx) * fy;
             if (ch == 4)
                 alpha *= ((p[o00 + 3] * (1 - fx) + p[o01 + 3] * fx) * (1 - fy) + (p[o10 + 3] * (1 - fx) + p[o11 + 3] * fx) * fy) * (1f / 255);
             return c;
+        }
+    }
+
+    /// <summary>A material's fields flattened for the shading loop.</summary>
+    readonly struct MaterialData(RenderMaterial m)
+    {
+        public readonly byte[]? Pixels = m.Texture?.Pixels;
+        public readonly int Width = m.Texture?.Width ?? 0, Height = m.Texture?.Height ?? 0, Channels = m.Texture?.Channels ?? 0;
+        public readonly Vector2 UvOrigin = m.UvOrigin;
+        public readonly Vector3 Color = m.Color;
+        public readonly float Opacity = m.Opacity, Specular = m.Specular, Shininess = m.Shininess;
+        public readonly bool InMask = m.InMask;
+    }
+
+    /// <summary>The SH lighting's convolved coefficients in fields, so evaluation reads no array.</summary>
+    readonly struct ShCoefficients
+    {
+        readonly Vector3 _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7, _c8;
+
+        public ShCoefficients(SphericalHarmonicsLighting sh)
+        {
+            Span<Vector3> c = stackalloc Vector3[SphericalHarmonicsLighting.CoefficientCount];
+            sh.ScaledCoefficients(c);
+            (_c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7, _c8) = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+        }
+
+        /// <summary>Same as <see cref="SphericalHarmonicsLighting.Irradiance"/>.</summary>
+        public Vector3 Irradiance(Vector3 n)
+        {
+            float x = n.X, y = n.Y, z = n.Z;
+            return _c0 + _c1 * y + _c2 * z + _c3 * x + _c4 * (x * y) + _c5 * (y * z) + _c6 * (3 * z * z - 1) + _c7 * (x * z) + _c8 * (x * x - y * y);
         }
     }
 }
@@ -422,11 +461,13 @@ public static class MeshRenderer
 public static class Srgb
 {
     const int EncodeSteps = 4096;
-    static readonly float[] DecodeTable = BuildDecode();
+    internal static readonly float[] DecodeTable = BuildDecode();
     static readonly byte[] EncodeTable = BuildEncode();
 
     /// <summary>Byte (sRGB-encoded) to linear value in [0, 1].</summary>
     public static ReadOnlySpan<float> Decode => DecodeTable;
+
+    internal static readonly float[] LinearTable = Enumerable.Range(0, 256).Select(i => i / 255f).ToArray();
 
     /// <summary>Linear value (clamped to [0, 1]) to the nearest sRGB byte (table with 4096 steps).</summary>
     public static byte Encode(float linear) => EncodeTable[(int)(Math.Clamp(linear, 0f, 1f) * EncodeSteps + 0.5f)];

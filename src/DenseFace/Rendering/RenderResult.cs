@@ -66,4 +66,17 @@ public sealed class RenderResult
         return MathF.Abs(SampleDepth[y0 * sw + x0] - z) <= tolerance || MathF.Abs(SampleDepth[y0 * sw + x1] - z) <= tolerance
             || MathF.Abs(SampleDepth[y1 * sw + x0] - z) <= tolerance || MathF.Abs(SampleDepth[y1 * sw + x1] - z) <= tolerance;
     }
+
+    /// <summary>
+    /// Per-vertex visibility (<see cref="IsVisible"/> for each point): <paramref name="cameraPositions"/> and
+    /// <paramref name="cameraNormals"/> in camera space (e.g. the mesh positions and
+    /// <see cref="TriangleMesh.ComputeVertexNormals"/> through the render's model-to-camera transform).
+    /// </summary>
+    /// <exception cref="InvalidInputException">The spans differ in length or <paramref name="visibleOut"/> is shorter.</exception>
+    public void ComputeVisibility(ReadOnlySpan<Vector3> cameraPositions, ReadOnlySpan<Vector3> cameraNormals, Span<bool> visibleOut, float tolerance = DefaultTolerance)
+    {
+        if (cameraNormals.Length != cameraPositions.Length || visibleOut.Length < cameraPositions.Length)
+            throw new InvalidInputException(nameof(cameraPositions), $"{cameraPositions.Length} positions, {cameraNormals.Length} normals, room for {visibleOut.Length} flags");
+        for (int i = 0; i < cameraPositions.Length; i++) visibleOut[i] = IsVisible(cameraPositions[i], cameraNormals[i], tolerance);
+    }
 }

@@ -60,6 +60,17 @@ public sealed class SphericalHarmonicsLighting
         y[7] = Y2 * n.X * n.Z; y[8] = Y22 * (n.X * n.X - n.Y * n.Y);
     }
 
+    /// <summary>
+    /// The basis-scaled convolved coefficients k_i = Â_l/π · L_lm · (basis constant): Irradiance(n) = k0 + k1 y + k2 z +
+    /// k3 x + k4 xy + k5 yz + k6 (3z² − 1) + k7 xz + k8 (x² − y²).
+    /// </summary>
+    internal void ScaledCoefficients(Span<Vector3> k)
+    {
+        var c = _scaled;
+        k[0] = c[0] * Y0; k[1] = c[1] * Y1; k[2] = c[2] * Y1; k[3] = c[3] * Y1;
+        k[4] = c[4] * Y2; k[5] = c[5] * Y2; k[6] = c[6] * Y20; k[7] = c[7] * Y2; k[8] = c[8] * Y22;
+    }
+
     /// <summary>Cosine-weighted irradiance over π at unit normal <paramref name="n"/> (camera space), linear RGB.</summary>
     public Vector3 Irradiance(Vector3 n)
     {

@@ -183,4 +183,27 @@ public class MeshRendererTests
         Assert.Throws<InvalidInputException>(() => new SphericalHarmonicsLighting(new Vector3[4]));
         Assert.Throws<InvalidInputException>(() => new SphericalHarmonicsLighting(Enumerable.Repeat(new Vector3(float.NaN), 9).ToArray()));
     }
+
+    [Fact]
+    public void VertexVisibilitySeesTheFrontHemisphereOfASphere()
+    {
+        var sphere = TestMeshes.Icosphere(3, 5f);
+        var cam = new PinholeCamera(128, 128, 300, 300);
+        var pose = new RigidTransform(Quaternion.Identity, new Vector3(0, 0, 40));
+        var r = MeshRenderer.Render(sphere, cam, pose, [new RenderMaterial()], default, Linear with { Supersampling = 2, CullBackFaces = true });
+        var p = sphere.Positions.Select(pose.Apply).ToArray();
+        var n = sphere.ComputeVertexNormals();
+        var visible = new bool[p.Length];
+        r.ComputeVisibility(p, n, visible);
+        int checkedCount = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            // Seen from (0, 0, 0): the visible cap is where the normal points back toward the camera, with a margin.
+            float c = Vector3.Dot(n[i], Vector3.Normalize(-p[i]));
+            if (c > 0.15f) { Assert.True(visible[i], $"front vertex {i} (cos {c}) hidden"); checkedCount++; }
+            if (c < -0.15f) { Assert.False(visible[i], $"back vertex {i} (cos {c}) visible"); checkedCount++; }
+        }
+        Assert.True(checkedCount > p.Length * 3 / 4);
+        Assert.Throws<InvalidInputException>(() => r.ComputeVisibility(p, n.AsSpan(1), visible));
+    }
 }
