@@ -13,7 +13,7 @@ namespace DenseFace.Fitting;
 /// <item><see cref="CreateTracker"/>: a video — pose and expression per frame, warm-started from the previous
 /// frame with the temporal term, identity refitted on a window every few frames.</item>
 /// <item><see cref="FitJoint"/>: all frames and views at once with a shared identity (dense normal equations,
-/// up to 4096 parameters).</item>
+/// up to 2048 parameters, about 30 frames).</item>
 /// </list>
 /// Landmarks are in pixels (0-based pixel centres); the camera uses OpenCV axes; the pose maps model space (y up,
 /// cm) to the first camera. An instance caches its single-image workspace and is not thread-safe.
@@ -91,7 +91,8 @@ public sealed class FaceFitter
     /// Fits all frames and views jointly with one identity: <paramref name="observations"/>[frame][camera] holds
     /// that view's landmarks (layout order). Unknown focal lengths are optimised per camera, unknown camera
     /// transforms (<see cref="CameraSpec.FromFirstCamera"/> null) are initialised from per-view rigid fits of the
-    /// first frame and optimised. The temporal term links consecutive frames in camera 0.
+    /// first frame and optimised. The temporal term links consecutive frames in camera 0 (set
+    /// <see cref="FitOptions.TemporalWeight"/> to 0 when the frames are separate photos rather than video).
     /// </summary>
     public FitResult FitJoint(IReadOnlyList<IReadOnlyList<Landmark2D[]>> observations, IReadOnlyList<CameraSpec> cameras)
     {

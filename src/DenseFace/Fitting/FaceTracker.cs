@@ -7,30 +7,34 @@ namespace DenseFace.Fitting;
 /// a full single-image fit (identity, focal length unless given); every later frame optimises only its pose and
 /// expression, warm-started from the previous frame, with the temporal term w_t Σ‖x_k − x_k,prev‖² pulling its
 /// projections toward the previous frame's. Every <see cref="FitOptions.TrackingIdentityInterval"/> frames the
-/// identity, the focal length (when unknown) and the poses are refitted on the last
-/// <see cref="FitOptions.TrackingIdentityWindow"/> keyframes (taken every interval / window frames, so the window
-/// spans the interval's head motion; fixed landmarks only, at most 128 each) with their expressions held fixed (first when the
-/// window fills). Workspaces are preallocated; per frame the solver allocates nothing (the returned
+/// frame becomes a keyframe, and the identity, the focal length (when unknown) and the keyframes' poses are refitted
+/// on the last <see cref="FitOptions.TrackingIdentityWindow"/> keyframes (from the second keyframe on; fixed
+/// landmarks only, at most 128 each; expressions held fixed). Keyframes far apart in time see the head from more
+/// different directions, which is what pins down identity and focal length (a frontal first frame leaves both loose). Workspaces are preallocated; per frame the solver allocates nothing (the returned
 /// <see cref="FrameFit"/> is new). Not thread-safe.
 /// </summary>
 public sealed class FaceTracker
 {
     readonly FaceFitter _fitter;
     readonly CameraSpec _camera;
-    readonly FitProblem _p, _window;
-    readonly LevenbergMarquardt _lm, _windowLm;
-    readonly FitState _s, _windowState;
+    readonly FitProblem _p;
+    readonly LevenbergMarquardt _lm;
+    readonly FitState _s;
+    readonly FitProblem[] _windows;        // index n − 2: a window of n keyframes
+    readonly LevenbergMarquardt[] _windowLms;
+    readonly FitState[] _windowStates;
     readonly double[] _anchor;
     readonly Landmark2D[][] _history;
     readonly FitState _historyStates;
     readonly bool[] _no = [false];
     readonly bool[] _focalFree;
     readonly int[] _refitLandmarks;
-    readonly int _keyStride, _keysPerRefit;
     int _frames, _keys;
 
     /// <summary>At most this many landmarks (evenly strided through the layout) per keyframe enter the identity refit.</summary>
     const int RefitLandmarkCap = 128;
+    /// <summary>Sliding contour points are re-picked every this many frames.</summary>
+    const int ContourInterval = 5;
 
     internal FaceTracker(FaceFitter fitter, CameraSpec camera)
     {
@@ -40,9 +44,6 @@ public sealed class FaceTracker
         _lm = new LevenbergMarquardt(_p);
         _s = new FitState(_p.K, _p.E, 1, 1);
         int w = fitter.Options.TrackingIdentityWindow, L = fitter.Layout.Count;
-        int interval = fitter.Options.TrackingIdentityInterval;
-        _keyStride = Math.Max(1, interval / w);
-        _keysPerRefit = Math.Max(1, interval / _keyStride);
         // the refit uses fixed landmarks only (sliding contour points let the identity drift, measured) ...
         var fixedIdx = Enumerable.Range(0, L).Where(k => fitter.Layout.ContourCandidates(k).IsEmpty).ToArray();
         if (fixedIdx.Length < FaceFitter.MinLandmarks) fixedIdx = Enumerable.Range(0, L).ToArray();
@@ -53,18 +54,22 @@ public sealed class FaceTracker
         var sub = new FaceModel.SurfacePoint[m];
         for (int i = 0; i < m; i++) sub[i] = fitter.Layout.Points[_refitLandmarks[i]];
         var refitLayout = m == L ? fitter.Layout : new LandmarkLayout(fitter.Layout.Name + "-refit", fitter.Model, sub);
-        _window = fitter.NewProblem(w, 1, refitLayout);
-        _window.TemporalWeight = 0;
-        _windowLm = new LevenbergMarquardt(_window);
-        _windowState = new FitState(_p.K, _p.E, w, 1);
+        double cx = camera.Cx ?? (camera.Width - 1) / 2.0, cy = camera.Cy ?? (camera.Height - 1) / 2.0;
+        int sizes = Math.Max(0, w - 1);
+        _windows = new FitProblem[sizes]; _windowLms = new LevenbergMarquardt[sizes]; _windowStates = new FitState[sizes];
+        for (int i = 0; i < sizes; i++)
+        {
+            var wp = fitter.NewProblem(i + 2, 1, refitLayout);
+            wp.TemporalWeight = 0; // keyframes are far apart in time
+            wp.SetPrincipalPoint(0, cx, cy);
+            FaceFitter.SetFocalBounds(wp, 0, camera);
+            _windows[i] = wp; _windowLms[i] = new LevenbergMarquardt(wp); _windowStates[i] = new FitState(_p.K, _p.E, i + 2, 1);
+        }
         _historyStates = new FitState(_p.K, _p.E, w, 1);
         _history = new Landmark2D[w][];
         for (int i = 0; i < w; i++) _history[i] = new Landmark2D[m];
         _anchor = new double[2 * fitter.Layout.Count];
-        double cx = camera.Cx ?? (camera.Width - 1) / 2.0, cy = camera.Cy ?? (camera.Height - 1) / 2.0;
         _p.SetPrincipalPoint(0, cx, cy);
-        _window.SetPrincipalPoint(0, cx, cy);
-        FaceFitter.SetFocalBounds(_window, 0, camera);
     }
 
     /// <summary>Frames tracked so far.</summary>
@@ -98,19 +103,19 @@ public sealed class FaceTracker
             _p.SetObservations(0, 0, landmarks);
             _p.SetAnchor(_anchor);
             _p.Configure(identity: false, pose: true, expression: true, _no, _no);
-            // sliding contour points are re-picked every few frames only: re-picking on every frame with a few
-            // iterations let them absorb pose error (measured on the synthetic sequence: 3-4 deg vs 1-2 deg)
-            if (_p.HasContour && _frames % _keyStride == 0) _p.UpdateContour(_s);
+            // sliding contour points are re-picked every few frames only (the pick costs more than an iteration)
+            if (_p.HasContour && _frames % ContourInterval == 0) _p.UpdateContour(_s);
             _lm.Solve(_s, _fitter.Options.TrackingIterations, _fitter.Options.RelativeTolerance);
         }
-        // keyframes every _keyStride frames feed the identity / focal refit window
-        if (_fitter.Options.TrackingIdentityInterval > 0 && _frames % _keyStride == 0)
+        // keyframes every TrackingIdentityInterval frames feed the identity / focal refit
+        int interval = _fitter.Options.TrackingIdentityInterval;
+        if (interval > 0 && _frames % interval == 0)
         {
             int w = _history.Length, slot = _keys % w;
             for (int i = 0; i < _refitLandmarks.Length; i++) _history[slot][i] = landmarks[_refitLandmarks[i]];
             _historyStates.CopyFrame(_s, 0, slot);
             _keys++;
-            if (_keys >= w && (_keys - w) % _keysPerRefit == 0) RefitIdentity(slot);
+            if (_keys >= 2 && w >= 2) RefitIdentity(slot);
         }
         _frames++;
         for (int k = 0; k < _p.L; k++)
@@ -127,17 +132,23 @@ public sealed class FaceTracker
     /// </summary>
     void RefitIdentity(int currentSlot)
     {
-        int w = _history.Length;
-        _windowState.CopyFrom(_historyStates);
-        _s.Beta.CopyTo(_windowState.Beta, 0);
-        _windowState.Focal[0] = _s.Focal[0];
-        for (int f = 0; f < w; f++) _window.SetObservations(f, 0, _history[f]);
-        _window.Configure(identity: true, pose: true, expression: false, _focalFree, _no);
-        _windowLm.Solve(_windowState, 10, _fitter.Options.RelativeTolerance);
-        _historyStates.CopyFrom(_windowState);
-        _windowState.Beta.CopyTo(_s.Beta, 0);
-        _s.Focal[0] = _windowState.Focal[0];
-        _s.CopyFrame(_windowState, currentSlot, 0);
+        int w = _history.Length, n = Math.Min(_keys, w);
+        var problem = _windows[n - 2]; var state = _windowStates[n - 2]; var lm = _windowLms[n - 2];
+        // window frame j ↔ ring slot (currentSlot − j) mod w: the n most recent keyframes
+        for (int j = 0; j < n; j++)
+        {
+            int slot = (currentSlot - j + w) % w;
+            state.CopyFrame(_historyStates, slot, j);
+            problem.SetObservations(j, 0, _history[slot]);
+        }
+        _s.Beta.CopyTo(state.Beta, 0);
+        state.Focal[0] = _s.Focal[0];
+        problem.Configure(identity: true, pose: true, expression: false, _focalFree, _no);
+        lm.Solve(state, 10, _fitter.Options.RelativeTolerance);
+        for (int j = 0; j < n; j++) _historyStates.CopyFrame(state, j, (currentSlot - j + w) % w);
+        state.Beta.CopyTo(_s.Beta, 0);
+        _s.Focal[0] = state.Focal[0];
+        _s.CopyFrame(state, 0, 0);
         _p.PrepareIdentity(_s, allPoints: true);
     }
 }

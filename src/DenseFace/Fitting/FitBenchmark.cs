@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using DenseFace.FaceModel;
 using DenseFace.Geometry;
 
@@ -27,7 +28,8 @@ public sealed record FitBenchmarkSettings
 /// S(β, ψ) over the narrow face area (<see cref="FaceSubArea.NarrowFace"/>), in mm: per face the mean over vertices,
 /// then the median / mean over faces; "Procrustes" first aligns the fitted shape rigidly (rotation + translation)
 /// to the truth. Pose error: the angle of R_fit R_trueᵀ, degrees. Expression error: mean |ψ_fit − ψ_true|.
-/// Timings: wall clock on the calling thread (single thread), after one warm-up fit.
+/// Timings: wall clock on the calling thread (single thread), after ≥ 0.5 s of warm-up fits, and that thread's CPU time
+/// (which excludes time spent waiting for a core on a loaded machine).
 /// </summary>
 public sealed record FitBenchmarkResult
 {
@@ -37,6 +39,10 @@ public sealed record FitBenchmarkResult
     public int Frames { get; init; }
     public double FullFitMs { get; init; }
     public double TrackingMsPerFrame { get; init; }
+    /// <summary>CPU time of the calling thread per full fit (Linux getrusage; NaN elsewhere): robust to a loaded machine.</summary>
+    public double FullFitCpuMs { get; init; }
+    /// <summary>CPU time of the calling thread per tracked frame (NaN where unavailable).</summary>
+    public double TrackingCpuMsPerFrame { get; init; }
     public double FaceVertexErrorMmMedian { get; init; }
     public double FaceVertexErrorMmMean { get; init; }
     public double FaceVertexErrorProcrustesMmMedian { get; init; }
@@ -54,6 +60,9 @@ public sealed record FitBenchmarkResult
 /// The fitter's synthetic evaluation (issue 3): random faces from <see cref="SyntheticFaces"/> fitted from their
 /// noisy projected landmarks, plus a tracked synthetic sequence (one identity, a head turning ±40° in yaw and
 /// ±10° in pitch, expressions varying smoothly). <see cref="RunAblations"/> adds the layout and σ ablations.
+/// The synthetic 68 points always sit on the fixed iBUG vertices (no silhouette), so the sliding-contour layout
+/// "ibug68" is measured against a truth that favours "ibug68fixed"; on real photos (300-W HELEN test set,
+/// ground-truth points) the sliding contour reprojects better (NME 2.23 % vs 2.37 %).
 /// </summary>
 public static class FitBenchmark
 {
@@ -85,19 +94,29 @@ public static class FitBenchmark
         var rng = new Random(settings.Seed);
         var o = settings.Synthetic;
 
-        // warm-up (JIT)
-        var warm = SyntheticFaces.Generate(model, truthLayout, new Random(-1), o);
-        fitter.FitImage(Prepare(warm.Landmarks, settings), new CameraSpec(o.ImageSize, o.ImageSize));
+        // warm-up: the runtime compiles hot methods again, optimised, after ~30 calls and a 100 ms delay (tiered
+        // compilation), so fit and track for at least 0.5 s before timing
+        var warmRng = new Random(-1);
+        var warmClock = Stopwatch.StartNew();
+        var warmTracker = fitter.CreateTracker(new CameraSpec(o.ImageSize, o.ImageSize));
+        for (int i = 0; i < 3 || (warmClock.ElapsedMilliseconds < 500 && i < 200); i++)
+        {
+            var warm = SyntheticFaces.Generate(model, truthLayout, warmRng, o with { MaxYaw = 20 });
+            fitter.FitImage(Prepare(warm.Landmarks, settings), new CameraSpec(o.ImageSize, o.ImageSize));
+            warmTracker.Track(Prepare(warm.Landmarks, settings));
+        }
 
         var vErr = new List<double>(); var vErrP = new List<double>(); var pErr = new List<double>(); var eErr = new List<double>();
         var fErr = new List<double>();
-        double ms = 0, reproj = 0;
+        double ms = 0, cpu = 0, reproj = 0;
         for (int i = 0; i < settings.Faces; i++)
         {
             var face = SyntheticFaces.Generate(model, truthLayout, rng, o);
             var lms = Prepare(face.Landmarks, settings);
             long t0 = Stopwatch.GetTimestamp();
+            double c0 = ThreadCpuMs();
             var r = fitter.FitImage(lms, new CameraSpec(o.ImageSize, o.ImageSize));
+            cpu += ThreadCpuMs() - c0;
             ms += Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             reproj += r.RmsReprojectionPx * r.RmsReprojectionPx;
             basis.Evaluate(face.Identity, face.Expression, truth);
@@ -109,7 +128,7 @@ public static class FitBenchmark
             fErr.Add(100 * Math.Abs(r.Cameras[0].Fx - face.Camera.Fx) / face.Camera.Fx);
         }
 
-        double trackMs = 0, trackPose = 0, trackVert = 0, trackExpr = 0;
+        double trackMs = 0, trackCpu = 0, trackPose = 0, trackVert = 0, trackExpr = 0;
         if (settings.Frames > 0)
         {
             var seqRng = new Random(settings.Seed + 1000);
@@ -129,8 +148,9 @@ public static class FitBenchmark
                 for (int j = 0; j < shapes.Length; j++) psi[shapes[j]] = (float)(0.4 * (1 + Math.Sin(1.3 * t + 1.7 * j)));
                 var lms = Prepare(SyntheticFaces.Project(model, truthLayout, beta, psi, pose, cam, seqRng, o), settings);
                 long t0 = Stopwatch.GetTimestamp();
+                double c0 = ThreadCpuMs();
                 var fr = tracker.Track(lms);
-                if (f > 0) trackMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                if (f > 0) { trackCpu += ThreadCpuMs() - c0; trackMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds; }
                 poseErrs.Add(RotationErrorDegrees(fr.Pose, pose));
                 exprErrs.Add(MeanAbsDifference(fr.Expression, psi));
                 if (f % 10 == 9 || f == settings.Frames - 1)
@@ -141,6 +161,7 @@ public static class FitBenchmark
                 }
             }
             trackMs /= Math.Max(1, settings.Frames - 1);
+            trackCpu /= Math.Max(1, settings.Frames - 1);
             trackPose = Median(poseErrs); trackVert = Median(vertErrs); trackExpr = exprErrs.Average();
         }
         var probe = fitter.NewProblem(1, 1);
@@ -148,6 +169,7 @@ public static class FitBenchmark
         {
             Layout = settings.Layout, Landmarks = layout.Count, Faces = settings.Faces, Frames = settings.Frames,
             FullFitMs = ms / settings.Faces, TrackingMsPerFrame = trackMs,
+            FullFitCpuMs = cpu / settings.Faces, TrackingCpuMsPerFrame = trackCpu,
             FaceVertexErrorMmMedian = Median(vErr), FaceVertexErrorMmMean = vErr.Average(),
             FaceVertexErrorProcrustesMmMedian = Median(vErrP), PoseErrorDegMedian = Median(pErr),
             ExpressionErrorMean = eErr.Average(), ReprojectionRmsPx = Math.Sqrt(reproj / settings.Faces),
@@ -170,6 +192,29 @@ public static class FitBenchmark
         list.Add(("noisy half, per-landmark sigma", Run(model, noisy with { UsePerLandmarkSigma = true })));
         list.Add(("noisy half, fixed sigma", Run(model, noisy with { UsePerLandmarkSigma = false })));
         return list;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct RUsage
+    {
+        public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
+        public long MaxRss, IxRss, IdRss, IsRss, MinFlt, MajFlt, NSwap, InBlock, OuBlock, MsgSnd, MsgRcv, NSignals, NVcsw, NIvcsw;
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    static extern int GetRUsage(int who, out RUsage usage);
+
+    /// <summary>User + system CPU time of the calling thread in ms (Linux RUSAGE_THREAD); NaN where unavailable.</summary>
+    static double ThreadCpuMs()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.Is64BitProcess) return double.NaN;
+        try
+        {
+            if (GetRUsage(1, out var u) != 0) return double.NaN;
+            return (u.UserSeconds + u.SystemSeconds) * 1e3 + (u.UserMicroseconds + u.SystemMicroseconds) * 1e-3;
+        }
+        catch (DllNotFoundException) { return double.NaN; }
+        catch (EntryPointNotFoundException) { return double.NaN; }
     }
 
     static Landmark2D[] Prepare(Landmark2D[] lms, FitBenchmarkSettings s)

@@ -38,12 +38,12 @@ public sealed record FitOptions
     public int ContourRounds { get; init; } = 3;
     /// <summary>Focal lengths tried for an unknown camera, as multiples of max(width, height); the best energy after a rigid fit wins.</summary>
     public IReadOnlyList<double> FocalSweep { get; init; } = [1.0, 1.6, 2.5, 4.0, 6.0];
-    /// <summary>Tracking: refit the identity every this many frames (0 = never) ...</summary>
+    /// <summary>Tracking: every this many frames a keyframe is stored and the identity refitted (0 = never) ...</summary>
     public int TrackingIdentityInterval { get; init; } = 20;
-    /// <summary>... together with the focal length (when unknown) and the keyframes' poses, on this many keyframes spread over the interval (expressions held fixed).</summary>
+    /// <summary>... together with the focal length (when unknown) and the keyframes' poses, on up to this many most recent keyframes (expressions held fixed).</summary>
     public int TrackingIdentityWindow { get; init; } = 4;
-    /// <summary>Tracking: LM iterations per frame.</summary>
-    public int TrackingIterations { get; init; } = 3;
+    /// <summary>Tracking: LM iterations per frame (warm-started; 2 and 3 gave the same errors on dense500, 1.27° vs 1.29° median pose).</summary>
+    public int TrackingIterations { get; init; } = 2;
 
     internal void Validate()
     {

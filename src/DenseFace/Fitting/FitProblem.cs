@@ -29,6 +29,8 @@ namespace DenseFace.Fitting;
 internal sealed class FitProblem
 {
     public readonly int K, E, L, F, C, P;
+    /// <summary>Largest joint parameter count: the dense normal matrix and its factor take 2 × 8 n² bytes (64 MB at 2048).</summary>
+    public const int MaxParameters = 2048;
     readonly double[] _neutral;      // 3P
     readonly double[] _id;           // P · 3K (x row, y row, z row)
     readonly int[] _exStart;         // P + 1
@@ -66,7 +68,7 @@ internal sealed class FitProblem
         if (frames < 1 || cameras < 1) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras; both must be at least 1");
         K = identityModes; E = model.ExpressionCount; L = layout.Count; F = frames; C = cameras;
         long nMax = K + 7L * cameras + (6L + E) * frames;
-        if (nMax > 4096) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras give {nMax} parameters; the joint solver handles at most 4096 (use tracking for long sequences)");
+        if (nMax > MaxParameters) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras give {nMax} parameters; the joint solver handles at most {MaxParameters} (about 30 frames; use tracking for long sequences)");
         if ((long)frames * cameras * L > 50_000_000) throw new InvalidInputException("fit", "too many observations");
 
         // basis points: layout points, then the distinct contour candidate vertices
@@ -520,8 +522,10 @@ internal sealed class FitProblem
     }
 
     /// <summary>
-    /// Re-picks sliding landmarks (eos-style contour correspondences): each takes the candidate whose projection
-    /// with the current pose is nearest its observation. Returns true when a correspondence changed.
+    /// Re-picks sliding landmarks (eos-style contour correspondences): on the side of the face turned away from the
+    /// camera each takes the candidate whose projection with the current pose is nearest its observation; on the
+    /// near side (and for a frontal face) it keeps its fixed point, so the contour cannot slide inward on both sides
+    /// to fit a wrong face width. Returns true when a correspondence changed.
     /// </summary>
     public bool UpdateContour(FitState s)
     {
@@ -535,18 +539,40 @@ internal sealed class FitProblem
                 for (int c = 0; c < C; c++)
                 {
                     int o = (f * C + c) * L + k;
-                    double best = double.PositiveInfinity; int bestP = _corr[o];
-                    foreach (int p in cand)
+                    int bestP = k;
+                    if (FarSide(s, f, c, k))
                     {
-                        if (!Project(s, f, c, p, out double u, out double v)) continue;
-                        double d = (u - _obs[o].X) * (u - _obs[o].X) + (v - _obs[o].Y) * (v - _obs[o].Y);
-                        if (d < best) { best = d; bestP = p; }
+                        double best = double.PositiveInfinity;
+                        foreach (int p in cand)
+                        {
+                            if (!Project(s, f, c, p, out double u, out double v)) continue;
+                            double d = (u - _obs[o].X) * (u - _obs[o].X) + (v - _obs[o].Y) * (v - _obs[o].Y);
+                            if (d < best) { best = d; bestP = p; }
+                        }
                     }
                     if (bestP != _corr[o]) { _corr[o] = bestP; any = true; }
                 }
         }
         if (any) RefreshInUse();
         return any;
+    }
+
+    /// <summary>
+    /// True when landmark k's own fixed point is on the side of the face turned away from camera c: its depth
+    /// exceeds the depth of its mirror image (x → −x) by more than 1 cm (about 5° of yaw for a jaw point).
+    /// </summary>
+    bool FarSide(FitState s, int f, int c, int k)
+    {
+        var (x, y, z) = ModelPoint(s, f, k);
+        return Depth(s, f, c, x, y, z) > Depth(s, f, c, -x, y, z) + 1.0;
+    }
+
+    double Depth(FitState s, int f, int c, double x, double y, double z)
+    {
+        var (qx, qy, qz) = s.Rotation[f].Transform(x, y, z);
+        double X = qx + s.Translation[3 * f], Y = qy + s.Translation[3 * f + 1], Z = qz + s.Translation[3 * f + 2];
+        if (c > 0) (_, _, Z) = s.CameraRotation[c].Transform(X, Y, Z);
+        return Z + (c > 0 ? s.CameraTranslation[3 * c + 2] : 0);
     }
 
     /// <summary>Resets every correspondence to the layout's fixed point.</summary>

@@ -20,8 +20,6 @@ internal sealed class JacobianRow
         _runStart = new int[capacity + 1];
     }
 
-    public int Count => _n;
-
     public void Clear() { _n = 0; _runs = 0; }
 
     /// <summary>Appends one non-zero; <paramref name="index"/> must exceed the previous one.</summary>

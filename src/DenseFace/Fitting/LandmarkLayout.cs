@@ -7,8 +7,9 @@ namespace DenseFace.Fitting;
 /// Which model surface point each 2D landmark corresponds to: any vertex or any barycentric point on a triangle
 /// of <see cref="MorphableModel.Triangles"/>, so any annotation layout can be fitted. Some landmarks may
 /// instead slide along a contour: for those, <see cref="ContourCandidates"/> lists the model vertices the
-/// fitter may choose from, re-picked from the current pose (the one whose projection is nearest the observed
-/// point, as in eos's contour fitting), which is how the silhouette points of the jaw in 68-point sets are matched.
+/// fitter may choose from, re-picked from the current pose (on the side of the face turned away from the camera,
+/// the one whose projection is nearest the observed point, as in eos's contour fitting; near-side and frontal
+/// points keep their fixed vertex), which is how the silhouette points of the jaw in 68-point sets are matched.
 /// </summary>
 public sealed class LandmarkLayout
 {
@@ -79,7 +80,7 @@ public sealed class LandmarkLayout
     /// <paramref name="slidingContour"/> the jaw points 0–6 and 10–16 slide: each may move to any face vertex of a
     /// horizontal strip (±0.35 cm in model y) running from its jaw vertex inward across the cheek (|x| between
     /// 35 % and 100 % of the jaw point's, up to 1 cm behind it), which is where the silhouette moves when the head
-    /// turns. Chin points 7–9 stay fixed.
+    /// turns; the fitter slides only the points on the side turned away from the camera. Chin points 7–9 stay fixed.
     /// </summary>
     public static LandmarkLayout Ibug68(MorphableModel model, bool slidingContour = true)
     {

@@ -60,7 +60,4 @@ internal readonly record struct Matrix3d(
         bx /= n1; by /= n1; bz /= n1;
         return new(ax, ay, az, bx, by, bz, ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx);
     }
-
-    /// <summary>Rotation angle of this rotation in degrees.</summary>
-    public double AngleDegrees() => Math.Acos(Math.Clamp((M00 + M11 + M22 - 1) / 2, -1, 1)) * 180 / Math.PI;
 }

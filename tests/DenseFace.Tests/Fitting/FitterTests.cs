@@ -124,6 +124,26 @@ public class FitterTests
         Assert.True(errors[^1] < 6, $"max pose error {errors[^1]:F2} deg");
     }
 
+    /// <summary>The per-frame tracking path allocates only the returned <see cref="FrameFit"/> (its record and ψ array).</summary>
+    [Fact]
+    public void TrackingFrameAllocatesOnlyTheResult()
+    {
+        var model = ModelFixture.Model;
+        var layout = Dense320.Value;
+        var fitter = new FaceFitter(model, layout);
+        var rng = new Random(8);
+        var beta = new float[model.IdentityCount];
+        var cam = new PinholeCamera(512, 512, 1000, 1000);
+        var frames = Enumerable.Range(0, 16).Select(f => SyntheticFaces.Project(model, layout, beta, new float[model.ExpressionCount],
+            RigidTransform.FromHeadPose(f, 0, 0, new Vector3(0, 0, 60)), cam, rng, new SyntheticFaceOptions())).ToArray();
+        var tracker = fitter.CreateTracker(new CameraSpec(512, 512));
+        for (int f = 0; f < 6; f++) tracker.Track(frames[f]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int f = 6; f < 16; f++) tracker.Track(frames[f]);
+        long perFrame = (GC.GetAllocatedBytesForCurrentThread() - before) / 10;
+        Assert.True(perFrame < 512, $"{perFrame} bytes per frame");
+    }
+
     /// <summary>
     /// Three cameras (−35°, 0°, +35° around the head) with unknown extrinsics and focal lengths: the joint fit
     /// recovers the head pose in camera 0 and the relative camera rotations.
@@ -161,6 +181,30 @@ public class FitterTests
             Assert.True(FitBenchmark.RotationErrorDegrees(r.CameraFromFirst[c], truthFromFirst[c]) < 2.5, $"camera {c} rotation error {FitBenchmark.RotationErrorDegrees(r.CameraFromFirst[c], truthFromFirst[c]):F2}");
         Assert.True(r.RmsReprojectionPx < 2.5, $"rms {r.RmsReprojectionPx:F2}");
         Assert.Equal(3, r.Cameras.Count);
+    }
+
+    /// <summary>
+    /// Offline mode: four photos of one person (yaw −30° … 40°, not a video, so no temporal term) fitted jointly
+    /// with a shared identity and focal length recover each frame's pose and the focal length.
+    /// </summary>
+    [Fact]
+    public void OfflineMultiFrameFitSharesIdentity()
+    {
+        var model = ModelFixture.Model;
+        var layout = Dense320.Value;
+        var fitter = new FaceFitter(model, layout, new FitOptions { TemporalWeight = 0 });
+        var rng = new Random(9);
+        var beta = new float[model.IdentityCount];
+        for (int k = 0; k < beta.Length; k++) beta[k] = SyntheticFaces.Gaussian(rng);
+        var cam = new PinholeCamera(512, 512, 900, 900);
+        var poses = new[] { -30f, -10f, 15f, 40f }.Select(y => RigidTransform.FromHeadPose(y, 5, -3, new Vector3(0, 0, 60))).ToArray();
+        var frames = poses.Select(p => (IReadOnlyList<Landmark2D[]>)[SyntheticFaces.Project(model, layout, beta, new float[model.ExpressionCount], p, cam, rng, new SyntheticFaceOptions())]).ToList();
+        var r = fitter.FitJoint(frames, [new CameraSpec(512, 512)]);
+        Assert.Equal(4, r.Frames.Count);
+        for (int f = 0; f < 4; f++)
+            Assert.True(FitBenchmark.RotationErrorDegrees(r.Frames[f].Pose, poses[f]) < 2, $"frame {f}: {FitBenchmark.RotationErrorDegrees(r.Frames[f].Pose, poses[f]):F2} deg");
+        Assert.InRange(r.Cameras[0].Fx, 900 * 0.85f, 900 * 1.15f);
+        Assert.True(r.RmsReprojectionPx < 2.5, $"rms {r.RmsReprojectionPx:F2}");
     }
 
     [Fact]

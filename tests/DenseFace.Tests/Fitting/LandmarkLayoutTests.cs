@@ -1,4 +1,6 @@
+using System.Numerics;
 using DenseFace.FaceModel;
+using DenseFace.Geometry;
 using DenseFace.Fitting;
 using DenseFace.Tests.FaceModel;
 using Xunit;
@@ -52,33 +54,46 @@ public class LandmarkLayoutTests
         }
     }
 
-    /// <summary>A sliding landmark re-picks the candidate whose projection is nearest its observation.</summary>
+    /// <summary>
+    /// On the side turned away from the camera a sliding landmark re-picks the candidate whose projection is nearest
+    /// its observation; on the near side it keeps its fixed vertex.
+    /// </summary>
     [Fact]
-    public void ContourUpdatePicksNearestCandidate()
+    public void ContourUpdatePicksNearestCandidateOnTheFarSideOnly()
     {
         var model = ModelFixture.Model;
         var layout = LandmarkLayout.Ibug68(model);
         var fitter = new FaceFitter(model, layout, new FitOptions { IdentityModes = 100 });
-        var face = SyntheticFaces.Generate(model, layout, new Random(2), new SyntheticFaceOptions { Sigma = 1e-3f, MaxYaw = 5 });
+        var rng = new Random(2);
+        var beta = new float[model.IdentityCount];
+        for (int k = 0; k < beta.Length; k++) beta[k] = 0.5f * SyntheticFaces.Gaussian(rng);
+        var psi = new float[model.ExpressionCount];
+        // negative yaw turns the face to the subject's right: the right jaw (landmarks 0-7, −x) moves away from the camera
+        var pose = RigidTransform.FromHeadPose(-35, 0, 0, new Vector3(0, 0, 60));
+        var cam = new PinholeCamera(512, 512, 1000, 1000);
+        var obs = SyntheticFaces.Project(model, layout, beta, psi, pose, cam, rng, new SyntheticFaceOptions { Sigma = 1e-3f });
         var p = fitter.NewProblem(1, 1);
         var s = new FitState(p.K, p.E, 1, 1);
-        for (int k = 0; k < p.K; k++) s.Beta[k] = face.Identity[k];
-        for (int e = 0; e < p.E; e++) s.Psi[e] = face.Expression[e];
-        s.Rotation[0] = Matrix3d.FromQuaternion(face.Pose.Rotation);
-        (s.Translation[0], s.Translation[1], s.Translation[2]) = (face.Pose.Translation.X, face.Pose.Translation.Y, face.Pose.Translation.Z);
-        s.Focal[0] = face.Camera.Fx;
-        p.SetPrincipalPoint(0, face.Camera.Cx, face.Camera.Cy);
-        // move landmark 2's observation onto the projection of another candidate vertex
-        int target = layout.ContourCandidates(2)[^1];
-        var pos = model.Evaluate(face.Identity, face.Expression)[target];
-        var px = face.Camera.Project(face.Pose.Apply(pos));
-        var obs = (Landmark2D[])face.Landmarks.Clone();
-        obs[2] = new Landmark2D(px.X, px.Y, 1);
+        for (int k = 0; k < p.K; k++) s.Beta[k] = beta[k];
+        s.Rotation[0] = Matrix3d.FromQuaternion(pose.Rotation);
+        (s.Translation[0], s.Translation[1], s.Translation[2]) = (pose.Translation.X, pose.Translation.Y, pose.Translation.Z);
+        s.Focal[0] = cam.Fx;
+        p.SetPrincipalPoint(0, cam.Cx, cam.Cy);
+        var positions = model.Evaluate(beta, psi);
+        Vector2 Pixel(int vertex) => cam.Project(pose.Apply(positions[vertex]));
+        // move landmarks 2 (far side) and 14 (near side) onto the projection of another of their candidates
+        var far = Pixel(layout.ContourCandidates(2)[^1]);
+        var near = Pixel(layout.ContourCandidates(14)[^1]);
+        obs[2] = new Landmark2D(far.X, far.Y, 1);
+        obs[14] = new Landmark2D(near.X, near.Y, 1);
         p.SetObservations(0, 0, obs);
         Assert.True(p.UpdateContour(s));
         p.ProjectLandmark(s, 0, 0, 2, out double u, out double v);
-        Assert.True(Math.Abs(u - px.X) < 0.05 && Math.Abs(v - px.Y) < 0.05, $"landmark 2 projects to ({u}, {v}), expected {px}");
-        p.ProjectLandmark(s, 0, 0, 30, out u, out v);
+        Assert.True(Math.Abs(u - far.X) < 0.05 && Math.Abs(v - far.Y) < 0.05, $"landmark 2 projects to ({u}, {v}), expected {far}");
+        p.ProjectLandmark(s, 0, 0, 14, out u, out v);
+        var fixed14 = Pixel(IctLandmarks.MultiPie68[14]);
+        Assert.True(Math.Abs(u - fixed14.X) < 0.05 && Math.Abs(v - fixed14.Y) < 0.05, "the near-side landmark keeps its fixed vertex");
+        p.ProjectLandmark(s, 0, 0, 30, out u, out _);
         Assert.True(Math.Abs(u - obs[30].X) < 0.05, "fixed landmarks do not move");
     }
 }
