@@ -13,6 +13,8 @@ internal static class CommandRegistry
         yield return LayoutsCommand.Create();
         yield return SynthCommand.Create();
         yield return FitCommand.Create();
+        yield return TexturesCommand.Create();
+        yield return PseudoLabelCommand.Create();
         yield return BenchCommand.Create();
     }
 }

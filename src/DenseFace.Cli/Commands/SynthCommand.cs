@@ -36,7 +36,8 @@ internal static class SynthCommand
         var format = new Option<string>("--format") { Description = "Image format: jpg or png.", DefaultValueFactory = _ => "jpg" };
         var threads = new Option<int>("--threads") { Description = "Images generated in parallel (-1 = all cores).", DefaultValueFactory = _ => -1 };
         var photos = new Option<bool>("--photo-backgrounds") { Description = "Crop backgrounds from the 300W photos of the data root (away from the annotated face).", DefaultValueFactory = _ => true };
-        foreach (var o in new Option[] { count, size, seed, output, layouts, format, threads, photos }) cmd.Options.Add(o);
+        var textures = new Option<string?>("--textures") { Description = "Folder of real textures from `denseface textures extract` (its index.jsonl); about half the people wear one." };
+        foreach (var o in new Option[] { count, size, seed, output, layouts, format, threads, photos, textures }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             int n = parse.GetValue(count);
@@ -57,6 +58,7 @@ internal static class SynthCommand
                 ImageSize = parse.GetValue(size),
                 Layouts = ParseLayouts(model, parse.GetValue(layouts)),
                 Backgrounds = parse.GetValue(photos) ? FindBackgrounds() : [],
+                RealTextures = parse.GetValue(textures) is string t ? RealTexture.LoadFolder(t) : [],
             };
             var generator = new SyntheticFaceGenerator(model, options);
             Run(generator, n, dir, ext, threadCount);
@@ -142,7 +144,13 @@ internal static class SynthCommand
     }
 
     /// <summary>One index line; the first three keys are image, box, layouts.</summary>
-    internal static string JsonLine(string imagePath, Sample s, SyntheticFaceGenerator generator)
+    internal static string JsonLine(string imagePath, Sample s, SyntheticFaceGenerator generator) => JsonLine(imagePath, s, generator.ExpressionNames);
+
+    /// <summary>
+    /// One index line: image, box, layouts, beta, psi (non-zero weights by name), pose, focal, then whatever
+    /// <paramref name="extra"/> writes (e.g. fit errors of pseudo-labels).
+    /// </summary>
+    internal static string JsonLine(string imagePath, Sample s, IReadOnlyList<string> expressionNames, Action<Utf8JsonWriter>? extra = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -169,7 +177,7 @@ internal static class SynthCommand
             foreach (var b in s.Identity) w.WriteNumberValue(Math.Round(b, 4));
             w.WriteEndArray();
             w.WriteStartObject("psi");
-            var names = generator.ExpressionNames;
+            var names = expressionNames;
             for (int e = 0; e < s.Expression.Length; e++)
                 if (s.Expression[e] != 0) w.WriteNumber(names[e], Math.Round(s.Expression[e], 4));
             w.WriteEndObject();
@@ -182,6 +190,7 @@ internal static class SynthCommand
             w.WriteEndArray();
             w.WriteEndObject();
             w.WriteNumber("focal", Math.Round(s.Camera.Fx, 3));
+            extra?.Invoke(w);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());

@@ -25,11 +25,11 @@ public sealed class FaceAppearance
     /// <summary>Materials indexed by the <see cref="HeadGeometry"/> slots.</summary>
     public IReadOnlyList<RenderMaterial> Materials { get; }
 
-    FaceAppearance(MorphableModel model, AppearanceParameters p, int size)
+    FaceAppearance(MorphableModel model, AppearanceParameters p, int size, Image8? skin = null, Image8? head = null)
     {
         Parameters = p;
-        SkinTexture = SkinAlbedo.PaintSkin(model, p, size);
-        HeadTexture = SkinAlbedo.PaintHead(model, p, Math.Max(8, size / 2));
+        SkinTexture = skin ?? SkinAlbedo.PaintSkin(model, p, size);
+        HeadTexture = head ?? SkinAlbedo.PaintHead(model, p, Math.Max(8, size / 2));
         EyeLeftTexture = SkinAlbedo.PaintEye(model, p, left: true, Math.Max(8, size / 2));
         EyeRightTexture = SkinAlbedo.PaintEye(model, p, left: false, Math.Max(8, size / 2));
         var mats = new RenderMaterial[HeadGeometry.SlotCount];
@@ -45,6 +45,32 @@ public sealed class FaceAppearance
 
     /// <summary>Paints a person drawn from <paramref name="seed"/>; the skin texture is <paramref name="size"/>², the others half that.</summary>
     public static FaceAppearance Generate(MorphableModel model, int seed, int size = 512) => new(model, AppearanceParameters.Sample(seed), size);
+
+    /// <summary>
+    /// A person wearing a texture taken from a photo (<see cref="RealTexture"/>): its face tile replaces the painted
+    /// skin, and its head tile the painted head when given; eyes, mouth and lashes follow <paramref name="parameters"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">A texture file cannot be read or is not RGB.</exception>
+    public static FaceAppearance FromTexture(MorphableModel model, AppearanceParameters parameters, RealTexture texture, int size = 512)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(texture);
+        static Image8 Load(string path)
+        {
+            var img = ImageIO.Load(path);
+            return img.Channels == 3 ? img : img.ConvertTo(3);
+        }
+        return new FaceAppearance(model, parameters, size, Load(texture.FacePath), texture.HeadPath is null ? null : Load(texture.HeadPath));
+    }
+
+    /// <summary>A person wearing given face-tile (tile 0) and optional head-tile (tile 1) RGB textures (sRGB), e.g. from <see cref="TextureExtractor"/>.</summary>
+    public static FaceAppearance FromTextures(MorphableModel model, AppearanceParameters parameters, Image8 skin, Image8? head = null, int size = 512)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(skin);
+        if (skin.Channels != 3 || head is { Channels: not 3 }) throw new InvalidInputException("texture", "face and head textures must be RGB");
+        return new FaceAppearance(model, parameters, size, skin, head);
+    }
 
     /// <summary>Paints a person with given parameters.</summary>
     public static FaceAppearance Create(MorphableModel model, AppearanceParameters parameters, int size = 512)

@@ -90,6 +90,11 @@ public sealed record SynthesisOptions
     /// <summary>Face skin texture size (other textures are half).</summary>
     public int TextureSize { get; init; } = 512;
 
+    /// <summary>Textures taken from photos (<see cref="RealTexture.LoadFolder"/>); none: every person is painted.</summary>
+    public IReadOnlyList<RealTexture> RealTextures { get; init; } = [];
+    /// <summary>Chance that a person of the appearance pool wears a real texture (when <see cref="RealTextures"/> are given).</summary>
+    public float RealTextureProbability { get; init; } = 0.5f;
+
     /// <summary>Layouts to label; empty = iBUG 68 only.</summary>
     public IReadOnlyList<SynthesisLayout> Layouts { get; init; } = [];
 
@@ -109,6 +114,9 @@ public sealed record SynthesisOptions
         Range(nameof(GlassesProbability), GlassesProbability, 0, 1); Range(nameof(DegradationProbability), DegradationProbability, 0, 1);
         if (AppearancePoolSize is < 1 or > 100_000) throw new InvalidInputException(nameof(AppearancePoolSize), $"{AppearancePoolSize} (expected 1 to 100000)");
         if (TextureSize is < 16 or > SkinAlbedo.MaxSize) throw new InvalidInputException(nameof(TextureSize), $"{TextureSize} (expected 16 to {SkinAlbedo.MaxSize})");
+        Range(nameof(RealTextureProbability), RealTextureProbability, 0, 1);
+        ArgumentNullException.ThrowIfNull(RealTextures);
+        foreach (var t in RealTextures) { ArgumentNullException.ThrowIfNull(t); t.Validate(); }
         ArgumentNullException.ThrowIfNull(Backgrounds);
         ArgumentNullException.ThrowIfNull(Layouts);
         var names = new HashSet<string>(StringComparer.Ordinal);

@@ -24,7 +24,7 @@ public sealed class SyntheticFaceGenerator
     /// <summary>Chin-to-crown extent of the model head (cm) used to frame it.</summary>
     const float HeadHeightCm = 25f;
     /// <summary>Point of the model the head pose rotates about, and that the camera aims at (cm, model space).</summary>
-    static readonly Vector3 HeadCentre = new(0, 1.5f, 2f);
+    internal static readonly Vector3 HeadCentre = new(0, 1.5f, 2f);
 
     readonly MorphableModel _model;
     readonly SynthesisOptions _o;
@@ -59,7 +59,12 @@ public sealed class SyntheticFaceGenerator
         for (int i = 0; i < _appearances.Length; i++)
         {
             int seed = Mix(options.Seed, -1 - i);
-            _appearances[i] = new Lazy<FaceAppearance>(() => FaceAppearance.Generate(model, seed, options.TextureSize));
+            // person i wears real texture i mod count with probability RealTextureProbability (a hash of the seed, so deterministic)
+            bool real = options.RealTextures.Count > 0 && (Mix(seed, 1) & 0xFFFF) < options.RealTextureProbability * 65536;
+            var texture = real ? options.RealTextures[i % options.RealTextures.Count] : null;
+            _appearances[i] = new Lazy<FaceAppearance>(() => texture is null
+                ? FaceAppearance.Generate(model, seed, options.TextureSize)
+                : FaceAppearance.FromTexture(model, AppearanceParameters.Sample(seed), texture, options.TextureSize));
         }
         _backgrounds = new Backgrounds(options.Backgrounds);
         var narrow = FaceParts.Vertices(FaceSubArea.NarrowFace);
@@ -116,7 +121,7 @@ public sealed class SyntheticFaceGenerator
         var image = render.Color;
 
         // Face box from the inner-face vertices.
-        var box = ProjectedBox(positions, pose, camera);
+        var box = ProjectedBox(_boxVertices, positions, pose, camera);
 
         // Occluders and glasses, with their coverage mask.
         var occlusion = new Image8(size, size, 1);
@@ -164,10 +169,11 @@ public sealed class SyntheticFaceGenerator
         return new LayoutLabels(layout.Name, pts, vis, cam);
     }
 
-    RectangleF ProjectedBox(Vector3[] positions, in RigidTransform pose, in PinholeCamera camera)
+    /// <summary>Bounds (pixels) of the projections of <paramref name="vertices"/> in front of the camera; empty when none is.</summary>
+    internal static RectangleF ProjectedBox(ReadOnlySpan<int> vertices, Vector3[] positions, in RigidTransform pose, in PinholeCamera camera)
     {
         float x0 = float.MaxValue, y0 = float.MaxValue, x1 = float.MinValue, y1 = float.MinValue;
-        foreach (int v in _boxVertices)
+        foreach (int v in vertices)
         {
             var pc = pose.Apply(positions[v]);
             if (pc.Z <= 1e-3f) continue;
