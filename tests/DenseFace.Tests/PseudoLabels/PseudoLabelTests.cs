@@ -12,14 +12,7 @@ using Xunit.Abstractions;
 
 namespace DenseFace.Tests.PseudoLabels;
 
-/// <summary>
-/// Runs alone: the commands show a Spectre.Console progress bar, and Spectre refuses two live displays at once
-/// (another test class's command, e.g. synth, could be showing one in parallel).
-/// </summary>
-[CollectionDefinition(nameof(ConsoleProgressCollection), DisableParallelization = true)]
-public sealed class ConsoleProgressCollection;
-
-[Collection(nameof(ConsoleProgressCollection))]
+[Collection(nameof(DenseFace.Tests.Cli.ConsoleProgressCollection))]
 public class PseudoLabelTests(ITestOutputHelper output)
 {
     static string Helen => TestData.Path("data", "300w", "helen", "trainset");

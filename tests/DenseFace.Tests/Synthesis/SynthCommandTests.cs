@@ -5,6 +5,7 @@ using DenseFace.Imaging;
 
 namespace DenseFace.Tests.Synthesis;
 
+[Collection(nameof(DenseFace.Tests.Cli.ConsoleProgressCollection))]
 public class SynthCommandTests
 {
     static int Run(params string[] args)
