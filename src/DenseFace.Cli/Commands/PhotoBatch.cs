@@ -63,7 +63,7 @@ internal static class PhotoBatch
     {
         if (threads == 0 || threads < -1) throw new InvalidInputException("--threads", $"{threads} (expected -1 or a positive count)");
         Directory.CreateDirectory(outDir);
-        using var fitters = new ThreadLocal<FaceFitter>(() => new FaceFitter(model, LandmarkLayout.Ibug68(model)));
+        using var fitters = new ThreadLocal<FaceFitter>(() => new FaceFitter(model, FittingLayout.Ibug68(model)));
         var records = new string?[items.Count];
         var skipped = new (string, string)?[items.Count];
         int resumed = 0, done = 0;

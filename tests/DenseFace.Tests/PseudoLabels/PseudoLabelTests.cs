@@ -31,7 +31,7 @@ public class PseudoLabelTests(ITestOutputHelper output)
     public void LabelsOfThreeHelenPhotosFollowTheAnnotation()
     {
         var model = ModelFixture.Model;
-        var fitter = new FaceFitter(model, DenseFace.Fitting.LandmarkLayout.Ibug68(model));
+        var fitter = new FaceFitter(model, DenseFace.Fitting.FittingLayout.Ibug68(model));
         var labeler = new PseudoLabeler(model, [LandmarkLayouts.Load("ibug68"), LandmarkLayouts.Load("dense520"), LandmarkLayouts.Load("full703")]);
         foreach (var item in FirstThree())
         {
@@ -71,7 +71,7 @@ public class PseudoLabelTests(ITestOutputHelper output)
     public void TurnedViewsKeepTheBackgroundAndLabelTheRenderedHead()
     {
         var model = ModelFixture.Model;
-        var fitter = new FaceFitter(model, DenseFace.Fitting.LandmarkLayout.Ibug68(model));
+        var fitter = new FaceFitter(model, DenseFace.Fitting.FittingLayout.Ibug68(model));
         var labeler = new PseudoLabeler(model, [LandmarkLayouts.Load("ibug68")]);
         var item = FirstThree()[1];
         var photo = ImageIO.Load(item.ImagePath);
