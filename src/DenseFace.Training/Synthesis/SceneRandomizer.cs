@@ -8,16 +8,7 @@ namespace DenseFace.Training.Synthesis;
 internal static class SceneRandomizer
 {
     /// <summary>Standard normal truncated to ±<paramref name="limit"/> (rejection sampling; plain zero when the limit is 0).</summary>
-    public static float TruncatedNormal(Random rng, float limit)
-    {
-        if (limit <= 0) return 0;
-        while (true)
-        {
-            double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-            double g = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-            if (Math.Abs(g) <= limit) return (float)g;
-        }
-    }
+    public static float TruncatedNormal(Random rng, float limit) => (float)rng.NextTruncatedGaussian(limit);
 
     /// <summary>Expression groups: each entry lists (name, relative weight) moved together; gaze directions are consistent for both eyes.</summary>
     static readonly (string Name, (string Shape, float Scale)[] Shapes)[] Groups =

@@ -30,15 +30,7 @@ public sealed class ShapeCoefficients
     {
         var rng = new Random(seed);
         for (int i = 0; i < Identity.Length; i++)
-        {
-            double g;
-            do
-            {
-                double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-                g = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-            } while (Math.Abs(g) > truncation);
-            Identity[i] = (float)g;
-        }
+            Identity[i] = (float)rng.NextTruncatedGaussian(truncation);
     }
 
     /// <summary>

@@ -83,10 +83,6 @@ public static class SyntheticFaces
         return lms;
     }
 
-    /// <summary>A standard normal sample (Box–Muller).</summary>
-    public static float Gaussian(Random rng)
-    {
-        double u1 = 1.0 - rng.NextDouble(), u2 = rng.NextDouble();
-        return (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
-    }
+    /// <summary>A standard normal sample as float (see <see cref="RandomExtensions.NextGaussian"/>).</summary>
+    public static float Gaussian(Random rng) => (float)rng.NextGaussian();
 }
