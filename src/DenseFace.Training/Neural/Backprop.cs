@@ -48,7 +48,20 @@ public static class Backprop
             case Sequential s:
             {
                 var g = gradOut;
-                for (int i = s.Children.Count - 1; i >= 0; i--) g = Backward(s.Children[i].Module, g);
+                for (int i = s.Children.Count - 1; i >= 0; i--)
+                {
+                    var m = s.Children[i].Module;
+                    // Training-mode BN + ReLU/ReLU6 ran fused (Sequential.Forward): differentiate both in one pass.
+                    if (i > 0 && m is ReLU or ReLU6 && s.Children[i - 1].Module is BatchNorm2d { IsTraining: true } bn && bn.LastInput is { } bx)
+                    {
+                        foreach (var p in bn.OwnParameters)
+                            if (!p.IsBuffer) p.Grad ??= new float[p.Length];
+                        g = BatchNormBackward(bn, bx, g, m is ReLU6 ? 6f : float.PositiveInfinity);
+                        i--;
+                        continue;
+                    }
+                    g = Backward(m, g);
+                }
                 return g;
             }
             case InvertedResidual r:
@@ -155,22 +168,33 @@ public static class Backprop
     /// dgamma = Σ dy x̂, dbeta = Σ dy, dx = gamma / (M sigma) (M dy - Σ dy - x̂ Σ dy x̂).
     /// Evaluation mode: dx = dy gamma / sqrt(running_var + eps).
     /// </summary>
-    private static Tensor BatchNormBackward(BatchNorm2d bn, Tensor x, Tensor dy)
+    /// <remarks>
+    /// With <paramref name="activationHi"/> set (training mode only), differentiates BN followed by ReLU
+    /// (hi = +inf) or ReLU6 (hi = 6) as fused in the forward pass: dy is masked where the activation was
+    /// flat, the mask recomputed from x with the forward's scale and shift (bit-identical), so the
+    /// activation's output is never read and its gradient never materialised.
+    /// </remarks>
+    private static Tensor BatchNormBackward(BatchNorm2d bn, Tensor x, Tensor dy, float? activationHi = null)
     {
         var dx = GradInput(bn, x);
         int n = x.N, c = bn.Channels, plane = x.H * x.W;
         long m = (long)n * plane;
         var gamma = bn.Weight.Value; var gg = bn.Weight.Grad!; var gb = bn.Bias.Grad!;
-        bool training = bn.IsTraining;
+        bool training = bn.IsTraining, fused = activationHi.HasValue;
+        if (fused && !training) throw new InvalidOperationException("fused BN-activation backward is for training mode");
+        float hi = activationHi ?? 0f;
         bn.Compute.For(c, ch =>
         {
             float mean = training ? bn.BatchMean[ch] : bn.RunningMean.Value[ch];
             float inv = training ? bn.BatchInvStd[ch] : 1f / MathF.Sqrt(bn.RunningVar.Value[ch] + bn.Eps);
+            // The forward's BN affine (see BatchNorm2d): the activation's mask is recomputed from it.
+            float scale = bn.Weight.Value[ch] * inv, shift = bn.Bias.Value[ch] - mean * scale;
             double sdy = 0, sdyTimesX = 0;
             for (int b = 0; b < n; b++)
             {
                 var dys = dy.Data.AsSpan((b * c + ch) * plane, plane);
-                var (s1, s2) = VectorOps.SumAndDot(dys, x.Data.AsSpan((b * c + ch) * plane, plane), 0f, mean);
+                var xs = x.Data.AsSpan((b * c + ch) * plane, plane);
+                var (s1, s2) = fused ? VectorOps.MaskedSumAndDot(dys, xs, scale, shift, 0f, hi, mean) : VectorOps.SumAndDot(dys, xs, 0f, mean);
                 sdy += s1; sdyTimesX += s2;
             }
             double sdyx = sdyTimesX * inv; // Σ dy x̂ = Σ dy (x - mean) / sigma
@@ -182,7 +206,8 @@ public static class Backprop
             for (int b = 0; b < n; b++)
             {
                 int off = (b * c + ch) * plane;
-                VectorOps.LinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), k, bx, c0, dx.Data.AsSpan(off, plane));
+                if (fused) VectorOps.MaskedLinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), scale, shift, 0f, hi, k, bx, c0, dx.Data.AsSpan(off, plane));
+                else VectorOps.LinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), k, bx, c0, dx.Data.AsSpan(off, plane));
             }
         });
         return dx;

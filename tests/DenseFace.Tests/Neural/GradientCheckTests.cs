@@ -132,6 +132,42 @@ public class GradientCheckTests
         Check(new MaxPool2d(3, 2, 1), t, true, 7, h: 1e-3);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FusedBatchNormActivationBackwardEqualsSeparatePasses(bool relu6)
+    {
+        var old = DenseFace.Neural.Kernels.Simd.Level;
+        try
+        {
+            foreach (var level in new[] { DenseFace.Neural.Kernels.SimdLevel.Scalar, DenseFace.Neural.Kernels.SimdLevel.Vector256, DenseFace.Neural.Kernels.Simd.Detected }.Distinct())
+            {
+                DenseFace.Neural.Kernels.Simd.Level = level;
+                var bn = new BatchNorm2d(5);
+                Module act = relu6 ? new ReLU6() : new ReLU();
+                var seq = new Sequential(bn, act);
+                Reference.Random(5, 21, 4f).CopyTo(bn.Weight.Value, 0);
+                Reference.Random(5, 22, 3f).CopyTo(bn.Bias.Value, 0);
+                var net = new Network(seq);
+                net.Train();
+                var x = Input(23, 2, 5, 7, 9); // 63-pixel planes: vector bodies and scalar tails
+                var y = seq.Forward(x).Span.ToArray();
+                Assert.Contains(0f, y); // both sides of the mask occur
+                if (relu6) Assert.Contains(6f, y);
+                var g = new Tensor(Reference.Random(y.Length, 24), 2, 5, 7, 9);
+                net.ZeroGrad();
+                var fused = Backprop.Backward(seq, g).Span.ToArray();
+                var gw = (float[])bn.Weight.Grad!.Clone(); var gb = (float[])bn.Bias.Grad!.Clone();
+                net.ZeroGrad();
+                var separate = Backprop.Backward(bn, Backprop.Backward(act, g)).Span.ToArray();
+                Assert.Equal(separate, fused);
+                Assert.Equal(bn.Weight.Grad!, gw);
+                Assert.Equal(bn.Bias.Grad!, gb);
+            }
+        }
+        finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+    }
+
     [Fact]
     public void ResidualBlockGradients()
     {
