@@ -30,7 +30,22 @@ public static class Backprop
         foreach (var p in network.TrainableParameters) p.Grad ??= new float[p.Length];
         var g = Tensor.Reuse(ref GradOutputOf(network).Buffer, y.Shape);
         gradOutput.CopyTo(g.Span);
-        return Backward(network.Root, g);
+        return BackwardCore(network.Root, g, inputGradient: true)!;
+    }
+
+    /// <summary>
+    /// Like <see cref="Backward(Network, ReadOnlySpan{float})"/> for training: accumulates the parameter
+    /// gradients only, skipping the work that serves nothing but dL/d(input) (the first convolution's input
+    /// gradient, when the graph starts with nested <see cref="Sequential"/>s down to a convolution).
+    /// </summary>
+    public static void BackwardParameters(this Network network, ReadOnlySpan<float> gradOutput)
+    {
+        var y = network.LastOutput ?? throw new InvalidOperationException("Backward called before Forward");
+        if (gradOutput.Length != y.Length) throw new ArgumentException($"gradient has {gradOutput.Length} values, output has {y.Length}", nameof(gradOutput));
+        foreach (var p in network.TrainableParameters) p.Grad ??= new float[p.Length];
+        var g = Tensor.Reuse(ref GradOutputOf(network).Buffer, y.Shape);
+        gradOutput.CopyTo(g.Span);
+        BackwardCore(network.Root, g, inputGradient: false);
     }
 
     private sealed class Holder { public Tensor? Buffer; }
@@ -38,7 +53,10 @@ public static class Backprop
     private static Holder GradOutputOf(Network n) => GradOutputs.GetOrCreateValue(n);
 
     /// <summary>Backward pass of one module (see the class remarks). Parameters' Grad arrays are allocated on demand.</summary>
-    public static Tensor Backward(Module module, Tensor gradOut)
+    public static Tensor Backward(Module module, Tensor gradOut) => BackwardCore(module, gradOut, inputGradient: true)!;
+
+    /// <summary>Backward pass of one module; without <paramref name="inputGradient"/> the result may be null (not computed).</summary>
+    private static Tensor? BackwardCore(Module module, Tensor gradOut, bool inputGradient)
     {
         var x = module.LastInput ?? throw new InvalidOperationException($"module '{module.Name}' has no forward pass to differentiate");
         foreach (var p in module.OwnParameters)
@@ -60,7 +78,7 @@ public static class Backprop
                         i--;
                         continue;
                     }
-                    g = Backward(m, g);
+                    g = BackwardCore(m, g, i == 0 ? inputGradient : true)!;
                 }
                 return g;
             }
@@ -85,7 +103,7 @@ public static class Backprop
                 module.Compute.ForRange(dx.Length, (a, n) => TensorPrimitives.Add(g.Data.AsSpan(a, n), gs.Data.AsSpan(a, n), dx.Data.AsSpan(a, n)));
                 return dx;
             }
-            case Conv2d c: return ConvBackward.Backward(c, x, gradOut);
+            case Conv2d c: return ConvBackward.Backward(c, x, gradOut, inputGradient);
             case BatchNorm2d bn: return BatchNormBackward(bn, x, gradOut);
             case ReLU:
             {

@@ -17,7 +17,8 @@ internal static unsafe class ConvBackward
 {
     private sealed class State { public float[][] Partials = []; public float[] PackedWT = []; }
 
-    public static Tensor Backward(Conv2d conv, Tensor x, Tensor dy)
+    /// <summary>Accumulates the parameter gradients and returns dx (null when <paramref name="inputGradient"/> is false and dx was skipped).</summary>
+    public static Tensor? Backward(Conv2d conv, Tensor x, Tensor dy, bool inputGradient = true)
     {
         var g = conv.Geometry;
         var dx = Backprop.GradInput(conv, x);
@@ -73,9 +74,10 @@ internal static unsafe class ConvBackward
         int kk = g.InPerGroup * g.Kernel * g.Kernel, perGroup = Sgemm.PackedLength(kk, g.OutPerGroup);
         // W_g^T (kk x out/groups) packed once for all images.
         if (state.PackedWT.Length < perGroup * g.Groups) state.PackedWT = new float[perGroup * g.Groups];
-        fixed (float* pw = wt, pk = state.PackedWT)
-            for (int gr = 0; gr < g.Groups; gr++)
-                Sgemm.PackMatrixA(true, kk, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, pk + (long)gr * perGroup);
+        if (inputGradient)
+            fixed (float* pw = wt, pk = state.PackedWT)
+                for (int gr = 0; gr < g.Groups; gr++)
+                    Sgemm.PackMatrixA(true, kk, g.OutPerGroup, pw + (long)gr * g.OutPerGroup * kk, kk, pk + (long)gr * perGroup);
         compute.For(threads, t =>
         {
             var part = state.Partials[t];
@@ -94,6 +96,7 @@ internal static unsafe class ConvBackward
                         Convolution.Gather(pdy, b0, b1, g.OutChannels, inPlane, dyg);
                         Convolution.Gather(px, b0, b1, g.InChannels, inPlane, xg);
                         Sgemm.Multiply(false, true, g.OutChannels, g.InChannels, cols, dyg, cols, xg, cols, pp, g.InChannels, true, null, FusedActivation.None, gemmCompute);
+                        if (!inputGradient) return;
                         Sgemm.MultiplyPacked(pwt, false, g.InChannels, cols, g.OutChannels, dyg, cols, dxg, cols, false, null, FusedActivation.None, gemmCompute);
                         Convolution.Scatter(dxg, b0, b1, g.InChannels, inPlane, pdx);
                     }
@@ -105,7 +108,7 @@ internal static unsafe class ConvBackward
                     float* dyb = pdy + (long)b * g.OutChannels * outPlane;
                     if (g.IsPointwise)
                     {
-                        Sgemm.MultiplyPacked(pwt, false, g.InChannels, inPlane, g.OutChannels, dyb, outPlane, dxb, inPlane, false, null, FusedActivation.None, gemmCompute);
+                        if (inputGradient) Sgemm.MultiplyPacked(pwt, false, g.InChannels, inPlane, g.OutChannels, dyb, outPlane, dxb, inPlane, false, null, FusedActivation.None, gemmCompute);
                         Sgemm.Multiply(false, true, g.OutChannels, g.InChannels, inPlane, dyb, outPlane, xb, inPlane, pp, g.InChannels, true, null, FusedActivation.None, gemmCompute);
                         continue;
                     }
@@ -113,13 +116,14 @@ internal static unsafe class ConvBackward
                     fixed (float* pc = col)
                     {
                         float* dcol = pc + (long)kk * outPlane;
-                        new Span<float>(dxb, g.InChannels * inPlane).Clear();
+                        if (inputGradient) new Span<float>(dxb, g.InChannels * inPlane).Clear();
                         for (int gr = 0; gr < g.Groups; gr++)
                         {
                             float* xg = xb + (long)gr * g.InPerGroup * inPlane, dxg = dxb + (long)gr * g.InPerGroup * inPlane;
                             float* dyg = dyb + (long)gr * g.OutPerGroup * outPlane;
                             Im2Col.Unfold(xg, g.InPerGroup, h, w, g.Kernel, g.Stride, g.Padding, oh, ow, pc);
                             Sgemm.Multiply(false, true, g.OutPerGroup, kk, outPlane, dyg, outPlane, pc, outPlane, pp + (long)gr * g.OutPerGroup * kk, kk, true, null, FusedActivation.None, gemmCompute);
+                            if (!inputGradient) continue;
                             Sgemm.MultiplyPacked(pwt + (long)gr * perGroup, false, kk, outPlane, g.OutPerGroup, dyg, outPlane, dcol, outPlane, false, null, FusedActivation.None, gemmCompute);
                             Fold(dcol, g.InPerGroup, h, w, g.Kernel, g.Stride, g.Padding, oh, ow, dxg);
                         }
@@ -128,7 +132,7 @@ internal static unsafe class ConvBackward
             }
         });
         for (int t = 0; t < threads; t++) TensorPrimitives.Add(gw, state.Partials[t], gw);
-        return dx;
+        return inputGradient ? dx : null;
     }
 
     /// <summary>Adjoint of <see cref="Im2Col.Unfold"/>: adds each column entry back to its input pixel.</summary>

@@ -71,6 +71,25 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ParameterOnlyBackwardGivesTheSameGradients()
+    {
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var net = Tiny(7);
+            net.MaxDegreeOfParallelism = threads;
+            net.Train();
+            var y = net.Forward(Reference.Random(3 * 3 * 12 * 12, 8), 3, 12, 12).ToArray();
+            var r = Reference.Random(y.Length, 9);
+            net.ZeroGrad();
+            net.Backward(r);
+            var full = net.TrainableParameters.Select(p => (float[])p.Grad!.Clone()).ToList();
+            net.ZeroGrad();
+            net.BackwardParameters(r);
+            for (int i = 0; i < full.Count; i++) Assert.Equal(full[i], net.TrainableParameters[i].Grad!);
+        }
+    }
+
+    [Fact]
     public void NetworkBackwardMatchesFiniteDifferencesThroughTheWholeGraph()
     {
         var net = Tiny(7);
