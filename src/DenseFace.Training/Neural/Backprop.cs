@@ -49,6 +49,8 @@ public static class Backprop
     }
 
     private sealed class Holder { public Tensor? Buffer; }
+    [ThreadStatic] private static double[]? t_bnSums;
+    [ThreadStatic] private static float[]? t_bnCoefficients;
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Network, Holder> GradOutputs = new();
     private static Holder GradOutputOf(Network n) => GradOutputs.GetOrCreateValue(n);
 
@@ -201,32 +203,56 @@ public static class Backprop
         bool training = bn.IsTraining, fused = activationHi.HasValue;
         if (fused && !training) throw new InvalidOperationException("fused BN-activation backward is for training mode");
         float hi = activationHi ?? 0f;
-        bn.Compute.For(c, ch =>
+        // Channel ranges per task with images outer and channels inner (small maps: consecutive planes are adjacent
+        // in memory); each channel still sums its images in order, so results do not depend on the split.
+        int tasks = bn.Compute.MaxDegreeOfParallelism == 1 ? 1 : Math.Min(c, 4 * bn.Compute.MaxDegreeOfParallelism);
+        bn.Compute.For(tasks, t =>
         {
-            float mean = training ? bn.BatchMean[ch] : bn.RunningMean.Value[ch];
-            float inv = training ? bn.BatchInvStd[ch] : 1f / MathF.Sqrt(bn.RunningVar.Value[ch] + bn.Eps);
-            // The forward's BN affine (see BatchNorm2d): the activation's mask is recomputed from it.
-            float scale = bn.Weight.Value[ch] * inv, shift = bn.Bias.Value[ch] - mean * scale;
-            double sdy = 0, sdyTimesX = 0;
-            for (int b = 0; b < n; b++)
+            int c0 = (int)((long)c * t / tasks), c1 = (int)((long)c * (t + 1) / tasks), len = c1 - c0;
+            var sums = t_bnSums;
+            if (sums == null || sums.Length < 2 * len) t_bnSums = sums = new double[2 * len];
+            var coef = t_bnCoefficients;
+            if (coef == null || coef.Length < 5 * len) t_bnCoefficients = coef = new float[5 * len];
+            Array.Clear(sums, 0, 2 * len);
+            for (int ch = c0; ch < c1; ch++)
             {
-                var dys = dy.Data.AsSpan((b * c + ch) * plane, plane);
-                var xs = x.Data.AsSpan((b * c + ch) * plane, plane);
-                var (s1, s2) = fused ? VectorOps.MaskedSumAndDot(dys, xs, scale, shift, 0f, hi, mean) : VectorOps.SumAndDot(dys, xs, 0f, mean);
-                sdy += s1; sdyTimesX += s2;
+                float mean = training ? bn.BatchMean[ch] : bn.RunningMean.Value[ch];
+                float inv = training ? bn.BatchInvStd[ch] : 1f / MathF.Sqrt(bn.RunningVar.Value[ch] + bn.Eps);
+                // The forward's BN affine (see BatchNorm2d): the activation's mask is recomputed from it.
+                float scale = bn.Weight.Value[ch] * inv, shift = bn.Bias.Value[ch] - mean * scale;
+                int j = 5 * (ch - c0);
+                coef[j] = mean; coef[j + 1] = inv; coef[j + 2] = scale; coef[j + 3] = shift;
             }
-            double sdyx = sdyTimesX * inv; // Σ dy x̂ = Σ dy (x - mean) / sigma
-            gg[ch] += (float)sdyx; gb[ch] += (float)sdy;
-            float k = gamma[ch] * inv;
-            // Training: dx = k (dy - mean(dy) - x̂ mean(dy x̂)) = k dy + bx x + c0; evaluation: dx = k dy.
-            float meanDy = training ? (float)(sdy / m) : 0f, meanDyX = training ? (float)(sdyx / m) : 0f;
-            float bx = -k * inv * meanDyX, c0 = k * (mean * inv * meanDyX - meanDy);
             for (int b = 0; b < n; b++)
+                for (int ch = c0; ch < c1; ch++)
+                {
+                    int j = ch - c0;
+                    var dys = dy.Data.AsSpan((b * c + ch) * plane, plane);
+                    var xs = x.Data.AsSpan((b * c + ch) * plane, plane);
+                    var (s1, s2) = fused ? VectorOps.MaskedSumAndDot(dys, xs, coef[5 * j + 2], coef[5 * j + 3], 0f, hi, coef[5 * j])
+                        : VectorOps.SumAndDot(dys, xs, 0f, coef[5 * j]);
+                    sums[2 * j] += s1; sums[2 * j + 1] += s2;
+                }
+            for (int ch = c0; ch < c1; ch++)
             {
-                int off = (b * c + ch) * plane;
-                if (fused) VectorOps.MaskedLinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), scale, shift, 0f, hi, k, bx, c0, dx.Data.AsSpan(off, plane));
-                else VectorOps.LinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), k, bx, c0, dx.Data.AsSpan(off, plane));
+                int j = ch - c0;
+                float mean = coef[5 * j], inv = coef[5 * j + 1];
+                double sdy = sums[2 * j], sdyx = sums[2 * j + 1] * inv; // Σ dy x̂ = Σ dy (x - mean) / sigma
+                gg[ch] += (float)sdyx; gb[ch] += (float)sdy;
+                float k = gamma[ch] * inv;
+                // Training: dx = k (dy - mean(dy) - x̂ mean(dy x̂)) = k dy + bx x + c0; evaluation: dx = k dy.
+                float meanDy = training ? (float)(sdy / m) : 0f, meanDyX = training ? (float)(sdyx / m) : 0f;
+                float bx = -k * inv * meanDyX, cc = k * (mean * inv * meanDyX - meanDy);
+                coef[5 * j] = k; coef[5 * j + 1] = bx; coef[5 * j + 4] = cc;
             }
+            for (int b = 0; b < n; b++)
+                for (int ch = c0; ch < c1; ch++)
+                {
+                    int off = (b * c + ch) * plane, j = 5 * (ch - c0);
+                    if (fused) VectorOps.MaskedLinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), coef[j + 2], coef[j + 3], 0f, hi,
+                        coef[j], coef[j + 1], coef[j + 4], dx.Data.AsSpan(off, plane));
+                    else VectorOps.LinearCombination(dy.Data.AsSpan(off, plane), x.Data.AsSpan(off, plane), coef[j], coef[j + 1], coef[j + 4], dx.Data.AsSpan(off, plane));
+                }
         });
         return dx;
     }
