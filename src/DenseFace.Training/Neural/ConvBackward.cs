@@ -186,13 +186,19 @@ internal static unsafe class ConvBackward
         if (scratch == null || scratch.Length < 3 * region) t_scratch = scratch = new float[3 * region];
         fixed (float* s = scratch)
         {
-            new Span<float>(s, 2 * region).Clear();
             float* g = s + margin, xp = s + region + margin, d = s + 2 * region;
             if (stride == 1)
+            {
+                ClearBorders(g, margin, region, h, p, w);
                 CopyRows(dy, w, g, p, h, w);
+            }
             else
+            {
+                new Span<float>(s, region).Clear();
                 for (int oy = 0; oy < oh; oy++)
                     for (int ox = 0; ox < ow; ox++) g[2 * oy * p + 2 * ox] = dy[oy * ow + ox];
+            }
+            ClearBorders(xp, margin, region, h, p, w);
             CopyRows(x, w, xp, p, h, w);
 
             var w0 = Vector512.Create(wk[0]); var w1 = Vector512.Create(wk[1]); var w2 = Vector512.Create(wk[2]);
@@ -230,6 +236,18 @@ internal static unsafe class ConvBackward
             acc[3] += Vector512.Sum(a3); acc[4] += Vector512.Sum(a4); acc[5] += Vector512.Sum(a5);
             acc[6] += Vector512.Sum(a6); acc[7] += Vector512.Sum(a7); acc[8] += Vector512.Sum(a8);
         }
+    }
+
+    /// <summary>
+    /// Zeroes what the row copies of a flat plane (rows of <paramref name="p"/> = w + 2 floats starting at
+    /// <paramref name="origin"/>, inside a buffer of <paramref name="region"/> floats beginning <paramref name="margin"/>
+    /// before it) leave untouched: the margin above, the two pad columns of each row and everything after the last row.
+    /// </summary>
+    private static void ClearBorders(float* origin, int margin, int region, int h, int p, int w)
+    {
+        new Span<float>(origin - margin, margin).Clear();
+        for (int j = 0; j < h; j++) { origin[j * p + w] = 0f; origin[j * p + w + 1] = 0f; }
+        new Span<float>(origin + h * p, region - margin - h * p).Clear();
     }
 
     /// <summary>Copies <paramref name="rows"/> rows of <paramref name="w"/> floats between strides (vector moves for the 4/8/16-wide maps).</summary>
