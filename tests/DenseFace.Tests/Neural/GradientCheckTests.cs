@@ -133,6 +133,38 @@ public class GradientCheckTests
     }
 
     [Theory]
+    [InlineData(4, 4, 1)]
+    [InlineData(8, 8, 1)]
+    [InlineData(16, 16, 1)]
+    [InlineData(9, 8, 2)]
+    [InlineData(32, 32, 2)]
+    [InlineData(64, 64, 2)]
+    public void DepthwiseBackwardFastPathsMatchTheGenericLoop(int h, int w, int stride)
+    {
+        (float[] Dx, float[] Dw) Run(DenseFace.Neural.Kernels.SimdLevel level)
+        {
+            var old = DenseFace.Neural.Kernels.Simd.Level;
+            DenseFace.Neural.Kernels.Simd.Level = level;
+            try
+            {
+                var conv = new Conv2d(3, 3, 3, stride, 1, 3, bias: false);
+                Randomise(conv, 31);
+                var net = new Network(conv);
+                net.Train();
+                var y = conv.Forward(Input(32, 2, 3, h, w));
+                net.ZeroGrad();
+                var dx = Backprop.Backward(conv, new Tensor(Reference.Random(y.Length, 33), y.Shape.ToArray())).Span.ToArray();
+                return (dx, (float[])conv.Weight.Grad!.Clone());
+            }
+            finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+        }
+        var fast = Run(DenseFace.Neural.Kernels.Simd.Detected);
+        var generic = Run(DenseFace.Neural.Kernels.SimdLevel.Scalar);
+        for (int i = 0; i < fast.Dx.Length; i++) Assert.True(Math.Abs(fast.Dx[i] - generic.Dx[i]) <= 1e-5f, $"dx[{i}]: {fast.Dx[i]} vs {generic.Dx[i]}");
+        for (int i = 0; i < fast.Dw.Length; i++) Assert.True(Math.Abs(fast.Dw[i] - generic.Dw[i]) <= 1e-4f * (1 + Math.Abs(generic.Dw[i])), $"dw[{i}]: {fast.Dw[i]} vs {generic.Dw[i]}");
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void FusedBatchNormActivationBackwardEqualsSeparatePasses(bool relu6)
