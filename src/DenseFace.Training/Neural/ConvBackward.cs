@@ -131,7 +131,11 @@ internal static unsafe class ConvBackward
                 }
             }
         });
-        for (int t = 0; t < threads; t++) TensorPrimitives.Add(gw, state.Partials[t], gw);
+        // Partials added in chunk order for every element (ranges of the weight split over threads).
+        compute.ForRange(gw.Length, (a, len) =>
+        {
+            for (int t = 0; t < threads; t++) TensorPrimitives.Add(gw.AsSpan(a, len), state.Partials[t].AsSpan(a, len), gw.AsSpan(a, len));
+        });
         return inputGradient ? dx : null;
     }
 
