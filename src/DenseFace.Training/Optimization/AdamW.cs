@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using DenseFace.Neural;
 
 namespace DenseFace.Training.Optimization;
@@ -46,7 +48,25 @@ public sealed class AdamW
             if (g == null) continue;
             var w = p.Value; var m = _m[j]; var v = _v[j];
             float decay = p.Decay ? 1f - lr * WeightDecay : 1f;
-            for (int i = 0; i < w.Length; i++)
+            int i = 0;
+            if (Vector.IsHardwareAccelerated)
+            {
+                // Same operations in the same order as the scalar loop (no FMA contraction): bit-identical updates.
+                var vb1 = new Vector<float>(b1); var vb2 = new Vector<float>(b2); var vc1 = new Vector<float>(1f - b1); var vc2 = new Vector<float>(1f - b2);
+                var vbc1 = new Vector<float>(bc1); var vbc2 = new Vector<float>(bc2); var vlr = new Vector<float>(lr);
+                var veps = new Vector<float>(eps); var vdecay = new Vector<float>(decay);
+                var ws = MemoryMarshal.Cast<float, Vector<float>>(w.AsSpan()); var gs = MemoryMarshal.Cast<float, Vector<float>>(g.AsSpan(0, w.Length));
+                var ms = MemoryMarshal.Cast<float, Vector<float>>(m.AsSpan()); var vs = MemoryMarshal.Cast<float, Vector<float>>(v.AsSpan());
+                for (int k = 0; k < ws.Length; k++)
+                {
+                    var gi = gs[k];
+                    var mi = ms[k] = vb1 * ms[k] + vc1 * gi;
+                    var vi = vs[k] = vb2 * vs[k] + vc2 * gi * gi;
+                    ws[k] = ws[k] * vdecay - vlr * (mi * vbc1) / (Vector.SquareRoot(vi * vbc2) + veps);
+                }
+                i = ws.Length * Vector<float>.Count;
+            }
+            for (; i < w.Length; i++)
             {
                 float gi = g[i];
                 float mi = m[i] = b1 * m[i] + (1f - b1) * gi;
@@ -81,8 +101,7 @@ public static class GradientClipping
     {
         var list = parameters.Where(p => p.Grad != null).ToList();
         double sq = 0;
-        foreach (var p in list)
-            foreach (var g in p.Grad!) sq += (double)g * g;
+        foreach (var p in list) sq += SumOfSquares(p.Grad!);
         double norm = Math.Sqrt(sq);
         if (norm > maxNorm && norm > 0)
         {
@@ -90,6 +109,27 @@ public static class GradientClipping
             foreach (var p in list) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad!, s, p.Grad!);
         }
         return norm;
+    }
+
+    /// <summary>Σ g² accumulated in double (vectorised: per-lane double sums, added lane by lane at the end).</summary>
+    private static double SumOfSquares(ReadOnlySpan<float> g)
+    {
+        double sq = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && g.Length >= Vector<float>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            var gs = MemoryMarshal.Cast<float, Vector<float>>(g);
+            foreach (var v in gs)
+            {
+                Vector.Widen(v, out Vector<double> lo, out Vector<double> hi);
+                acc += lo * lo + hi * hi;
+            }
+            sq = Vector.Sum(acc);
+            i = gs.Length * Vector<float>.Count;
+        }
+        for (; i < g.Length; i++) sq += (double)g[i] * g[i];
+        return sq;
     }
 }
 

@@ -33,7 +33,7 @@ public sealed class SupervisedTrainer
         if (_grad.Length != y.Length) _grad = new float[y.Length];
         double loss = Loss.Compute(y, targets, batch, _grad);
         Network.ZeroGrad();
-        Network.Backward(_grad);
+        Network.BackwardParameters(_grad);
         if (ClipNorm > 0) GradientClipping.ClipGlobalNorm(Network.TrainableParameters, ClipNorm);
         if (Schedule != null) Optimizer.LearningRate = Schedule.RateAt(Optimizer.StepCount);
         Optimizer.Step();

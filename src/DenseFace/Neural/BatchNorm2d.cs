@@ -20,6 +20,8 @@ public sealed class BatchNorm2d : Module
     public Parameter RunningVar { get; }
     public Parameter NumBatchesTracked { get; }
 
+    [ThreadStatic] private static double[]? t_sums;
+
     /// <summary>Batch mean and 1/sqrt(var + eps) of the last training-mode forward (for backward).</summary>
     internal readonly float[] BatchMean, BatchInvStd;
 
@@ -80,27 +82,43 @@ public sealed class BatchNorm2d : Module
         {
             long count = (long)n * plane;
             if (count < 2) throw new ArgumentException($"BatchNorm2d '{Name}': training needs more than one value per channel, got input {x.ShapeString}");
-            Compute.For(c, ch =>
+            // Channel ranges per task with images outer and channels inner (small maps: consecutive planes are adjacent
+            // in memory); each channel still sums its images in order, so results do not depend on the split.
+            int tasks = Compute.MaxDegreeOfParallelism == 1 ? 1 : Math.Min(c, 4 * Compute.MaxDegreeOfParallelism);
+            Compute.For(tasks, t =>
             {
+                int c0 = (int)((long)c * t / tasks), c1 = (int)((long)c * (t + 1) / tasks), len = c1 - c0;
+                var sums = t_sums;
+                if (sums == null || sums.Length < 2 * len) t_sums = sums = new double[2 * len];
+                Array.Clear(sums, 0, 2 * len);
                 // One pass: sums of (x - k) and (x - k)² with k the channel's first value (a shift near the mean keeps
                 // the variance accurate), then var = (Σ(x-k)² - (Σ(x-k))² / M) / M.
-                float k = xd[ch * plane];
-                double sum = 0, sq = 0;
                 for (int i = 0; i < n; i++)
+                    for (int ch = c0; ch < c1; ch++)
+                    {
+                        float k = xd[ch * plane];
+                        var span = xd.AsSpan((i * c + ch) * plane, plane);
+                        var (s1, s2) = Kernels.VectorOps.SumAndDot(span, span, k, k);
+                        sums[2 * (ch - c0)] += s1; sums[2 * (ch - c0) + 1] += s2;
+                    }
+                for (int ch = c0; ch < c1; ch++)
                 {
-                    var span = xd.AsSpan((i * c + ch) * plane, plane);
-                    var (s1, s2) = Kernels.VectorOps.SumAndDot(span, span, k, k);
-                    sum += s1; sq += s2;
+                    float k = xd[ch * plane];
+                    double sum = sums[2 * (ch - c0)], sq = sums[2 * (ch - c0) + 1];
+                    double mean = k + sum / count;
+                    double ss = Math.Max(0, sq - sum * sum / count);
+                    double var = ss / count;
+                    float inv = (float)(1.0 / Math.Sqrt(var + Eps));
+                    BatchMean[ch] = (float)mean; BatchInvStd[ch] = inv;
+                    RunningMean.Value[ch] = (float)((1 - Momentum) * RunningMean.Value[ch] + Momentum * mean);
+                    RunningVar.Value[ch] = (float)((1 - Momentum) * RunningVar.Value[ch] + Momentum * var * count / (count - 1));
                 }
-                double mean = k + sum / count;
-                double ss = Math.Max(0, sq - sum * sum / count);
-                double var = ss / count;
-                float inv = (float)(1.0 / Math.Sqrt(var + Eps));
-                BatchMean[ch] = (float)mean; BatchInvStd[ch] = inv;
-                RunningMean.Value[ch] = (float)((1 - Momentum) * RunningMean.Value[ch] + Momentum * mean);
-                RunningVar.Value[ch] = (float)((1 - Momentum) * RunningVar.Value[ch] + Momentum * var * count / (count - 1));
-                float scale = Weight.Value[ch] * inv, shift = Bias.Value[ch] - (float)mean * scale;
-                for (int i = 0; i < n; i++) Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale, shift, lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
+                for (int i = 0; i < n; i++)
+                    for (int ch = c0; ch < c1; ch++)
+                    {
+                        float inv = BatchInvStd[ch], scale = Weight.Value[ch] * inv, shift = Bias.Value[ch] - BatchMean[ch] * scale;
+                        Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale, shift, lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
+                    }
             });
             NumBatchesTracked.Value[0] += 1;
         }

@@ -132,6 +132,74 @@ public class GradientCheckTests
         Check(new MaxPool2d(3, 2, 1), t, true, 7, h: 1e-3);
     }
 
+    [Theory]
+    [InlineData(4, 4, 1)]
+    [InlineData(8, 8, 1)]
+    [InlineData(16, 16, 1)]
+    [InlineData(9, 8, 2)]
+    [InlineData(32, 32, 2)]
+    [InlineData(64, 64, 2)]
+    public void DepthwiseBackwardFastPathsMatchTheGenericLoop(int h, int w, int stride)
+    {
+        (float[] Dx, float[] Dw) Run(DenseFace.Neural.Kernels.SimdLevel level)
+        {
+            var old = DenseFace.Neural.Kernels.Simd.Level;
+            DenseFace.Neural.Kernels.Simd.Level = level;
+            try
+            {
+                var conv = new Conv2d(3, 3, 3, stride, 1, 3, bias: false);
+                Randomise(conv, 31);
+                var net = new Network(conv);
+                net.Train();
+                var y = conv.Forward(Input(32, 2, 3, h, w));
+                net.ZeroGrad();
+                var dx = Backprop.Backward(conv, new Tensor(Reference.Random(y.Length, 33), y.Shape.ToArray())).Span.ToArray();
+                return (dx, (float[])conv.Weight.Grad!.Clone());
+            }
+            finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+        }
+        var fast = Run(DenseFace.Neural.Kernels.Simd.Detected);
+        var generic = Run(DenseFace.Neural.Kernels.SimdLevel.Scalar);
+        for (int i = 0; i < fast.Dx.Length; i++) Assert.True(Math.Abs(fast.Dx[i] - generic.Dx[i]) <= 1e-5f, $"dx[{i}]: {fast.Dx[i]} vs {generic.Dx[i]}");
+        for (int i = 0; i < fast.Dw.Length; i++) Assert.True(Math.Abs(fast.Dw[i] - generic.Dw[i]) <= 1e-4f * (1 + Math.Abs(generic.Dw[i])), $"dw[{i}]: {fast.Dw[i]} vs {generic.Dw[i]}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FusedBatchNormActivationBackwardEqualsSeparatePasses(bool relu6)
+    {
+        var old = DenseFace.Neural.Kernels.Simd.Level;
+        try
+        {
+            foreach (var level in new[] { DenseFace.Neural.Kernels.SimdLevel.Scalar, DenseFace.Neural.Kernels.SimdLevel.Vector256, DenseFace.Neural.Kernels.Simd.Detected }.Distinct())
+            {
+                DenseFace.Neural.Kernels.Simd.Level = level;
+                var bn = new BatchNorm2d(5);
+                Module act = relu6 ? new ReLU6() : new ReLU();
+                var seq = new Sequential(bn, act);
+                Reference.Random(5, 21, 4f).CopyTo(bn.Weight.Value, 0);
+                Reference.Random(5, 22, 3f).CopyTo(bn.Bias.Value, 0);
+                var net = new Network(seq);
+                net.Train();
+                var x = Input(23, 2, 5, 7, 9); // 63-pixel planes: vector bodies and scalar tails
+                var y = seq.Forward(x).Span.ToArray();
+                Assert.Contains(0f, y); // both sides of the mask occur
+                if (relu6) Assert.Contains(6f, y);
+                var g = new Tensor(Reference.Random(y.Length, 24), 2, 5, 7, 9);
+                net.ZeroGrad();
+                var fused = Backprop.Backward(seq, g).Span.ToArray();
+                var gw = (float[])bn.Weight.Grad!.Clone(); var gb = (float[])bn.Bias.Grad!.Clone();
+                net.ZeroGrad();
+                var separate = Backprop.Backward(bn, Backprop.Backward(act, g)).Span.ToArray();
+                Assert.Equal(separate, fused);
+                Assert.Equal(bn.Weight.Grad!, gw);
+                Assert.Equal(bn.Bias.Grad!, gb);
+            }
+        }
+        finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+    }
+
     [Fact]
     public void ResidualBlockGradients()
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -222,10 +223,14 @@ public static unsafe class Sgemm
             float* d = dst + s * kc;
             if (!transA)
             {
+                int p0 = 0;
+                if (rows == MR && Avx.IsSupported)
+                    for (; p0 + 8 <= kc; p0 += 8)
+                        Transpose8x8(a + (long)(ic + s) * lda + pc + p0, lda, d + p0 * MR, MR);
                 for (int r = 0; r < rows; r++)
                 {
                     float* src = a + (long)(ic + s + r) * lda + pc;
-                    for (int p = 0; p < kc; p++) d[p * MR + r] = src[p];
+                    for (int p = p0; p < kc; p++) d[p * MR + r] = src[p];
                 }
             }
             else
@@ -266,7 +271,17 @@ public static unsafe class Sgemm
             }
             else
             {
-                for (int j = 0; j < cols; j++)
+                int j0 = 0;
+                if (Avx.IsSupported)
+                    for (; j0 + 8 <= cols; j0 += 8)
+                    {
+                        float* src = b + (long)(jc + s + j0) * ldb + pc;
+                        int p0 = 0;
+                        for (; p0 + 8 <= kc; p0 += 8) Transpose8x8(src + p0, ldb, d + p0 * NR + j0, NR);
+                        for (int j = 0; j < 8; j++)
+                            for (int p = p0; p < kc; p++) d[p * NR + j0 + j] = src[(long)j * ldb + p];
+                    }
+                for (int j = j0; j < cols; j++)
                 {
                     float* src = b + (long)(jc + s + j) * ldb + pc;
                     for (int p = 0; p < kc; p++) d[p * NR + j] = src[p];
@@ -276,6 +291,32 @@ public static unsafe class Sgemm
                         for (int j = cols; j < NR; j++) d[p * NR + j] = 0f;
             }
         }
+    }
+
+    /// <summary>dst[q * ldd + r] = src[r * lds + q] for an 8 x 8 block (AVX unpack/shuffle/lane-permute transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2L * lds); var r3 = Avx.LoadVector256(src + 3L * lds);
+        var r4 = Avx.LoadVector256(src + 4L * lds); var r5 = Avx.LoadVector256(src + 5L * lds);
+        var r6 = Avx.LoadVector256(src + 6L * lds); var r7 = Avx.LoadVector256(src + 7L * lds);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2L * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3L * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4L * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5L * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6L * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7L * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -90,6 +90,100 @@ public static class VectorOps
         for (; i < n; i++) dst[i] = MathF.FusedMultiplyAdd(a, u[i], MathF.FusedMultiplyAdd(b, v[i], c));
     }
 
+    /// <summary>
+    /// Batch-norm backward through a fused ReLU/ReLU6 (forward y = clamp(fma(x, scale, shift), lo, hi)): with
+    /// g'[i] = lo &lt; fma(x[i], scale, shift) &lt; hi ? g[i] : 0 (the activation's mask, recomputed bit-exactly from
+    /// x instead of read from y), returns (Σ g', Σ g' (x - mean)).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (double Sum, double Dot) MaskedSumAndDot(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float scale, float shift, float lo, float hi, float mean)
+    {
+        if (x.Length < g.Length) throw new ArgumentException("x shorter than g", nameof(x));
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        int i = 0, n = g.Length;
+        double sum = 0, dot = 0;
+        if (Simd.Level == SimdLevel.Vector512 && n >= 16)
+        {
+            var s = Vector512.Create(scale); var b = Vector512.Create(shift); var vlo = Vector512.Create(lo); var vhi = Vector512.Create(hi);
+            var m = Vector512.Create(mean);
+            Vector512<float> a = default, d = default;
+            for (; i + 16 <= n; i += 16)
+            {
+                var xv = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var z = Vector512.FusedMultiplyAdd(xv, s, b);
+                var gv = Vector512.LoadUnsafe(ref gr, (nuint)i) & (Vector512.GreaterThan(z, vlo) & Vector512.LessThan(z, vhi));
+                a += gv;
+                d = Vector512.FusedMultiplyAdd(gv, xv - m, d);
+            }
+            sum = Vector512.Sum(a); dot = Vector512.Sum(d);
+        }
+        else if (Simd.Level >= SimdLevel.Vector256 && n >= 8)
+        {
+            var s = Vector256.Create(scale); var b = Vector256.Create(shift); var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
+            var m = Vector256.Create(mean);
+            Vector256<float> a = default, d = default;
+            for (; i + 8 <= n; i += 8)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var z = Vector256.FusedMultiplyAdd(xv, s, b);
+                var gv = Vector256.LoadUnsafe(ref gr, (nuint)i) & (Vector256.GreaterThan(z, vlo) & Vector256.LessThan(z, vhi));
+                a += gv;
+                d = Vector256.FusedMultiplyAdd(gv, xv - m, d);
+            }
+            sum = Vector256.Sum(a); dot = Vector256.Sum(d);
+        }
+        for (; i < n; i++)
+        {
+            float z = MathF.FusedMultiplyAdd(x[i], scale, shift);
+            if (!(z > lo && z < hi)) continue;
+            sum += g[i]; dot += (double)g[i] * (x[i] - mean);
+        }
+        return (sum, dot);
+    }
+
+    /// <summary>dst[i] = a g'[i] + b x[i] + c with g' the masked gradient of <see cref="MaskedSumAndDot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void MaskedLinearCombination(ReadOnlySpan<float> g, ReadOnlySpan<float> x, float scale, float shift, float lo, float hi,
+        float a, float b, float c, Span<float> dst)
+    {
+        if (x.Length < g.Length || dst.Length < g.Length) throw new ArgumentException("spans too short");
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        ref float xr = ref MemoryMarshal.GetReference(x);
+        ref float dr = ref MemoryMarshal.GetReference(dst);
+        int i = 0, n = g.Length;
+        if (Simd.Level == SimdLevel.Vector512)
+        {
+            var s = Vector512.Create(scale); var sh = Vector512.Create(shift); var vlo = Vector512.Create(lo); var vhi = Vector512.Create(hi);
+            var va = Vector512.Create(a); var vb = Vector512.Create(b); var vc = Vector512.Create(c);
+            for (; i + 16 <= n; i += 16)
+            {
+                var xv = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var z = Vector512.FusedMultiplyAdd(xv, s, sh);
+                var gv = Vector512.LoadUnsafe(ref gr, (nuint)i) & (Vector512.GreaterThan(z, vlo) & Vector512.LessThan(z, vhi));
+                Vector512.FusedMultiplyAdd(va, gv, Vector512.FusedMultiplyAdd(vb, xv, vc)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        if (Simd.Level >= SimdLevel.Vector256)
+        {
+            var s = Vector256.Create(scale); var sh = Vector256.Create(shift); var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
+            var va = Vector256.Create(a); var vb = Vector256.Create(b); var vc = Vector256.Create(c);
+            for (; i + 8 <= n; i += 8)
+            {
+                var xv = Vector256.LoadUnsafe(ref xr, (nuint)i);
+                var z = Vector256.FusedMultiplyAdd(xv, s, sh);
+                var gv = Vector256.LoadUnsafe(ref gr, (nuint)i) & (Vector256.GreaterThan(z, vlo) & Vector256.LessThan(z, vhi));
+                Vector256.FusedMultiplyAdd(va, gv, Vector256.FusedMultiplyAdd(vb, xv, vc)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float z = MathF.FusedMultiplyAdd(x[i], scale, shift);
+            float gm = z > lo && z < hi ? g[i] : 0f;
+            dst[i] = MathF.FusedMultiplyAdd(a, gm, MathF.FusedMultiplyAdd(b, x[i], c));
+        }
+    }
+
     /// <summary>dst[i] = lo &lt; x[i] &lt; hi ? g[i] : 0 (the ReLU / ReLU6 backward mask).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MaskBetween(ReadOnlySpan<float> x, ReadOnlySpan<float> g, float lo, float hi, Span<float> dst)
