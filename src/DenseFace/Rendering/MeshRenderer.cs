@@ -63,10 +63,12 @@ public static class MeshRenderer
         int s = settings.Supersampling;
         int sw = camera.Width * s, sh = camera.Height * s;
         int n = mesh.Positions.Length;
-        var cam = new Vector3[n];
-        var invZ = new float[n];
-        var normals = mesh.ComputeVertexNormals();
-        var fxp = new int[n]; var fyp = new int[n]; var usable = new bool[n];
+        var ws = Workspace.Rent();
+        var cam = Workspace.Ensure(ref ws.Cam, n);
+        var invZ = Workspace.Ensure(ref ws.InvZ, n);
+        var normals = Workspace.Ensure(ref ws.Normals, n);
+        mesh.ComputeVertexNormals(normals);
+        var fxp = Workspace.Ensure(ref ws.Fxp, n); var fyp = Workspace.Ensure(ref ws.Fyp, n); var usable = Workspace.Ensure(ref ws.Usable, n);
         float fx = camera.Fx * s, fy = camera.Fy * s, cx = (camera.Cx + 0.5f) * s - 0.5f, cy = (camera.Cy + 0.5f) * s - 0.5f;
         var pose = modelToCamera;
         for (int i = 0; i < n; i++)
@@ -76,6 +78,7 @@ public static class MeshRenderer
                 throw new InvalidInputException(nameof(mesh), $"vertex {i} is not finite ({mesh.Positions[i]})");
             cam[i] = p;
             normals[i] = pose.ApplyRotation(normals[i]);
+            usable[i] = false;
             if (p.Z <= NearZ) continue;
             float iz = 1 / p.Z;
             invZ[i] = iz;
@@ -86,18 +89,76 @@ public static class MeshRenderer
             usable[i] = true;
         }
 
-        var (opaque, blended) = Setup(mesh, triangleMaterials, materials, cam, fxp, fyp, usable, sw, sh, settings.CullBackFaces);
+        var (opaqueCount, blendedCount) = Setup(mesh, triangleMaterials, materials, ws, sw, sh, settings.CullBackFaces);
         int height = camera.Height;
         int bands = (height + BandPixelRows - 1) / BandPixelRows;
         int bandSampleRows = BandPixelRows * s;
-        var scene = new Scene(cam, invZ, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, Bin(opaque, bands, bandSampleRows),
-            blended, Bin(blended, bands, bandSampleRows), materials.ToArray(), settings, camera.Width, height, s);
+        var opaque = ws.Opaque; var blended = ws.Blended;
+        var opaqueBins = Bin(opaque.AsSpan(0, opaqueCount), bands, bandSampleRows, ref ws.OpaqueBinStart, ref ws.OpaqueBinIndex);
+        var blendedBins = Bin(blended.AsSpan(0, blendedCount), bands, bandSampleRows, ref ws.BlendedBinStart, ref ws.BlendedBinIndex);
+        var scene = new Scene(cam, invZ, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, opaqueBins,
+            blended, blendedBins, materials.ToArray(), settings, camera.Width, height, s);
         var result = new RenderResult(camera, s);
-        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism },
-            () => new BandBuffers(sw * bandSampleRows),
-            (band, _, buffers) => { scene.RenderBand(band, buffers, result); return buffers; },
-            _ => { });
+        int bandSamples = sw * bandSampleRows;
+        if (settings.MaxDegreeOfParallelism == 1 || bands == 1)
+        {
+            var buffers = ws.RentBand(bandSamples);
+            for (int band = 0; band < bands; band++) scene.RenderBand(band, buffers, result);
+            ws.ReturnBand(buffers);
+        }
+        else
+            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism },
+                () => ws.RentBand(bandSamples),
+                (band, _, buffers) => { scene.RenderBand(band, buffers, result); return buffers; },
+                ws.ReturnBand);
+        Workspace.Return(ws);
         return result;
+    }
+
+    /// <summary>
+    /// Scratch arrays reused across renders on the same thread (one cached per thread, taken out while a render runs),
+    /// so the steady state allocates only the <see cref="RenderResult"/>. Arrays only grow; callers use explicit counts.
+    /// </summary>
+    sealed class Workspace
+    {
+        [ThreadStatic] static Workspace? t_cached;
+
+        public Vector3[] Cam = [], Normals = [];
+        public float[] InvZ = [];
+        public int[] Fxp = [], Fyp = [];
+        public bool[] Usable = [];
+        public Tri[] Opaque = [], Blended = [];
+        public (float Depth, int Order)[] BlendedKeys = [];
+        public int[] OpaqueBinStart = [], OpaqueBinIndex = [], BlendedBinStart = [], BlendedBinIndex = [];
+        readonly Stack<BandBuffers> _bands = new();
+
+        public static Workspace Rent()
+        {
+            var w = t_cached ?? new Workspace();
+            t_cached = null;
+            return w;
+        }
+
+        public static void Return(Workspace w) => t_cached = w;
+
+        public static T[] Ensure<T>(ref T[] array, int length)
+        {
+            if (array.Length < length) array = new T[length];
+            return array;
+        }
+
+        public BandBuffers RentBand(int samples)
+        {
+            lock (_bands)
+                while (_bands.TryPop(out var b))
+                    if (b.InvDepth.Length >= samples) return b;
+            return new BandBuffers(samples);
+        }
+
+        public void ReturnBand(BandBuffers b)
+        {
+            lock (_bands) _bands.Push(b);
+        }
     }
 
     /// <summary>A rasterisable triangle: indices ordered so the fixed-point signed area is positive, sample bounding box.</summary>
@@ -108,15 +169,19 @@ public static class MeshRenderer
         public float SortDepth;
     }
 
-    static (Tri[] Opaque, Tri[] Blended) Setup(TriangleMesh mesh, ReadOnlySpan<int> triMaterials, IReadOnlyList<RenderMaterial> materials,
-        Vector3[] cam, int[] fxp, int[] fyp, bool[] usable, int sw, int sh, bool cull)
+    /// <summary>Fills <see cref="Workspace.Opaque"/> and <see cref="Workspace.Blended"/> (sorted back to front) and returns their counts.</summary>
+    static (int Opaque, int Blended) Setup(TriangleMesh mesh, ReadOnlySpan<int> triMaterials, IReadOnlyList<RenderMaterial> materials,
+        Workspace ws, int sw, int sh, bool cull)
     {
         var indices = mesh.Triangles;
         var uvTris = mesh.UvTriangles;
-        var opaque = new List<Tri>(indices.Length / 3);
-        var blended = new List<Tri>();
-        var blendedKeys = new List<(float Depth, int Order)>();
-        var isBlended = new bool[materials.Count];
+        var cam = ws.Cam; var fxp = ws.Fxp; var fyp = ws.Fyp; var usable = ws.Usable;
+        int triCount = indices.Length / 3;
+        var opaque = Workspace.Ensure(ref ws.Opaque, triCount);
+        var blended = Workspace.Ensure(ref ws.Blended, triCount);
+        var blendedKeys = Workspace.Ensure(ref ws.BlendedKeys, triCount);
+        int opaqueCount = 0, blendedCount = 0;
+        Span<bool> isBlended = materials.Count <= 64 ? stackalloc bool[materials.Count] : new bool[materials.Count];
         for (int i = 0; i < isBlended.Length; i++) isBlended[i] = materials[i].IsBlended;
         for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
         {
@@ -141,25 +206,25 @@ public static class MeshRenderer
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
                 SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
             };
-            if (isBlended[m]) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
-            else opaque.Add(tri);
+            if (isBlended[m]) { blendedKeys[blendedCount] = (-tri.SortDepth, blendedCount); blended[blendedCount++] = tri; }
+            else opaque[opaqueCount++] = tri;
         }
         // Blended triangles back to front (farthest centroid first), mesh order on ties.
-        var keys = blendedKeys.ToArray();
-        var sorted = blended.ToArray();
-        Array.Sort(keys, sorted);
-        return (opaque.ToArray(), sorted);
+        Array.Sort(blendedKeys, blended, 0, blendedCount);
+        return (opaqueCount, blendedCount);
     }
 
     /// <summary>Per band, the triangles overlapping its sample rows, in list order (CSR: start offsets and indices).</summary>
-    static (int[] Start, int[] Index) Bin(Tri[] tris, int bands, int bandSampleRows)
+    static (int[] Start, int[] Index) Bin(ReadOnlySpan<Tri> tris, int bands, int bandSampleRows, ref int[] startBuffer, ref int[] indexBuffer)
     {
-        var start = new int[bands + 1];
-        foreach (ref readonly var t in tris.AsSpan())
+        var start = Workspace.Ensure(ref startBuffer, 2 * bands + 1);
+        start.AsSpan(0, bands + 1).Clear();
+        foreach (ref readonly var t in tris)
             for (int b = t.MinY / bandSampleRows; b <= Math.Min(bands - 1, t.MaxY / bandSampleRows); b++) start[b + 1]++;
         for (int b = 0; b < bands; b++) start[b + 1] += start[b];
-        var fill = start[..bands];
-        var index = new int[start[bands]];
+        var fill = start.AsSpan(bands + 1, bands);
+        start.AsSpan(0, bands).CopyTo(fill);
+        var index = Workspace.Ensure(ref indexBuffer, start[bands]);
         for (int i = 0; i < tris.Length; i++)
             for (int b = tris[i].MinY / bandSampleRows; b <= Math.Min(bands - 1, tris[i].MaxY / bandSampleRows); b++) index[fill[b]++] = i;
         return (start, index);
