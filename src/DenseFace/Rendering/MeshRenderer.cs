@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DenseFace.Geometry;
 using DenseFace.Imaging;
 
@@ -280,6 +281,8 @@ public static class MeshRenderer
         readonly float[] _decode = settings.Srgb ? Srgb.DecodeTable : Srgb.LinearTable;
         readonly ShCoefficients _sh = new(settings.Lighting);
         readonly MaterialData[] _mats = materials.Select(m => new MaterialData(m)).ToArray();
+        /// <summary>Mask byte for k of s² samples covered: round(255 k / s²).</summary>
+        readonly byte[] _maskLevel = Enumerable.Range(0, s * s + 1).Select(k => (byte)((k * 255 + (s * s) / 2) / (s * s))).ToArray();
 
         public void RenderBand(int band, BandBuffers buf, RenderResult result)
         {
@@ -419,16 +422,18 @@ public static class MeshRenderer
                         c = c * 255f + new Vector3(0.5f);
                         px[o] = (byte)c.X; px[o + 1] = (byte)c.Y; px[o + 2] = (byte)c.Z;
                     }
-                    mask[py * width + x] = (byte)((inMask * 255 + (s * s) / 2) / (s * s));
+                    mask[py * width + x] = _maskLevel[inMask];
                     depth[py * width + x] = nearest;
                 }
             }
         }
 
+        /// <summary>Linear RGB of the 3 bytes at <paramref name="o"/> (the table has 256 entries, so byte indices need no bounds check).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         Vector3 Decode(byte[] p, int o)
         {
-            var t = _decode;
-            return new Vector3(t[p[o]], t[p[o + 1]], t[p[o + 2]]);
+            ref float t = ref MemoryMarshal.GetArrayDataReference(_decode);
+            return new Vector3(Unsafe.Add(ref t, p[o]), Unsafe.Add(ref t, p[o + 1]), Unsafe.Add(ref t, p[o + 2]));
         }
 
         /// <summary>Linear colour and opacity of triangle <paramref name="tri"/> at screen barycentrics (1 − l1 − l2, l1, l2).</summary>
@@ -449,10 +454,9 @@ public static class MeshRenderer
                 albedo *= Sample(mat, tex, uv, ref alpha);
             }
             var nrm = w0 * normals[tri.I0] + w1 * normals[tri.I1] + w2 * normals[tri.I2];
-            float len = nrm.Length();
-            if (len > 1e-20f) nrm /= len;
-            else nrm = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2));
-            if (tri.BackFacing) nrm = -nrm;
+            float len2 = nrm.LengthSquared();
+            if (len2 > 1e-40f) nrm *= (tri.BackFacing ? -1f : 1f) / MathF.Sqrt(len2);
+            else nrm = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2)) * (tri.BackFacing ? -1f : 1f);
             var light = Vector3.Max(_sh.Irradiance(nrm), Vector3.Zero);
             if (!_hasLight) return albedo * light;
             var spec = Vector3.Zero;
@@ -462,17 +466,22 @@ public static class MeshRenderer
                 light += _lightDiffuse * ndl;
                 if (mat.Specular > 0)
                 {
-                    var view = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2));
-                    var h = _lightDir + view;
+                    // Half vector scaled by |p| (h' = L |p| - p, so no division for the view direction), and
+                    // Schlick's x^n with x = n.h' / |h'| folded into one division.
+                    var p = w0 * p0 + w1 * p1 + w2 * p2;
+                    var h = _lightDir * p.Length() - p;
                     float hl = h.Length();
-                    if (hl > 1e-6f) spec = _lightSpecular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
+                    if (hl > 1e-6f * MathF.Abs(p.Z)) spec = _lightSpecular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h)), hl, mat.Shininess));
                 }
             }
             return albedo * light + spec;
         }
 
-        /// <summary>Schlick's rational approximation of x^n for x in [0, 1] ("An Inexpensive BRDF Model for Physically-based Rendering", 1994): x / (n − n x + x).</summary>
-        static float SchlickPower(float x, float n) => x / (n - n * x + x + 1e-20f);
+        /// <summary>
+        /// Schlick's rational approximation of x^n for x = <paramref name="d"/> / <paramref name="len"/> in [0, 1] ("An
+        /// Inexpensive BRDF Model for Physically-based Rendering", 1994): x / (n − n x + x) = d / (n len − n d + d).
+        /// </summary>
+        static float SchlickPower(float d, float len, float n) => d / (n * len - n * d + d + 1e-20f * len);
 
         /// <summary>Bilinear sample (linear RGB) at UV (v up) with clamped edges; multiplies <paramref name="alpha"/> by the texture's alpha.</summary>
         Vector3 Sample(in MaterialData m, byte[] p, Vector2 uv, ref float alpha)
