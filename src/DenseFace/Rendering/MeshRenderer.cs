@@ -348,6 +348,7 @@ public static class MeshRenderer
         /// </summary>
         void ShadeSamples(int pixelRow0, int pixelRow1, BandBuffers buf)
         {
+            if (s == 1) { ShadePixels(pixelRow0, pixelRow1, buf); return; }
             Span<int> seen = stackalloc int[16];
             Span<Vector3> seenColor = stackalloc Vector3[16];
             var bgImage = settings.BackgroundImage;
@@ -380,8 +381,26 @@ public static class MeshRenderer
             }
         }
 
+        /// <summary><see cref="ShadeSamples"/> without supersampling: one sample per pixel.</summary>
+        void ShadePixels(int pixelRow0, int pixelRow1, BandBuffers buf)
+        {
+            var bgImage = settings.BackgroundImage;
+            var triangle = buf.Triangle; var b1 = buf.B1; var b2 = buf.B2; var color = buf.Color;
+            int n = (pixelRow1 - pixelRow0) * width;
+            if ((uint)n > (uint)triangle.Length || (uint)n > (uint)color.Length || (uint)n > (uint)b1.Length || (uint)n > (uint)b2.Length)
+                throw new InvalidOperationException("band buffers too small");
+            int pixel0 = pixelRow0 * width;
+            for (int idx = 0; idx < n; idx++)
+            {
+                int t = triangle[idx];
+                color[idx] = t >= 0 ? Shade(opaque[t], b1[idx], b2[idx], out _)
+                    : bgImage is null ? _background : Decode(bgImage.Pixels, (pixel0 + idx) * 3);
+            }
+        }
+
         void Resolve(int pixelRow0, int pixelRow1, BandBuffers buf, RenderResult result)
         {
+            if (s == 1) { ResolvePixels(pixelRow0, pixelRow1, buf, result); return; }
             float norm = 1f / (s * s);
             var px = result.Color.Pixels;
             var mask = result.Mask.Pixels;
@@ -430,6 +449,43 @@ public static class MeshRenderer
 
         /// <summary>Linear RGB of the 3 bytes at <paramref name="o"/> (the table has 256 entries, so byte indices need no bounds check).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        /// <summary><see cref="Resolve"/> without supersampling: samples are pixels.</summary>
+        void ResolvePixels(int pixelRow0, int pixelRow1, BandBuffers buf, RenderResult result)
+        {
+            var px = result.Color.Pixels;
+            var mask = result.Mask.Pixels;
+            var depth = result.Depth;
+            var sampleDepth = result.SampleDepth;
+            var triangle = buf.Triangle; var color = buf.Color; var invDepth = buf.InvDepth;
+            int n = (pixelRow1 - pixelRow0) * width, pixel0 = pixelRow0 * width;
+            if ((uint)n > (uint)triangle.Length || (uint)n > (uint)color.Length || (uint)n > (uint)invDepth.Length
+                || (uint)(pixel0 + n) > (uint)depth.Length || (uint)(pixel0 + n) > (uint)sampleDepth.Length || (uint)(pixel0 + n) > (uint)mask.Length
+                || (uint)(pixel0 + n) * 3 > (uint)px.Length)
+                throw new InvalidOperationException("buffers too small");
+            for (int idx = 0; idx < n; idx++)
+            {
+                int t = triangle[idx], p = pixel0 + idx;
+                float z = float.PositiveInfinity;
+                byte m = 0;
+                if (t >= 0)
+                {
+                    z = 1 / invDepth[idx];
+                    if (_mats[opaque[t].Material].InMask) m = 255;
+                }
+                sampleDepth[p] = z;
+                depth[p] = z;
+                mask[p] = m;
+                var c = Vector3.Clamp(color[idx], Vector3.Zero, Vector3.One);
+                int o = p * 3;
+                if (_srgb) { px[o] = Srgb.Encode(c.X); px[o + 1] = Srgb.Encode(c.Y); px[o + 2] = Srgb.Encode(c.Z); }
+                else
+                {
+                    c = c * 255f + new Vector3(0.5f);
+                    px[o] = (byte)c.X; px[o + 1] = (byte)c.Y; px[o + 2] = (byte)c.Z;
+                }
+            }
+        }
+
         Vector3 Decode(byte[] p, int o)
         {
             ref float t = ref MemoryMarshal.GetArrayDataReference(_decode);

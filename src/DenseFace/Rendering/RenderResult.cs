@@ -15,10 +15,12 @@ public sealed class RenderResult
     {
         Camera = camera;
         Supersampling = supersampling;
-        Color = new Image8(camera.Width, camera.Height, 3);
-        Mask = new Image8(camera.Width, camera.Height, 1);
-        Depth = new float[camera.Width * camera.Height];
-        SampleDepth = new float[Depth.Length * supersampling * supersampling];
+        // The renderer writes every pixel and sample, so the buffers skip zeroing.
+        int pixels = camera.Width * camera.Height;
+        Color = new Image8(camera.Width, camera.Height, 3, GC.AllocateUninitializedArray<byte>(pixels * 3));
+        Mask = new Image8(camera.Width, camera.Height, 1, GC.AllocateUninitializedArray<byte>(pixels));
+        Depth = GC.AllocateUninitializedArray<float>(pixels);
+        SampleDepth = GC.AllocateUninitializedArray<float>(pixels * supersampling * supersampling);
     }
 
     /// <summary>The camera the image was rendered with.</summary>
