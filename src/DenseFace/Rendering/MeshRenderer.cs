@@ -65,11 +65,10 @@ public static class MeshRenderer
         int sw = camera.Width * s, sh = camera.Height * s;
         int n = mesh.Positions.Length;
         var ws = Workspace.Rent();
-        var cam = Workspace.Ensure(ref ws.Cam, n);
-        var invZ = Workspace.Ensure(ref ws.InvZ, n);
         var normals = Workspace.Ensure(ref ws.Normals, n);
         mesh.ComputeVertexNormals(normals);
-        var fxp = Workspace.Ensure(ref ws.Fxp, n); var fyp = Workspace.Ensure(ref ws.Fyp, n); var usable = Workspace.Ensure(ref ws.Usable, n);
+        var screen = Workspace.Ensure(ref ws.Screen, n);
+        var shading = Workspace.Ensure(ref ws.Shading, n);
         float fx = camera.Fx * s, fy = camera.Fy * s, cx = (camera.Cx + 0.5f) * s - 0.5f, cy = (camera.Cy + 0.5f) * s - 0.5f;
         var pose = modelToCamera;
         for (int i = 0; i < n; i++)
@@ -77,17 +76,17 @@ public static class MeshRenderer
             var p = pose.Apply(mesh.Positions[i]);
             if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
                 throw new InvalidInputException(nameof(mesh), $"vertex {i} is not finite ({mesh.Positions[i]})");
-            cam[i] = p;
-            normals[i] = pose.ApplyRotation(normals[i]);
-            usable[i] = false;
+            ref var sv = ref screen[i];
+            sv.Usable = false;
+            float iz = p.Z > NearZ ? 1 / p.Z : 0;
+            shading[i] = new ShadeVertex { Cam = p, InvZ = iz, Normal = pose.ApplyRotation(normals[i]) };
             if (p.Z <= NearZ) continue;
-            float iz = 1 / p.Z;
-            invZ[i] = iz;
+            sv.InvZ = iz;
             float x = fx * p.X * iz + cx, y = fy * p.Y * iz + cy;
             if (MathF.Abs(x) > GuardSamples || MathF.Abs(y) > GuardSamples) continue;
-            fxp[i] = (int)MathF.Round(x * (1 << SubBits));
-            fyp[i] = (int)MathF.Round(y * (1 << SubBits));
-            usable[i] = true;
+            sv.X = (int)MathF.Round(x * (1 << SubBits));
+            sv.Y = (int)MathF.Round(y * (1 << SubBits));
+            sv.Usable = true;
         }
 
         var (opaqueCount, blendedCount) = Setup(mesh, triangleMaterials, materials, ws, sw, sh, settings.CullBackFaces);
@@ -97,7 +96,7 @@ public static class MeshRenderer
         var opaque = ws.Opaque; var blended = ws.Blended;
         var opaqueBins = Bin(opaque.AsSpan(0, opaqueCount), bands, bandSampleRows, ref ws.OpaqueBinStart, ref ws.OpaqueBinIndex);
         var blendedBins = Bin(blended.AsSpan(0, blendedCount), bands, bandSampleRows, ref ws.BlendedBinStart, ref ws.BlendedBinIndex);
-        var scene = new Scene(cam, invZ, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, opaqueBins,
+        var scene = new Scene(screen, shading, mesh.Uvs ?? [Vector2.Zero], opaque, opaqueBins,
             blended, blendedBins, materials.ToArray(), settings, camera.Width, height, s);
         var result = new RenderResult(camera, s);
         int bandSamples = sw * bandSampleRows;
@@ -124,10 +123,9 @@ public static class MeshRenderer
     {
         [ThreadStatic] static Workspace? t_cached;
 
-        public Vector3[] Cam = [], Normals = [];
-        public float[] InvZ = [];
-        public int[] Fxp = [], Fyp = [];
-        public bool[] Usable = [];
+        public Vector3[] Normals = [];
+        public ScreenVertex[] Screen = [];
+        public ShadeVertex[] Shading = [];
         public Tri[] Opaque = [], Blended = [];
         public (float Depth, int Order)[] BlendedKeys = [];
         public int[] OpaqueBinStart = [], OpaqueBinIndex = [], BlendedBinStart = [], BlendedBinIndex = [];
@@ -162,6 +160,23 @@ public static class MeshRenderer
         }
     }
 
+    /// <summary>A vertex on the sample grid (24.8 fixed point) with its 1 / camera z; unusable when behind the near plane or far off-image.</summary>
+    struct ScreenVertex
+    {
+        public int X, Y;
+        public float InvZ;
+        public bool Usable;
+    }
+
+    /// <summary>A vertex's camera-space position, 1 / z (0 behind the near plane) and normal, together in 32 bytes for the shading gathers.</summary>
+    struct ShadeVertex
+    {
+        public Vector3 Cam;
+        public float InvZ;
+        public Vector3 Normal;
+        readonly float _pad;
+    }
+
     /// <summary>A rasterisable triangle: indices ordered so the fixed-point signed area is positive, sample bounding box.</summary>
     struct Tri
     {
@@ -176,7 +191,7 @@ public static class MeshRenderer
     {
         var indices = mesh.Triangles;
         var uvTris = mesh.UvTriangles;
-        var cam = ws.Cam; var fxp = ws.Fxp; var fyp = ws.Fyp; var usable = ws.Usable;
+        var screen = ws.Screen; var shading = ws.Shading;
         int triCount = indices.Length / 3;
         var opaque = Workspace.Ensure(ref ws.Opaque, triCount);
         var blended = Workspace.Ensure(ref ws.Blended, triCount);
@@ -187,25 +202,26 @@ public static class MeshRenderer
         for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
         {
             int a = indices[t], b = indices[t + 1], c = indices[t + 2];
-            if (!usable[a] || !usable[b] || !usable[c]) continue;
-            long area = (long)(fxp[b] - fxp[a]) * (fyp[c] - fyp[a]) - (long)(fyp[b] - fyp[a]) * (fxp[c] - fxp[a]);
+            ref readonly var va = ref screen[a]; ref readonly var vb = ref screen[b]; ref readonly var vc = ref screen[c];
+            if (!(va.Usable & vb.Usable & vc.Usable)) continue;
+            long area = (long)(vb.X - va.X) * (vc.Y - va.Y) - (long)(vb.Y - va.Y) * (vc.X - va.X);
             if (area == 0) continue;
             // With y down, a counter-clockwise (outward) triangle facing the camera has negative area here.
             bool back = area > 0;
             if (back && cull) continue;
             int ua = uvTris is null ? 0 : uvTris[t], ub = uvTris is null ? 0 : uvTris[t + 1], uc = uvTris is null ? 0 : uvTris[t + 2];
             if (!back) { (b, c) = (c, b); (ub, uc) = (uc, ub); }
-            int minX = Math.Max(0, CeilSample(Math.Min(fxp[a], Math.Min(fxp[b], fxp[c]))));
-            int maxX = Math.Min(sw - 1, Math.Max(fxp[a], Math.Max(fxp[b], fxp[c])) >> SubBits);
-            int minY = Math.Max(0, CeilSample(Math.Min(fyp[a], Math.Min(fyp[b], fyp[c]))));
-            int maxY = Math.Min(sh - 1, Math.Max(fyp[a], Math.Max(fyp[b], fyp[c])) >> SubBits);
+            int minX = Math.Max(0, CeilSample(Math.Min(va.X, Math.Min(vb.X, vc.X))));
+            int maxX = Math.Min(sw - 1, Math.Max(va.X, Math.Max(vb.X, vc.X)) >> SubBits);
+            int minY = Math.Max(0, CeilSample(Math.Min(va.Y, Math.Min(vb.Y, vc.Y))));
+            int maxY = Math.Min(sh - 1, Math.Max(va.Y, Math.Max(vb.Y, vc.Y)) >> SubBits);
             if (minX > maxX || minY > maxY) continue;
             int m = triMaterials.IsEmpty ? 0 : triMaterials[k];
             var tri = new Tri
             {
                 I0 = a, I1 = b, I2 = c, U0 = ua, U1 = ub, U2 = uc, Material = m,
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
-                SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
+                SortDepth = shading[a].Cam.Z + shading[b].Cam.Z + shading[c].Cam.Z,
             };
             if (isBlended[m]) { blendedKeys[blendedCount] = (-tri.SortDepth, blendedCount); blended[blendedCount++] = tri; }
             else opaque[opaqueCount++] = tri;
@@ -267,7 +283,7 @@ public static class MeshRenderer
         }
     }
 
-    sealed class Scene(Vector3[] cam, float[] invZ, Vector3[] normals, int[] fxp, int[] fyp, Vector2[] uvs,
+    sealed class Scene(ScreenVertex[] screen, ShadeVertex[] vertices, Vector2[] uvs,
         Tri[] opaque, (int[] Start, int[] Index) opaqueBins, Tri[] blended, (int[] Start, int[] Index) blendedBins,
         RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s)
     {
@@ -313,10 +329,11 @@ public static class MeshRenderer
 
         void Rasterise<TVisitor>(in Tri tri, int y0, int y1, int bandTop, ref TVisitor visitor) where TVisitor : struct, ISampleVisitor
         {
-            long x0 = fxp[tri.I0], y0f = fyp[tri.I0], x1 = fxp[tri.I1], y1f = fyp[tri.I1], x2 = fxp[tri.I2], y2f = fyp[tri.I2];
+            ref readonly var v0 = ref screen[tri.I0]; ref readonly var v1 = ref screen[tri.I1]; ref readonly var v2 = ref screen[tri.I2];
+            long x0 = v0.X, y0f = v0.Y, x1 = v1.X, y1f = v1.Y, x2 = v2.X, y2f = v2.Y;
             long area = (x1 - x0) * (y2f - y0f) - (y1f - y0f) * (x2 - x0);
             float invArea = 1f / area;
-            float iz0 = invZ[tri.I0], iz1 = invZ[tri.I1], iz2 = invZ[tri.I2];
+            float iz0 = v0.InvZ, iz1 = v1.InvZ, iz2 = v2.InvZ;
             // Edge k is opposite vertex k; E(p) = (b - a) x (p - a) is positive inside (area > 0).
             long px = (long)tri.MinX << SubBits, py = (long)y0 << SubBits;
             long e0Row = Edge(x1, y1f, x2, y2f, px, py), e1Row = Edge(x2, y2f, x0, y0f, px, py), e2Row = Edge(x0, y0f, x1, y1f, px, py);
@@ -496,9 +513,10 @@ public static class MeshRenderer
         public Vector3 Shade(in Tri tri, float l1, float l2, out float alpha)
         {
             float l0 = 1 - l1 - l2;
-            Vector3 p0 = cam[tri.I0], p1 = cam[tri.I1], p2 = cam[tri.I2];
+            ref readonly var v0 = ref vertices[tri.I0]; ref readonly var v1 = ref vertices[tri.I1]; ref readonly var v2 = ref vertices[tri.I2];
+            Vector3 p0 = v0.Cam, p1 = v1.Cam, p2 = v2.Cam;
             // Perspective-correct weights: screen barycentrics divided by depth, normalised.
-            float w0 = l0 * invZ[tri.I0], w1 = l1 * invZ[tri.I1], w2 = l2 * invZ[tri.I2];
+            float w0 = l0 * v0.InvZ, w1 = l1 * v1.InvZ, w2 = l2 * v2.InvZ;
             float inv = 1f / (w0 + w1 + w2);
             w0 *= inv; w1 *= inv; w2 *= inv;
             ref readonly var mat = ref _mats[tri.Material];
@@ -509,7 +527,7 @@ public static class MeshRenderer
                 var uv = w0 * uvs[tri.U0] + w1 * uvs[tri.U1] + w2 * uvs[tri.U2] - mat.UvOrigin;
                 albedo *= Sample(mat, tex, uv, ref alpha);
             }
-            var nrm = w0 * normals[tri.I0] + w1 * normals[tri.I1] + w2 * normals[tri.I2];
+            var nrm = w0 * v0.Normal + w1 * v1.Normal + w2 * v2.Normal;
             float len2 = nrm.LengthSquared();
             if (len2 > 1e-40f) nrm *= (tri.BackFacing ? -1f : 1f) / MathF.Sqrt(len2);
             else nrm = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2)) * (tri.BackFacing ? -1f : 1f);
