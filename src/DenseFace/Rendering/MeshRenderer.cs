@@ -265,11 +265,15 @@ public static class MeshRenderer
 
     struct DepthWriter(BandBuffers buf, int triangle) : ISampleVisitor
     {
+        readonly float[] _invDepth = buf.InvDepth, _b1 = buf.B1, _b2 = buf.B2;
+        readonly int[] _triangle = buf.Triangle;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Visit(int idx, float l1, float l2, float invZ)
         {
-            if (invZ <= buf.InvDepth[idx]) return;
-            buf.InvDepth[idx] = invZ; buf.Triangle[idx] = triangle; buf.B1[idx] = l1; buf.B2[idx] = l2;
+            ref float d = ref _invDepth[idx];
+            if (invZ <= d) return;
+            d = invZ; _triangle[idx] = triangle; _b1[idx] = l1; _b2[idx] = l2;
         }
     }
 
@@ -356,7 +360,7 @@ public static class MeshRenderer
         static long Edge(long ax, long ay, long bx, long by, long px, long py) => (bx - ax) * (py - ay) - (by - ay) * (px - ax);
 
         /// <summary>0 for top edges (horizontal, interior below) and left edges (going up in y-down coordinates), else -1: samples exactly on other edges are left to the neighbour.</summary>
-        static long TopLeftBias(long ax, long ay, long bx, long by) => (ay == by && bx > ax) || by < ay ? 0 : -1;
+        static long TopLeftBias(long ax, long ay, long bx, long by) => (long)(((ay == by) & (bx > ax)) | (by < ay) ? 1u : 0u) - 1;
 
         /// <summary>
         /// Shades the opaque samples of each pixel into <see cref="BandBuffers.Color"/>, once per distinct material (at
@@ -479,9 +483,18 @@ public static class MeshRenderer
                 || (uint)(pixel0 + n) > (uint)depth.Length || (uint)(pixel0 + n) > (uint)sampleDepth.Length || (uint)(pixel0 + n) > (uint)mask.Length
                 || (uint)(pixel0 + n) * 3 > (uint)px.Length)
                 throw new InvalidOperationException("buffers too small");
+            bool plainBackground = settings.BackgroundImage is null;
+            var (bgR, bgG, bgB) = EncodePixel(_background);
             for (int idx = 0; idx < n; idx++)
             {
                 int t = triangle[idx], p = pixel0 + idx;
+                if (t < 0 && plainBackground && color[idx] == _background)
+                {
+                    // Untouched background (no blended surface over it): constant bytes.
+                    sampleDepth[p] = float.PositiveInfinity; depth[p] = float.PositiveInfinity; mask[p] = 0;
+                    px[p * 3] = bgR; px[p * 3 + 1] = bgG; px[p * 3 + 2] = bgB;
+                    continue;
+                }
                 float z = float.PositiveInfinity;
                 byte m = 0;
                 if (t >= 0)
@@ -492,15 +505,18 @@ public static class MeshRenderer
                 sampleDepth[p] = z;
                 depth[p] = z;
                 mask[p] = m;
-                var c = Vector3.Clamp(color[idx], Vector3.Zero, Vector3.One);
-                int o = p * 3;
-                if (_srgb) { px[o] = Srgb.Encode(c.X); px[o + 1] = Srgb.Encode(c.Y); px[o + 2] = Srgb.Encode(c.Z); }
-                else
-                {
-                    c = c * 255f + new Vector3(0.5f);
-                    px[o] = (byte)c.X; px[o + 1] = (byte)c.Y; px[o + 2] = (byte)c.Z;
-                }
+                (px[p * 3], px[p * 3 + 1], px[p * 3 + 2]) = EncodePixel(color[idx]);
             }
+        }
+
+        /// <summary>Output bytes of a linear colour (clamped to [0, 1]), sRGB-encoded or linear × 255 as <see cref="MeshRenderSettings.Srgb"/> says.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        (byte R, byte G, byte B) EncodePixel(Vector3 linear)
+        {
+            var c = Vector3.Clamp(linear, Vector3.Zero, Vector3.One);
+            if (_srgb) return (Srgb.Encode(c.X), Srgb.Encode(c.Y), Srgb.Encode(c.Z));
+            c = c * 255f + new Vector3(0.5f);
+            return ((byte)c.X, (byte)c.Y, (byte)c.Z);
         }
 
         Vector3 Decode(byte[] p, int o)
