@@ -94,8 +94,10 @@ public static class MeshRenderer
         int bands = (height + BandPixelRows - 1) / BandPixelRows;
         int bandSampleRows = BandPixelRows * s;
         var opaque = ws.Opaque; var blended = ws.Blended;
-        var opaqueBins = Bin(opaque.AsSpan(0, opaqueCount), bands, bandSampleRows, ref ws.OpaqueBinStart, ref ws.OpaqueBinIndex);
-        var blendedBins = Bin(blended.AsSpan(0, blendedCount), bands, bandSampleRows, ref ws.BlendedBinStart, ref ws.BlendedBinIndex);
+        var bandOf = Workspace.Ensure(ref ws.BandOf, sh).AsSpan(0, sh);
+        for (int y = 0; y < sh; y++) bandOf[y] = y / bandSampleRows;
+        var opaqueBins = Bin(opaque.AsSpan(0, opaqueCount), bands, bandOf, ref ws.OpaqueBinStart, ref ws.OpaqueBinIndex);
+        var blendedBins = Bin(blended.AsSpan(0, blendedCount), bands, bandOf, ref ws.BlendedBinStart, ref ws.BlendedBinIndex);
         var scene = new Scene(screen, shading, mesh.Uvs ?? [Vector2.Zero], opaque, opaqueBins,
             blended, blendedBins, materials.ToArray(), settings, camera.Width, height, s);
         var result = new RenderResult(camera, s);
@@ -128,7 +130,7 @@ public static class MeshRenderer
         public ShadeVertex[] Shading = [];
         public Tri[] Opaque = [], Blended = [];
         public (float Depth, int Order)[] BlendedKeys = [];
-        public int[] OpaqueBinStart = [], OpaqueBinIndex = [], BlendedBinStart = [], BlendedBinIndex = [];
+        public int[] BandOf = [], OpaqueBinStart = [], OpaqueBinIndex = [], BlendedBinStart = [], BlendedBinIndex = [];
         readonly Stack<BandBuffers> _bands = new();
 
         public static Workspace Rent()
@@ -232,18 +234,19 @@ public static class MeshRenderer
     }
 
     /// <summary>Per band, the triangles overlapping its sample rows, in list order (CSR: start offsets and indices).</summary>
-    static (int[] Start, int[] Index) Bin(ReadOnlySpan<Tri> tris, int bands, int bandSampleRows, ref int[] startBuffer, ref int[] indexBuffer)
+    /// <remarks><paramref name="bandOf"/>[y] is the band of sample row y (a table, so binning divides nothing).</remarks>
+    static (int[] Start, int[] Index) Bin(ReadOnlySpan<Tri> tris, int bands, ReadOnlySpan<int> bandOf, ref int[] startBuffer, ref int[] indexBuffer)
     {
         var start = Workspace.Ensure(ref startBuffer, 2 * bands + 1);
         start.AsSpan(0, bands + 1).Clear();
         foreach (ref readonly var t in tris)
-            for (int b = t.MinY / bandSampleRows; b <= Math.Min(bands - 1, t.MaxY / bandSampleRows); b++) start[b + 1]++;
+            for (int b = bandOf[t.MinY], last = bandOf[t.MaxY]; b <= last; b++) start[b + 1]++;
         for (int b = 0; b < bands; b++) start[b + 1] += start[b];
         var fill = start.AsSpan(bands + 1, bands);
         start.AsSpan(0, bands).CopyTo(fill);
         var index = Workspace.Ensure(ref indexBuffer, start[bands]);
         for (int i = 0; i < tris.Length; i++)
-            for (int b = tris[i].MinY / bandSampleRows; b <= Math.Min(bands - 1, tris[i].MaxY / bandSampleRows); b++) index[fill[b]++] = i;
+            for (int b = bandOf[tris[i].MinY], last = bandOf[tris[i].MaxY]; b <= last; b++) index[fill[b]++] = i;
         return (start, index);
     }
 
