@@ -23,14 +23,15 @@ namespace DenseFace.Rendering;
 /// <para>
 /// Shading is deferred: the opaque pass keeps the nearest triangle and its barycentrics per sample, then each
 /// pixel shades every distinct material among its samples once (at the first such sample, as multisampling does)
-/// and blended triangles are composited per sample. Work is split into bands of 8 pixel rows rendered in parallel;
+/// and blended triangles are composited per sample. Work is split into bands of 16 sample rows rendered in parallel;
 /// triangles are binned to bands in mesh order, so the output does not depend on the thread count.
 /// </para>
 /// </summary>
 public static class MeshRenderer
 {
     const int SubBits = 8;
-    const int BandPixelRows = 8;
+    /// <summary>Sample rows per band (8 pixel rows at 2x2, 16 without supersampling): fewer triangles straddle two bands.</summary>
+    const int BandSampleRows = 16;
     const float NearZ = 1e-3f;
     const float GuardSamples = 1 << 20;
 
@@ -91,15 +92,16 @@ public static class MeshRenderer
 
         var (opaqueCount, blendedCount) = Setup(mesh, triangleMaterials, materials, ws, sw, sh, settings.CullBackFaces);
         int height = camera.Height;
-        int bands = (height + BandPixelRows - 1) / BandPixelRows;
-        int bandSampleRows = BandPixelRows * s;
+        int bandPixelRows = Math.Max(1, BandSampleRows / s);
+        int bands = (height + bandPixelRows - 1) / bandPixelRows;
+        int bandSampleRows = bandPixelRows * s;
         var opaque = ws.Opaque; var blended = ws.Blended;
         var bandOf = Workspace.Ensure(ref ws.BandOf, sh).AsSpan(0, sh);
         for (int y = 0; y < sh; y++) bandOf[y] = y / bandSampleRows;
         var opaqueBins = Bin(opaque.AsSpan(0, opaqueCount), bands, bandOf, ref ws.OpaqueBinStart, ref ws.OpaqueBinIndex);
         var blendedBins = Bin(blended.AsSpan(0, blendedCount), bands, bandOf, ref ws.BlendedBinStart, ref ws.BlendedBinIndex);
         var scene = new Scene(screen, shading, mesh.Uvs ?? [Vector2.Zero], opaque, opaqueBins,
-            blended, blendedBins, materials.ToArray(), settings, camera.Width, height, s);
+            blended, blendedBins, materials.ToArray(), settings, camera.Width, height, s, bandPixelRows);
         var result = new RenderResult(camera, s);
         int bandSamples = sw * bandSampleRows;
         if (settings.MaxDegreeOfParallelism == 1 || bands == 1)
@@ -292,7 +294,7 @@ public static class MeshRenderer
 
     sealed class Scene(ScreenVertex[] screen, ShadeVertex[] vertices, Vector2[] uvs,
         Tri[] opaque, (int[] Start, int[] Index) opaqueBins, Tri[] blended, (int[] Start, int[] Index) blendedBins,
-        RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s)
+        RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s, int bandPixelRows)
     {
         public Tri[] Blended => blended;
         readonly int sw = width * s;
@@ -309,7 +311,7 @@ public static class MeshRenderer
 
         public void RenderBand(int band, BandBuffers buf, RenderResult result)
         {
-            int pixelRow0 = band * BandPixelRows, pixelRow1 = Math.Min(height, pixelRow0 + BandPixelRows);
+            int pixelRow0 = band * bandPixelRows, pixelRow1 = Math.Min(height, pixelRow0 + bandPixelRows);
             int sy0 = pixelRow0 * s, sy1 = pixelRow1 * s - 1;
             int used = (sy1 - sy0 + 1) * sw;
             buf.InvDepth.AsSpan(0, used).Clear();
