@@ -639,6 +639,7 @@ public static class Srgb
     internal static readonly float[] LinearTable = Enumerable.Range(0, 256).Select(i => i / 255f).ToArray();
 
     /// <summary>Linear value (clamped to [0, 1]) to the nearest sRGB byte (table with 4096 steps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte Encode(float linear) => EncodeTable[(int)(Math.Clamp(linear, 0f, 1f) * EncodeSteps + 0.5f)];
 
     /// <summary>The exact transfer function, linear to encoded, both in [0, 1].</summary>
