@@ -24,7 +24,8 @@ namespace DenseFace.Rendering;
 /// Shading is deferred: the opaque pass keeps the nearest triangle and its barycentrics per sample, then each
 /// pixel shades every distinct material among its samples once (at the first such sample, as multisampling does)
 /// and blended triangles are composited per sample. Work is split into bands of 16 sample rows rendered in parallel;
-/// triangles are binned to bands in mesh order, so the output does not depend on the thread count.
+/// triangles are binned to bands in mesh order, so the output does not depend on the thread count. Scratch
+/// buffers are kept per calling thread and reused, so a steady stream of renders allocates only the results.
 /// </para>
 /// </summary>
 public static class MeshRenderer
