@@ -474,8 +474,6 @@ public static class MeshRenderer
             }
         }
 
-        /// <summary>Linear RGB of the 3 bytes at <paramref name="o"/> (the table has 256 entries, so byte indices need no bounds check).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         /// <summary><see cref="Resolve"/> without supersampling: samples are pixels.</summary>
         void ResolvePixels(int pixelRow0, int pixelRow1, BandBuffers buf, RenderResult result)
         {
@@ -525,6 +523,8 @@ public static class MeshRenderer
             return ((byte)c.X, (byte)c.Y, (byte)c.Z);
         }
 
+        /// <summary>Linear RGB of the 3 bytes at <paramref name="o"/> (the table has 256 entries, so byte indices need no bounds check).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         Vector3 Decode(byte[] p, int o)
         {
             ref float t = ref MemoryMarshal.GetArrayDataReference(_decode);

@@ -72,7 +72,7 @@ public sealed class RenderResult
     /// <summary>
     /// Per-vertex visibility (<see cref="IsVisible"/> for each point): <paramref name="cameraPositions"/> and
     /// <paramref name="cameraNormals"/> in camera space (e.g. the mesh positions and
-    /// <see cref="TriangleMesh.ComputeVertexNormals"/> through the render's model-to-camera transform).
+    /// <see cref="TriangleMesh.ComputeVertexNormals()"/> through the render's model-to-camera transform).
     /// </summary>
     /// <exception cref="InvalidInputException">The spans differ in length or <paramref name="visibleOut"/> is shorter.</exception>
     public void ComputeVisibility(ReadOnlySpan<Vector3> cameraPositions, ReadOnlySpan<Vector3> cameraNormals, Span<bool> visibleOut, float tolerance = DefaultTolerance)
