@@ -33,6 +33,17 @@ public sealed class TriangleMesh
     public Vector3[] ComputeVertexNormals()
     {
         var n = new Vector3[Positions.Length];
+        ComputeVertexNormals(n);
+        return n;
+    }
+
+    /// <summary>Writes the area-weighted, normalised vertex normals into <paramref name="n"/> (its first <see cref="Positions"/>.Length entries), allocating nothing.</summary>
+    /// <exception cref="ArgumentException"><paramref name="n"/> is shorter than <see cref="Positions"/>.</exception>
+    public void ComputeVertexNormals(Span<Vector3> n)
+    {
+        if (n.Length < Positions.Length) throw new ArgumentException($"room for {n.Length} normals, {Positions.Length} needed", nameof(n));
+        n = n[..Positions.Length];
+        n.Clear();
         for (int t = 0; t < Triangles.Length; t += 3)
         {
             int a = Triangles[t], b = Triangles[t + 1], c = Triangles[t + 2];
@@ -40,6 +51,5 @@ public sealed class TriangleMesh
             n[a] += fn; n[b] += fn; n[c] += fn;
         }
         for (int i = 0; i < n.Length; i++) { var l = n[i].Length(); if (l > 0) n[i] /= l; }
-        return n;
     }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using DenseFace.Geometry;
 using DenseFace.Imaging;
 
@@ -22,14 +23,16 @@ namespace DenseFace.Rendering;
 /// <para>
 /// Shading is deferred: the opaque pass keeps the nearest triangle and its barycentrics per sample, then each
 /// pixel shades every distinct material among its samples once (at the first such sample, as multisampling does)
-/// and blended triangles are composited per sample. Work is split into bands of 8 pixel rows rendered in parallel;
-/// triangles are binned to bands in mesh order, so the output does not depend on the thread count.
+/// and blended triangles are composited per sample. Work is split into bands of 16 sample rows rendered in parallel;
+/// triangles are binned to bands in mesh order, so the output does not depend on the thread count. Scratch
+/// buffers are kept per calling thread and reused, so a steady stream of renders allocates only the results.
 /// </para>
 /// </summary>
 public static class MeshRenderer
 {
     const int SubBits = 8;
-    const int BandPixelRows = 8;
+    /// <summary>Sample rows per band (8 pixel rows at 2x2, 16 without supersampling): fewer triangles straddle two bands.</summary>
+    const int BandSampleRows = 16;
     const float NearZ = 1e-3f;
     const float GuardSamples = 1 << 20;
 
@@ -63,10 +66,11 @@ public static class MeshRenderer
         int s = settings.Supersampling;
         int sw = camera.Width * s, sh = camera.Height * s;
         int n = mesh.Positions.Length;
-        var cam = new Vector3[n];
-        var invZ = new float[n];
-        var normals = mesh.ComputeVertexNormals();
-        var fxp = new int[n]; var fyp = new int[n]; var usable = new bool[n];
+        var ws = Workspace.Rent();
+        var normals = Workspace.Ensure(ref ws.Normals, n);
+        mesh.ComputeVertexNormals(normals);
+        var screen = Workspace.Ensure(ref ws.Screen, n);
+        var shading = Workspace.Ensure(ref ws.Shading, n);
         float fx = camera.Fx * s, fy = camera.Fy * s, cx = (camera.Cx + 0.5f) * s - 0.5f, cy = (camera.Cy + 0.5f) * s - 0.5f;
         var pose = modelToCamera;
         for (int i = 0; i < n; i++)
@@ -74,30 +78,108 @@ public static class MeshRenderer
             var p = pose.Apply(mesh.Positions[i]);
             if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
                 throw new InvalidInputException(nameof(mesh), $"vertex {i} is not finite ({mesh.Positions[i]})");
-            cam[i] = p;
-            normals[i] = pose.ApplyRotation(normals[i]);
+            ref var sv = ref screen[i];
+            sv.Usable = false;
+            float iz = p.Z > NearZ ? 1 / p.Z : 0;
+            shading[i] = new ShadeVertex { Cam = p, InvZ = iz, Normal = pose.ApplyRotation(normals[i]) };
             if (p.Z <= NearZ) continue;
-            float iz = 1 / p.Z;
-            invZ[i] = iz;
+            sv.InvZ = iz;
             float x = fx * p.X * iz + cx, y = fy * p.Y * iz + cy;
             if (MathF.Abs(x) > GuardSamples || MathF.Abs(y) > GuardSamples) continue;
-            fxp[i] = (int)MathF.Round(x * (1 << SubBits));
-            fyp[i] = (int)MathF.Round(y * (1 << SubBits));
-            usable[i] = true;
+            sv.X = (int)MathF.Round(x * (1 << SubBits));
+            sv.Y = (int)MathF.Round(y * (1 << SubBits));
+            sv.Usable = true;
         }
 
-        var (opaque, blended) = Setup(mesh, triangleMaterials, materials, cam, fxp, fyp, usable, sw, sh, settings.CullBackFaces);
+        var (opaqueCount, blendedCount) = Setup(mesh, triangleMaterials, materials, ws, sw, sh, settings.CullBackFaces);
         int height = camera.Height;
-        int bands = (height + BandPixelRows - 1) / BandPixelRows;
-        int bandSampleRows = BandPixelRows * s;
-        var scene = new Scene(cam, invZ, normals, fxp, fyp, mesh.Uvs ?? [Vector2.Zero], opaque, Bin(opaque, bands, bandSampleRows),
-            blended, Bin(blended, bands, bandSampleRows), materials.ToArray(), settings, camera.Width, height, s);
+        int bandPixelRows = Math.Max(1, BandSampleRows / s);
+        int bands = (height + bandPixelRows - 1) / bandPixelRows;
+        int bandSampleRows = bandPixelRows * s;
+        var opaque = ws.Opaque; var blended = ws.Blended;
+        var bandOf = Workspace.Ensure(ref ws.BandOf, sh).AsSpan(0, sh);
+        for (int y = 0; y < sh; y++) bandOf[y] = y / bandSampleRows;
+        var opaqueBins = Bin(opaque.AsSpan(0, opaqueCount), bands, bandOf, ref ws.OpaqueBinStart, ref ws.OpaqueBinIndex);
+        var blendedBins = Bin(blended.AsSpan(0, blendedCount), bands, bandOf, ref ws.BlendedBinStart, ref ws.BlendedBinIndex);
+        var scene = new Scene(screen, shading, mesh.Uvs ?? [Vector2.Zero], opaque, opaqueBins,
+            blended, blendedBins, materials.ToArray(), settings, camera.Width, height, s, bandPixelRows);
         var result = new RenderResult(camera, s);
-        Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism },
-            () => new BandBuffers(sw * bandSampleRows),
-            (band, _, buffers) => { scene.RenderBand(band, buffers, result); return buffers; },
-            _ => { });
+        int bandSamples = sw * bandSampleRows;
+        if (settings.MaxDegreeOfParallelism == 1 || bands == 1)
+        {
+            var buffers = ws.RentBand(bandSamples);
+            for (int band = 0; band < bands; band++) scene.RenderBand(band, buffers, result);
+            ws.ReturnBand(buffers);
+        }
+        else
+            Parallel.For(0, bands, new ParallelOptions { MaxDegreeOfParallelism = settings.MaxDegreeOfParallelism },
+                () => ws.RentBand(bandSamples),
+                (band, _, buffers) => { scene.RenderBand(band, buffers, result); return buffers; },
+                ws.ReturnBand);
+        Workspace.Return(ws);
         return result;
+    }
+
+    /// <summary>
+    /// Scratch arrays reused across renders on the same thread (one cached per thread, taken out while a render runs),
+    /// so the steady state allocates only the <see cref="RenderResult"/>. Arrays only grow; callers use explicit counts.
+    /// </summary>
+    sealed class Workspace
+    {
+        [ThreadStatic] static Workspace? t_cached;
+
+        public Vector3[] Normals = [];
+        public ScreenVertex[] Screen = [];
+        public ShadeVertex[] Shading = [];
+        public Tri[] Opaque = [], Blended = [];
+        public (float Depth, int Order)[] BlendedKeys = [];
+        public int[] BandOf = [], OpaqueBinStart = [], OpaqueBinIndex = [], BlendedBinStart = [], BlendedBinIndex = [];
+        readonly Stack<BandBuffers> _bands = new();
+
+        public static Workspace Rent()
+        {
+            var w = t_cached ?? new Workspace();
+            t_cached = null;
+            return w;
+        }
+
+        public static void Return(Workspace w) => t_cached = w;
+
+        public static T[] Ensure<T>(ref T[] array, int length)
+        {
+            if (array.Length < length) array = new T[length];
+            return array;
+        }
+
+        public BandBuffers RentBand(int samples)
+        {
+            lock (_bands)
+                while (_bands.TryPop(out var b))
+                    if (b.InvDepth.Length >= samples) return b;
+            return new BandBuffers(samples);
+        }
+
+        public void ReturnBand(BandBuffers b)
+        {
+            lock (_bands) _bands.Push(b);
+        }
+    }
+
+    /// <summary>A vertex on the sample grid (24.8 fixed point) with its 1 / camera z; unusable when behind the near plane or far off-image.</summary>
+    struct ScreenVertex
+    {
+        public int X, Y;
+        public float InvZ;
+        public bool Usable;
+    }
+
+    /// <summary>A vertex's camera-space position, 1 / z (0 behind the near plane) and normal, together in 32 bytes for the shading gathers.</summary>
+    struct ShadeVertex
+    {
+        public Vector3 Cam;
+        public float InvZ;
+        public Vector3 Normal;
+        readonly float _pad;
     }
 
     /// <summary>A rasterisable triangle: indices ordered so the fixed-point signed area is positive, sample bounding box.</summary>
@@ -108,60 +190,66 @@ public static class MeshRenderer
         public float SortDepth;
     }
 
-    static (Tri[] Opaque, Tri[] Blended) Setup(TriangleMesh mesh, ReadOnlySpan<int> triMaterials, IReadOnlyList<RenderMaterial> materials,
-        Vector3[] cam, int[] fxp, int[] fyp, bool[] usable, int sw, int sh, bool cull)
+    /// <summary>Fills <see cref="Workspace.Opaque"/> and <see cref="Workspace.Blended"/> (sorted back to front) and returns their counts.</summary>
+    static (int Opaque, int Blended) Setup(TriangleMesh mesh, ReadOnlySpan<int> triMaterials, IReadOnlyList<RenderMaterial> materials,
+        Workspace ws, int sw, int sh, bool cull)
     {
         var indices = mesh.Triangles;
         var uvTris = mesh.UvTriangles;
-        var opaque = new List<Tri>(indices.Length / 3);
-        var blended = new List<Tri>();
-        var blendedKeys = new List<(float Depth, int Order)>();
-        var isBlended = new bool[materials.Count];
+        var screen = ws.Screen; var shading = ws.Shading;
+        int triCount = indices.Length / 3;
+        var opaque = Workspace.Ensure(ref ws.Opaque, triCount);
+        var blended = Workspace.Ensure(ref ws.Blended, triCount);
+        var blendedKeys = Workspace.Ensure(ref ws.BlendedKeys, triCount);
+        int opaqueCount = 0, blendedCount = 0;
+        Span<bool> isBlended = materials.Count <= 64 ? stackalloc bool[materials.Count] : new bool[materials.Count];
         for (int i = 0; i < isBlended.Length; i++) isBlended[i] = materials[i].IsBlended;
         for (int t = 0, k = 0; t < indices.Length; t += 3, k++)
         {
             int a = indices[t], b = indices[t + 1], c = indices[t + 2];
-            if (!usable[a] || !usable[b] || !usable[c]) continue;
-            long area = (long)(fxp[b] - fxp[a]) * (fyp[c] - fyp[a]) - (long)(fyp[b] - fyp[a]) * (fxp[c] - fxp[a]);
+            ref readonly var va = ref screen[a]; ref readonly var vb = ref screen[b]; ref readonly var vc = ref screen[c];
+            if (!(va.Usable & vb.Usable & vc.Usable)) continue;
+            long area = (long)(vb.X - va.X) * (vc.Y - va.Y) - (long)(vb.Y - va.Y) * (vc.X - va.X);
             if (area == 0) continue;
             // With y down, a counter-clockwise (outward) triangle facing the camera has negative area here.
             bool back = area > 0;
             if (back && cull) continue;
             int ua = uvTris is null ? 0 : uvTris[t], ub = uvTris is null ? 0 : uvTris[t + 1], uc = uvTris is null ? 0 : uvTris[t + 2];
             if (!back) { (b, c) = (c, b); (ub, uc) = (uc, ub); }
-            int minX = Math.Max(0, CeilSample(Math.Min(fxp[a], Math.Min(fxp[b], fxp[c]))));
-            int maxX = Math.Min(sw - 1, Math.Max(fxp[a], Math.Max(fxp[b], fxp[c])) >> SubBits);
-            int minY = Math.Max(0, CeilSample(Math.Min(fyp[a], Math.Min(fyp[b], fyp[c]))));
-            int maxY = Math.Min(sh - 1, Math.Max(fyp[a], Math.Max(fyp[b], fyp[c])) >> SubBits);
+            int minX = Math.Max(0, CeilSample(Math.Min(va.X, Math.Min(vb.X, vc.X))));
+            int maxX = Math.Min(sw - 1, Math.Max(va.X, Math.Max(vb.X, vc.X)) >> SubBits);
+            int minY = Math.Max(0, CeilSample(Math.Min(va.Y, Math.Min(vb.Y, vc.Y))));
+            int maxY = Math.Min(sh - 1, Math.Max(va.Y, Math.Max(vb.Y, vc.Y)) >> SubBits);
             if (minX > maxX || minY > maxY) continue;
             int m = triMaterials.IsEmpty ? 0 : triMaterials[k];
             var tri = new Tri
             {
                 I0 = a, I1 = b, I2 = c, U0 = ua, U1 = ub, U2 = uc, Material = m,
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
-                SortDepth = cam[a].Z + cam[b].Z + cam[c].Z,
+                SortDepth = shading[a].Cam.Z + shading[b].Cam.Z + shading[c].Cam.Z,
             };
-            if (isBlended[m]) { blendedKeys.Add((-tri.SortDepth, blended.Count)); blended.Add(tri); }
-            else opaque.Add(tri);
+            if (isBlended[m]) { blendedKeys[blendedCount] = (-tri.SortDepth, blendedCount); blended[blendedCount++] = tri; }
+            else opaque[opaqueCount++] = tri;
         }
         // Blended triangles back to front (farthest centroid first), mesh order on ties.
-        var keys = blendedKeys.ToArray();
-        var sorted = blended.ToArray();
-        Array.Sort(keys, sorted);
-        return (opaque.ToArray(), sorted);
+        Array.Sort(blendedKeys, blended, 0, blendedCount);
+        return (opaqueCount, blendedCount);
     }
 
     /// <summary>Per band, the triangles overlapping its sample rows, in list order (CSR: start offsets and indices).</summary>
-    static (int[] Start, int[] Index) Bin(Tri[] tris, int bands, int bandSampleRows)
+    /// <remarks><paramref name="bandOf"/>[y] is the band of sample row y (a table, so binning divides nothing).</remarks>
+    static (int[] Start, int[] Index) Bin(ReadOnlySpan<Tri> tris, int bands, ReadOnlySpan<int> bandOf, ref int[] startBuffer, ref int[] indexBuffer)
     {
-        var start = new int[bands + 1];
-        foreach (ref readonly var t in tris.AsSpan())
-            for (int b = t.MinY / bandSampleRows; b <= Math.Min(bands - 1, t.MaxY / bandSampleRows); b++) start[b + 1]++;
+        var start = Workspace.Ensure(ref startBuffer, 2 * bands + 1);
+        start.AsSpan(0, bands + 1).Clear();
+        foreach (ref readonly var t in tris)
+            for (int b = bandOf[t.MinY], last = bandOf[t.MaxY]; b <= last; b++) start[b + 1]++;
         for (int b = 0; b < bands; b++) start[b + 1] += start[b];
-        var fill = start[..bands];
-        var index = new int[start[bands]];
+        var fill = start.AsSpan(bands + 1, bands);
+        start.AsSpan(0, bands).CopyTo(fill);
+        var index = Workspace.Ensure(ref indexBuffer, start[bands]);
         for (int i = 0; i < tris.Length; i++)
-            for (int b = tris[i].MinY / bandSampleRows; b <= Math.Min(bands - 1, tris[i].MaxY / bandSampleRows); b++) index[fill[b]++] = i;
+            for (int b = bandOf[tris[i].MinY], last = bandOf[tris[i].MaxY]; b <= last; b++) index[fill[b]++] = i;
         return (start, index);
     }
 
@@ -183,11 +271,15 @@ public static class MeshRenderer
 
     struct DepthWriter(BandBuffers buf, int triangle) : ISampleVisitor
     {
+        readonly float[] _invDepth = buf.InvDepth, _b1 = buf.B1, _b2 = buf.B2;
+        readonly int[] _triangle = buf.Triangle;
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public readonly void Visit(int idx, float l1, float l2, float invZ)
         {
-            if (invZ <= buf.InvDepth[idx]) return;
-            buf.InvDepth[idx] = invZ; buf.Triangle[idx] = triangle; buf.B1[idx] = l1; buf.B2[idx] = l2;
+            ref float d = ref _invDepth[idx];
+            if (invZ <= d) return;
+            d = invZ; _triangle[idx] = triangle; _b1[idx] = l1; _b2[idx] = l2;
         }
     }
 
@@ -201,9 +293,9 @@ public static class MeshRenderer
         }
     }
 
-    sealed class Scene(Vector3[] cam, float[] invZ, Vector3[] normals, int[] fxp, int[] fyp, Vector2[] uvs,
+    sealed class Scene(ScreenVertex[] screen, ShadeVertex[] vertices, Vector2[] uvs,
         Tri[] opaque, (int[] Start, int[] Index) opaqueBins, Tri[] blended, (int[] Start, int[] Index) blendedBins,
-        RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s)
+        RenderMaterial[] materials, MeshRenderSettings settings, int width, int height, int s, int bandPixelRows)
     {
         public Tri[] Blended => blended;
         readonly int sw = width * s;
@@ -215,10 +307,12 @@ public static class MeshRenderer
         readonly float[] _decode = settings.Srgb ? Srgb.DecodeTable : Srgb.LinearTable;
         readonly ShCoefficients _sh = new(settings.Lighting);
         readonly MaterialData[] _mats = materials.Select(m => new MaterialData(m)).ToArray();
+        /// <summary>Mask byte for k of s² samples covered: round(255 k / s²).</summary>
+        readonly byte[] _maskLevel = Enumerable.Range(0, s * s + 1).Select(k => (byte)((k * 255 + (s * s) / 2) / (s * s))).ToArray();
 
         public void RenderBand(int band, BandBuffers buf, RenderResult result)
         {
-            int pixelRow0 = band * BandPixelRows, pixelRow1 = Math.Min(height, pixelRow0 + BandPixelRows);
+            int pixelRow0 = band * bandPixelRows, pixelRow1 = Math.Min(height, pixelRow0 + bandPixelRows);
             int sy0 = pixelRow0 * s, sy1 = pixelRow1 * s - 1;
             int used = (sy1 - sy0 + 1) * sw;
             buf.InvDepth.AsSpan(0, used).Clear();
@@ -245,10 +339,11 @@ public static class MeshRenderer
 
         void Rasterise<TVisitor>(in Tri tri, int y0, int y1, int bandTop, ref TVisitor visitor) where TVisitor : struct, ISampleVisitor
         {
-            long x0 = fxp[tri.I0], y0f = fyp[tri.I0], x1 = fxp[tri.I1], y1f = fyp[tri.I1], x2 = fxp[tri.I2], y2f = fyp[tri.I2];
+            ref readonly var v0 = ref screen[tri.I0]; ref readonly var v1 = ref screen[tri.I1]; ref readonly var v2 = ref screen[tri.I2];
+            long x0 = v0.X, y0f = v0.Y, x1 = v1.X, y1f = v1.Y, x2 = v2.X, y2f = v2.Y;
             long area = (x1 - x0) * (y2f - y0f) - (y1f - y0f) * (x2 - x0);
             float invArea = 1f / area;
-            float iz0 = invZ[tri.I0], iz1 = invZ[tri.I1], iz2 = invZ[tri.I2];
+            float iz0 = v0.InvZ, iz1 = v1.InvZ, iz2 = v2.InvZ;
             // Edge k is opposite vertex k; E(p) = (b - a) x (p - a) is positive inside (area > 0).
             long px = (long)tri.MinX << SubBits, py = (long)y0 << SubBits;
             long e0Row = Edge(x1, y1f, x2, y2f, px, py), e1Row = Edge(x2, y2f, x0, y0f, px, py), e2Row = Edge(x0, y0f, x1, y1f, px, py);
@@ -271,7 +366,7 @@ public static class MeshRenderer
         static long Edge(long ax, long ay, long bx, long by, long px, long py) => (bx - ax) * (py - ay) - (by - ay) * (px - ax);
 
         /// <summary>0 for top edges (horizontal, interior below) and left edges (going up in y-down coordinates), else -1: samples exactly on other edges are left to the neighbour.</summary>
-        static long TopLeftBias(long ax, long ay, long bx, long by) => (ay == by && bx > ax) || by < ay ? 0 : -1;
+        static long TopLeftBias(long ax, long ay, long bx, long by) => (long)(((ay == by) & (bx > ax)) | (by < ay) ? 1u : 0u) - 1;
 
         /// <summary>
         /// Shades the opaque samples of each pixel into <see cref="BandBuffers.Color"/>, once per distinct material (at
@@ -280,6 +375,7 @@ public static class MeshRenderer
         /// </summary>
         void ShadeSamples(int pixelRow0, int pixelRow1, BandBuffers buf)
         {
+            if (s == 1) { ShadePixels(pixelRow0, pixelRow1, buf); return; }
             Span<int> seen = stackalloc int[16];
             Span<Vector3> seenColor = stackalloc Vector3[16];
             var bgImage = settings.BackgroundImage;
@@ -312,8 +408,26 @@ public static class MeshRenderer
             }
         }
 
+        /// <summary><see cref="ShadeSamples"/> without supersampling: one sample per pixel.</summary>
+        void ShadePixels(int pixelRow0, int pixelRow1, BandBuffers buf)
+        {
+            var bgImage = settings.BackgroundImage;
+            var triangle = buf.Triangle; var b1 = buf.B1; var b2 = buf.B2; var color = buf.Color;
+            int n = (pixelRow1 - pixelRow0) * width;
+            if ((uint)n > (uint)triangle.Length || (uint)n > (uint)color.Length || (uint)n > (uint)b1.Length || (uint)n > (uint)b2.Length)
+                throw new InvalidOperationException("band buffers too small");
+            int pixel0 = pixelRow0 * width;
+            for (int idx = 0; idx < n; idx++)
+            {
+                int t = triangle[idx];
+                color[idx] = t >= 0 ? Shade(opaque[t], b1[idx], b2[idx], out _)
+                    : bgImage is null ? _background : Decode(bgImage.Pixels, (pixel0 + idx) * 3);
+            }
+        }
+
         void Resolve(int pixelRow0, int pixelRow1, BandBuffers buf, RenderResult result)
         {
+            if (s == 1) { ResolvePixels(pixelRow0, pixelRow1, buf, result); return; }
             float norm = 1f / (s * s);
             var px = result.Color.Pixels;
             var mask = result.Mask.Pixels;
@@ -354,25 +468,77 @@ public static class MeshRenderer
                         c = c * 255f + new Vector3(0.5f);
                         px[o] = (byte)c.X; px[o + 1] = (byte)c.Y; px[o + 2] = (byte)c.Z;
                     }
-                    mask[py * width + x] = (byte)((inMask * 255 + (s * s) / 2) / (s * s));
+                    mask[py * width + x] = _maskLevel[inMask];
                     depth[py * width + x] = nearest;
                 }
             }
         }
 
+        /// <summary><see cref="Resolve"/> without supersampling: samples are pixels.</summary>
+        void ResolvePixels(int pixelRow0, int pixelRow1, BandBuffers buf, RenderResult result)
+        {
+            var px = result.Color.Pixels;
+            var mask = result.Mask.Pixels;
+            var depth = result.Depth;
+            var sampleDepth = result.SampleDepth;
+            var triangle = buf.Triangle; var color = buf.Color; var invDepth = buf.InvDepth;
+            int n = (pixelRow1 - pixelRow0) * width, pixel0 = pixelRow0 * width;
+            if ((uint)n > (uint)triangle.Length || (uint)n > (uint)color.Length || (uint)n > (uint)invDepth.Length
+                || (uint)(pixel0 + n) > (uint)depth.Length || (uint)(pixel0 + n) > (uint)sampleDepth.Length || (uint)(pixel0 + n) > (uint)mask.Length
+                || (uint)(pixel0 + n) * 3 > (uint)px.Length)
+                throw new InvalidOperationException("buffers too small");
+            bool plainBackground = settings.BackgroundImage is null;
+            var (bgR, bgG, bgB) = EncodePixel(_background);
+            for (int idx = 0; idx < n; idx++)
+            {
+                int t = triangle[idx], p = pixel0 + idx;
+                if (t < 0 && plainBackground && color[idx] == _background)
+                {
+                    // Untouched background (no blended surface over it): constant bytes.
+                    sampleDepth[p] = float.PositiveInfinity; depth[p] = float.PositiveInfinity; mask[p] = 0;
+                    px[p * 3] = bgR; px[p * 3 + 1] = bgG; px[p * 3 + 2] = bgB;
+                    continue;
+                }
+                float z = float.PositiveInfinity;
+                byte m = 0;
+                if (t >= 0)
+                {
+                    z = 1 / invDepth[idx];
+                    if (_mats[opaque[t].Material].InMask) m = 255;
+                }
+                sampleDepth[p] = z;
+                depth[p] = z;
+                mask[p] = m;
+                (px[p * 3], px[p * 3 + 1], px[p * 3 + 2]) = EncodePixel(color[idx]);
+            }
+        }
+
+        /// <summary>Output bytes of a linear colour (clamped to [0, 1]), sRGB-encoded or linear × 255 as <see cref="MeshRenderSettings.Srgb"/> says.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        (byte R, byte G, byte B) EncodePixel(Vector3 linear)
+        {
+            var c = Vector3.Clamp(linear, Vector3.Zero, Vector3.One);
+            if (_srgb) return (Srgb.Encode(c.X), Srgb.Encode(c.Y), Srgb.Encode(c.Z));
+            c = c * 255f + new Vector3(0.5f);
+            return ((byte)c.X, (byte)c.Y, (byte)c.Z);
+        }
+
+        /// <summary>Linear RGB of the 3 bytes at <paramref name="o"/> (the table has 256 entries, so byte indices need no bounds check).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         Vector3 Decode(byte[] p, int o)
         {
-            var t = _decode;
-            return new Vector3(t[p[o]], t[p[o + 1]], t[p[o + 2]]);
+            ref float t = ref MemoryMarshal.GetArrayDataReference(_decode);
+            return new Vector3(Unsafe.Add(ref t, p[o]), Unsafe.Add(ref t, p[o + 1]), Unsafe.Add(ref t, p[o + 2]));
         }
 
         /// <summary>Linear colour and opacity of triangle <paramref name="tri"/> at screen barycentrics (1 − l1 − l2, l1, l2).</summary>
         public Vector3 Shade(in Tri tri, float l1, float l2, out float alpha)
         {
             float l0 = 1 - l1 - l2;
-            Vector3 p0 = cam[tri.I0], p1 = cam[tri.I1], p2 = cam[tri.I2];
+            ref readonly var v0 = ref vertices[tri.I0]; ref readonly var v1 = ref vertices[tri.I1]; ref readonly var v2 = ref vertices[tri.I2];
+            Vector3 p0 = v0.Cam, p1 = v1.Cam, p2 = v2.Cam;
             // Perspective-correct weights: screen barycentrics divided by depth, normalised.
-            float w0 = l0 * invZ[tri.I0], w1 = l1 * invZ[tri.I1], w2 = l2 * invZ[tri.I2];
+            float w0 = l0 * v0.InvZ, w1 = l1 * v1.InvZ, w2 = l2 * v2.InvZ;
             float inv = 1f / (w0 + w1 + w2);
             w0 *= inv; w1 *= inv; w2 *= inv;
             ref readonly var mat = ref _mats[tri.Material];
@@ -383,11 +549,10 @@ public static class MeshRenderer
                 var uv = w0 * uvs[tri.U0] + w1 * uvs[tri.U1] + w2 * uvs[tri.U2] - mat.UvOrigin;
                 albedo *= Sample(mat, tex, uv, ref alpha);
             }
-            var nrm = w0 * normals[tri.I0] + w1 * normals[tri.I1] + w2 * normals[tri.I2];
-            float len = nrm.Length();
-            if (len > 1e-20f) nrm /= len;
-            else nrm = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2));
-            if (tri.BackFacing) nrm = -nrm;
+            var nrm = w0 * v0.Normal + w1 * v1.Normal + w2 * v2.Normal;
+            float len2 = nrm.LengthSquared();
+            if (len2 > 1e-40f) nrm *= (tri.BackFacing ? -1f : 1f) / MathF.Sqrt(len2);
+            else nrm = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2)) * (tri.BackFacing ? -1f : 1f);
             var light = Vector3.Max(_sh.Irradiance(nrm), Vector3.Zero);
             if (!_hasLight) return albedo * light;
             var spec = Vector3.Zero;
@@ -397,17 +562,22 @@ public static class MeshRenderer
                 light += _lightDiffuse * ndl;
                 if (mat.Specular > 0)
                 {
-                    var view = Vector3.Normalize(-(w0 * p0 + w1 * p1 + w2 * p2));
-                    var h = _lightDir + view;
+                    // Half vector scaled by |p| (h' = L |p| - p, so no division for the view direction), and
+                    // Schlick's x^n with x = n.h' / |h'| folded into one division.
+                    var p = w0 * p0 + w1 * p1 + w2 * p2;
+                    var h = _lightDir * p.Length() - p;
                     float hl = h.Length();
-                    if (hl > 1e-6f) spec = _lightSpecular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h) / hl), mat.Shininess));
+                    if (hl > 1e-6f * MathF.Abs(p.Z)) spec = _lightSpecular * (mat.Specular * SchlickPower(MathF.Max(0, Vector3.Dot(nrm, h)), hl, mat.Shininess));
                 }
             }
             return albedo * light + spec;
         }
 
-        /// <summary>Schlick's rational approximation of x^n for x in [0, 1] ("An Inexpensive BRDF Model for Physically-based Rendering", 1994): x / (n − n x + x).</summary>
-        static float SchlickPower(float x, float n) => x / (n - n * x + x + 1e-20f);
+        /// <summary>
+        /// Schlick's rational approximation of x^n for x = <paramref name="d"/> / <paramref name="len"/> in [0, 1] ("An
+        /// Inexpensive BRDF Model for Physically-based Rendering", 1994): x / (n − n x + x) = d / (n len − n d + d).
+        /// </summary>
+        static float SchlickPower(float d, float len, float n) => d / (n * len - n * d + d + 1e-20f * len);
 
         /// <summary>Bilinear sample (linear RGB) at UV (v up) with clamped edges; multiplies <paramref name="alpha"/> by the texture's alpha.</summary>
         Vector3 Sample(in MaterialData m, byte[] p, Vector2 uv, ref float alpha)
@@ -470,6 +640,7 @@ public static class Srgb
     internal static readonly float[] LinearTable = Enumerable.Range(0, 256).Select(i => i / 255f).ToArray();
 
     /// <summary>Linear value (clamped to [0, 1]) to the nearest sRGB byte (table with 4096 steps).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static byte Encode(float linear) => EncodeTable[(int)(Math.Clamp(linear, 0f, 1f) * EncodeSteps + 0.5f)];
 
     /// <summary>The exact transfer function, linear to encoded, both in [0, 1].</summary>

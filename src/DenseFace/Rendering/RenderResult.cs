@@ -15,10 +15,12 @@ public sealed class RenderResult
     {
         Camera = camera;
         Supersampling = supersampling;
-        Color = new Image8(camera.Width, camera.Height, 3);
-        Mask = new Image8(camera.Width, camera.Height, 1);
-        Depth = new float[camera.Width * camera.Height];
-        SampleDepth = new float[Depth.Length * supersampling * supersampling];
+        // The renderer writes every pixel and sample, so the buffers skip zeroing.
+        int pixels = camera.Width * camera.Height;
+        Color = new Image8(camera.Width, camera.Height, 3, GC.AllocateUninitializedArray<byte>(pixels * 3));
+        Mask = new Image8(camera.Width, camera.Height, 1, GC.AllocateUninitializedArray<byte>(pixels));
+        Depth = GC.AllocateUninitializedArray<float>(pixels);
+        SampleDepth = GC.AllocateUninitializedArray<float>(pixels * supersampling * supersampling);
     }
 
     /// <summary>The camera the image was rendered with.</summary>
@@ -70,7 +72,7 @@ public sealed class RenderResult
     /// <summary>
     /// Per-vertex visibility (<see cref="IsVisible"/> for each point): <paramref name="cameraPositions"/> and
     /// <paramref name="cameraNormals"/> in camera space (e.g. the mesh positions and
-    /// <see cref="TriangleMesh.ComputeVertexNormals"/> through the render's model-to-camera transform).
+    /// <see cref="TriangleMesh.ComputeVertexNormals()"/> through the render's model-to-camera transform).
     /// </summary>
     /// <exception cref="InvalidInputException">The spans differ in length or <paramref name="visibleOut"/> is shorter.</exception>
     public void ComputeVisibility(ReadOnlySpan<Vector3> cameraPositions, ReadOnlySpan<Vector3> cameraNormals, Span<bool> visibleOut, float tolerance = DefaultTolerance)

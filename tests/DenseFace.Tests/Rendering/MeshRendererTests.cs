@@ -150,6 +150,48 @@ public class MeshRendererTests
     }
 
     [Fact]
+    public void BlendedSurfacesOverTheBackgroundCompositeWithoutSupersampling()
+    {
+        var cam = new PinholeCamera(32, 32, 50, 50);
+        var mats = new[] { new RenderMaterial { Color = new(1, 0, 0), Opacity = 0.5f } };
+        var r = MeshRenderer.Render(Facing(1, 10), cam, RigidTransform.Identity, mats, default, Linear);
+        int o = (16 * 32 + 16) * 3;
+        Assert.Equal(new[] { 128, 0, 128 }, r.Color.Pixels[o..(o + 3)].Select(b => (int)b).ToArray(), new ToleranceComparer(1));
+        Assert.Equal(new byte[] { 0, 0, 255 }, r.Color.Pixels[..3]);                       // untouched background
+        Assert.Equal(0, r.Mask.Pixels[16 * 32 + 16]);                          // blended: no mask, no depth
+        Assert.True(float.IsPositiveInfinity(r.Depth[16 * 32 + 16]));
+        // A background image shows where nothing opaque is drawn, and under the blended square.
+        var bg = new Image8(32, 32, 3);
+        for (int i = 0; i < bg.Pixels.Length; i += 3) bg.Pixels[i + 1] = 200;
+        var withImage = MeshRenderer.Render(Facing(1, 10), cam, RigidTransform.Identity, mats, default, Linear with { BackgroundImage = bg });
+        Assert.Equal(new byte[] { 0, 200, 0 }, withImage.Color.Pixels[..3]);
+        Assert.Equal(new[] { 128, 100, 0 }, withImage.Color.Pixels[o..(o + 3)].Select(b => (int)b).ToArray(), new ToleranceComparer(1));
+    }
+
+    [Fact]
+    public void ReusedScratchBuffersDoNotLeakBetweenRenders()
+    {
+        // Renders reuse per-thread scratch arrays: a larger mesh in between must not change a smaller one's result.
+        var cam = new PinholeCamera(48, 40, 60, 60);
+        var small = Merge(Facing(1, 10), Facing(3, 20, 1));
+        var big = TestMeshes.Icosphere(4, 5f);
+        var mats = new[] { new RenderMaterial(), new RenderMaterial { Color = new(0, 1, 0), Opacity = 0.5f } };
+        var settings = Linear with { CullBackFaces = true, Supersampling = 2 };
+        var first = MeshRenderer.Render(small, cam, RigidTransform.Identity, mats, [0, 0, 1, 1], settings);
+        MeshRenderer.Render(big, cam, new RigidTransform(Quaternion.Identity, new Vector3(0, 0, 15)), mats, default, settings);
+        var again = MeshRenderer.Render(small, cam, RigidTransform.Identity, mats, [0, 0, 1, 1], settings);
+        Assert.Equal(first.Color.Pixels, again.Color.Pixels);
+        Assert.Equal(first.Depth, again.Depth);
+        Assert.Equal(first.Mask.Pixels, again.Mask.Pixels);
+    }
+
+    sealed class ToleranceComparer(int tolerance) : IEqualityComparer<int>
+    {
+        public bool Equals(int a, int b) => Math.Abs(a - b) <= tolerance;
+        public int GetHashCode(int v) => 0;
+    }
+
+    [Fact]
     public void OutputDoesNotDependOnThreadCount()
     {
         var sphere = TestMeshes.Icosphere(4, 5f);
