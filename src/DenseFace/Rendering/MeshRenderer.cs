@@ -35,6 +35,8 @@ public static class MeshRenderer
     const int BandSampleRows = 16;
     const float NearZ = 1e-3f;
     const float GuardSamples = 1 << 20;
+    /// <summary>Largest bounding box (in samples) that is tested against the depth buffer before rasterising; bigger triangles are rarely hidden whole.</summary>
+    const int HiddenTestMaxSamples = 64;
 
     /// <summary>
     /// Renders <paramref name="mesh"/> placed by <paramref name="modelToCamera"/>. Triangle t uses
@@ -322,8 +324,10 @@ public static class MeshRenderer
             {
                 int t = idx[k];
                 ref readonly var tri = ref opaque[t];
+                int ry0 = Math.Max(tri.MinY, sy0), ry1 = Math.Min(tri.MaxY, sy1);
+                if (Hidden(tri, ry0, ry1, sy0, buf.InvDepth)) continue;
                 var v = new DepthWriter(buf, t);
-                Rasterise(tri, Math.Max(tri.MinY, sy0), Math.Min(tri.MaxY, sy1), sy0, ref v);
+                Rasterise(tri, ry0, ry1, sy0, ref v);
             }
             ShadeSamples(pixelRow0, pixelRow1, buf);
             idx = blendedBins.Index;
@@ -361,6 +365,26 @@ public static class MeshRenderer
                     visitor.Visit(row + x, l1, l2, l0 * iz0 + l1 * iz1 + l2 * iz2);
                 }
             }
+        }
+
+        /// <summary>
+        /// True when a small triangle's bounding box (rows <paramref name="y0"/>..<paramref name="y1"/>) lies wholly behind
+        /// the depth already stored, so rasterising it would change nothing (mostly the mouth interior behind the lips).
+        /// Exact: any interpolated 1/z is a convex combination of the vertices' 1/z, at most max(1/z) · (1 + a few ulps)
+        /// after rounding, and the test asks for a stored 1/z above max(1/z) · (1 + 1e-5).
+        /// </summary>
+        bool Hidden(in Tri tri, int y0, int y1, int bandTop, float[] invDepth)
+        {
+            int w = tri.MaxX - tri.MinX + 1;
+            if (w * (y1 - y0 + 1) > HiddenTestMaxSamples) return false;
+            float nearest = MathF.Max(screen[tri.I0].InvZ, MathF.Max(screen[tri.I1].InvZ, screen[tri.I2].InvZ)) * (1 + 1e-5f);
+            for (int y = y0; y <= y1; y++)
+            {
+                var row = invDepth.AsSpan((y - bandTop) * sw + tri.MinX, w);
+                foreach (float d in row)
+                    if (!(d > nearest)) return false;
+            }
+            return true;
         }
 
         static long Edge(long ax, long ay, long bx, long by, long px, long py) => (bx - ax) * (py - ay) - (by - ay) * (px - ax);
