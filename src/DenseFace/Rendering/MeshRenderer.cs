@@ -189,7 +189,6 @@ public static class MeshRenderer
     {
         public int I0, I1, I2, U0, U1, U2, Material, MinX, MaxX, MinY, MaxY;
         public bool BackFacing;
-        public float SortDepth;
     }
 
     /// <summary>Fills <see cref="Workspace.Opaque"/> and <see cref="Workspace.Blended"/> (sorted back to front) and returns their counts.</summary>
@@ -228,9 +227,13 @@ public static class MeshRenderer
             {
                 I0 = a, I1 = b, I2 = c, U0 = ua, U1 = ub, U2 = uc, Material = m,
                 MinX = minX, MaxX = maxX, MinY = minY, MaxY = maxY, BackFacing = back,
-                SortDepth = shading[a].Cam.Z + shading[b].Cam.Z + shading[c].Cam.Z,
             };
-            if (isBlended[m]) { blendedKeys[blendedCount] = (-tri.SortDepth, blendedCount); blended[blendedCount++] = tri; }
+            if (isBlended[m])
+            {
+                // Camera z of the three vertices summed (read only here: opaque triangles need no sort key).
+                float sortDepth = shading[a].Cam.Z + shading[b].Cam.Z + shading[c].Cam.Z;
+                blendedKeys[blendedCount] = (-sortDepth, blendedCount); blended[blendedCount++] = tri;
+            }
             else opaque[opaqueCount++] = tri;
         }
         // Blended triangles back to front (farthest centroid first), mesh order on ties.
