@@ -133,6 +133,30 @@ public class MeshRendererTests
     }
 
     [Fact]
+    public void SmallTrianglesDrawnAfterAnOccluderAreSkippedOnlyWhenWhollyBehindIt()
+    {
+        // A far square first, then 3 x 3 pixel squares (small enough for the early hidden-triangle test): one 0.01 %
+        // in front of it (still drawn), one 0.01 % behind (hidden), one half over the background (drawn there).
+        var cam = new PinholeCamera(64, 64, 100, 100);
+        var mats = new[] { new RenderMaterial { Color = new(0, 1, 0) }, new RenderMaterial { Color = new(1, 0, 0) } };
+        int[] triMats = [0, 0, 1, 1];
+        var settings = Linear with { CullBackFaces = true };
+        var far = MeshRenderer.Render(Merge(Facing(3, 20), Facing(0.3f, 25, 10)), cam, RigidTransform.Identity, mats, triMats, settings);
+        var front = MeshRenderer.Render(Merge(Facing(3, 20), Facing(0.3f, 20 * (1 - 1e-4f))), cam, RigidTransform.Identity, mats, triMats, settings);
+        var behind = MeshRenderer.Render(Merge(Facing(3, 20), Facing(0.3f, 20 * (1 + 1e-4f))), cam, RigidTransform.Identity, mats, triMats, settings);
+        var edge = MeshRenderer.Render(Merge(Facing(3, 20), Facing(0.3f, 25, 3.75f)), cam, RigidTransform.Identity, mats, triMats, settings);
+        int centre = (32 * 64 + 32) * 3;
+        Assert.Equal([255, 0, 0], front.Color.Pixels[centre..(centre + 3)]);
+        Assert.Equal(far.Color.Pixels, behind.Color.Pixels);
+        Assert.Equal(far.Depth, behind.Depth);
+        // Principal point 31.5: the far square ends at pixel x 46.5, the small one covers 45.3..47.7.
+        int outside = (32 * 64 + 47) * 3;                      // just right of the far square's edge
+        Assert.Equal([255, 0, 0], edge.Color.Pixels[outside..(outside + 3)]);
+        int covered = (32 * 64 + 46) * 3;                      // just inside it: the far square is nearer
+        Assert.Equal([0, 255, 0], edge.Color.Pixels[covered..(covered + 3)]);
+    }
+
+    [Fact]
     public void BlendedMaterialsCompositeOverOpaqueOnesWithoutWritingDepth()
     {
         var cam = new PinholeCamera(32, 32, 50, 50);
