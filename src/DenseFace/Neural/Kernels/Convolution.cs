@@ -75,12 +75,14 @@ public static unsafe class Convolution
             {
                 int c = g.InChannels;
                 var dwAct = residual == null ? act : FusedActivation.None;
-                if (DepthwiseConv.IsSmallPlane(g.Kernel, g.Stride, g.Padding, h, w))
+                bool stride2 = DepthwiseConv.IsSmallPlaneStride2(g.Kernel, g.Stride, g.Padding, h, w);
+                if (stride2 || DepthwiseConv.IsSmallPlane(g.Kernel, g.Stride, g.Padding, h, w))
                 {
                     compute.For(n, b =>
                     {
                         float* yp = (float*)iy + (long)b * c * outPlane;
-                        DepthwiseConv.SmallPlanes3x3((float*)ix + (long)b * c * inPlane, c, h, w, (float*)iw, (float*)ib, dwAct, yp);
+                        if (stride2) DepthwiseConv.SmallPlanes3x3Stride2((float*)ix + (long)b * c * inPlane, c, h, w, (float*)iw, (float*)ib, dwAct, yp);
+                        else DepthwiseConv.SmallPlanes3x3((float*)ix + (long)b * c * inPlane, c, h, w, (float*)iw, (float*)ib, dwAct, yp);
                         if (ir != 0)
                         {
                             float* rp = (float*)ir + (long)b * c * outPlane;
