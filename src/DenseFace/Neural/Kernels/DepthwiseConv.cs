@@ -26,6 +26,11 @@ public static unsafe class DepthwiseConv
             SmallPlanes3x3Stride2(x, 1, h, w, wk, &bias, act, y);
             return;
         }
+        if (IsStride2Rows(k, stride, pad, h, w))
+        {
+            Stride2Rows(x, h, w, wk, bias, act, y);
+            return;
+        }
         if (k == 3 && pad == 1 && (stride == 1 || stride == 2) && Simd.Level != SimdLevel.Scalar)
         {
             Plane3x3(x, h, w, wk, stride, bias, act, y, outH, outW);
@@ -335,6 +340,72 @@ public static unsafe class DepthwiseConv
             }
             Activate(a, act).Store(t + j);
         }
+    }
+
+    /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1, even height, width 16 or a multiple of 32, Vector512.</summary>
+    internal static bool IsStride2Rows(int k, int stride, int pad, int h, int w)
+        => k == 3 && pad == 1 && stride == 2 && h % 2 == 0 && (w == 16 || w % 32 == 0)
+           && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+
+    private static readonly Vector512<int> ShiftedOddLanes = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29);
+    private static readonly Vector512<float> AllButLane0 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle();
+    private static readonly Vector512<int> PairLeft = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 0, 17, 19, 21, 23, 25, 27, 29);
+    private static readonly Vector512<int> PairEven = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> PairOdd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    private static readonly Vector512<float> AllButLanes0And8 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1).AsSingle();
+
+    /// <summary>
+    /// 3x3, stride 2, padding 1 read straight from the plane (no padded copy): for widths that are multiples of
+    /// 32, each vector of 16 outputs takes its three column taps from the even, odd and shifted-odd lanes of
+    /// 32 inputs (vpermt2ps), the left neighbour of the first lane coming from the previous input column; for
+    /// width 16, one vector holds two output rows of 8 and each tap permutes the two input rows. The top
+    /// padding row is skipped; with an even height the bottom one is never reached. Same summation order as
+    /// the other paths (bias, then taps row by row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Stride2Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
+    {
+        int outH = h / 2, outW = w / 2;
+        var b = Vector512.Create(bias);
+        if (w == 16)
+        {
+            var left = PairLeft; var even = PairEven; var odd = PairOdd; var leftMask = AllButLanes0And8;
+            for (int oy = 0; oy < outH; oy += 2)
+            {
+                var a = b;
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    int ra = 2 * oy - 1 + ky, rb = ra + 2;
+                    var va = ra >= 0 ? Vector512.Load(x + ra * 16) : Vector512<float>.Zero;
+                    var vb = rb < h ? Vector512.Load(x + rb * 16) : Vector512<float>.Zero;
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), Avx512F.PermuteVar16x32x2(va, left, vb) & leftMask, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(va, even, vb), a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(va, odd, vb), a);
+                }
+                if (oy + 1 < outH) Activate(a, act).Store(y + oy * 8);
+                else Activate(a, act).GetLower().Store(y + oy * 8);
+            }
+            return;
+        }
+        var evenLanes = EvenLanes; var oddLanes = OddLanes; var shifted = ShiftedOddLanes; var notLane0 = AllButLane0;
+        for (int oy = 0; oy < outH; oy++)
+            for (int j = 0; j < outW; j += 16)
+            {
+                var a = b;
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    int r = 2 * oy - 1 + ky;
+                    if (r < 0) continue;
+                    float* row = x + (long)r * w + 2 * j;
+                    var lo = Vector512.Load(row); var hi = Vector512.Load(row + 16);
+                    var prev = j > 0 ? row[-1] : 0f;
+                    var l = Vector512.ConditionalSelect(notLane0, Avx512F.PermuteVar16x32x2(lo, shifted, hi), Vector512.Create(prev));
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), l, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(lo, evenLanes, hi), a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(lo, oddLanes, hi), a);
+                }
+                Activate(a, act).Store(y + (long)oy * outW + j);
+            }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
