@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace DenseFace.Neural.Kernels;
 
 /// <summary>
@@ -53,6 +57,66 @@ public static unsafe class Convolution
         var col = t_col;
         if (col == null || col.Length < length) t_col = col = new float[Math.Max(length, (col?.Length ?? 0) * 3 / 2)];
         return col;
+    }
+
+    /// <summary>True when <see cref="Stride2Conv3x3"/> handles the convolution (the MobileNetV2 stem): ungrouped 3x3, stride 2, padding 1, at most 28 input channels, width a multiple of 32, Vector512.</summary>
+    private static bool IsStride2Conv3x3(ConvGeometry g, int w)
+        => g.Groups == 1 && g.Kernel == 3 && g.Stride == 2 && g.Padding == 1 && g.InChannels * 9 <= Sgemm.KC && w % 32 == 0
+           && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+
+    /// <summary>
+    /// 3x3 stride-2 convolution with im2col fused into the matrix product's B packing: for each output row,
+    /// the taps of every input channel are deinterleaved from the input rows (vpermt2ps) straight into
+    /// k x 32 column panels that stay in L1, and the packed weights multiply each panel with the bias,
+    /// residual (already in <paramref name="y"/> when <paramref name="accumulate"/>) and activation in the
+    /// epilogue. Same products and k order as im2col + SGEMM.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Stride2Conv3x3(float* x, ConvGeometry g, int h, int w, float* packed, float* bias, FusedActivation act, float* y, bool accumulate)
+    {
+        int cin = g.InChannels, kk = cin * 9, oh = g.OutSize(h), ow = w / 2, panels = (ow + Sgemm.NR - 1) / Sgemm.NR;
+        var scratch = ThreadScratch(panels * kk * Sgemm.NR);
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+        var shifted = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29);
+        var notLane0 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle();
+        fixed (float* pb = scratch)
+        {
+            new Span<float>(pb, panels * kk * Sgemm.NR).Clear(); // columns past ow stay zero
+            for (int oy = 0; oy < oh; oy++)
+            {
+                for (int ci = 0; ci < cin; ci++)
+                    for (int ky = 0; ky < 3; ky++)
+                    {
+                        int r = 2 * oy - 1 + ky, p = (ci * 3 + ky) * 3;
+                        float* row = x + ((long)ci * h + r) * w;
+                        for (int j = 0; j < ow; j += 16)
+                        {
+                            float* d = pb + (long)(j / Sgemm.NR) * kk * Sgemm.NR + p * Sgemm.NR + j % Sgemm.NR;
+                            if (r < 0 || r >= h)
+                            {
+                                Vector512<float>.Zero.Store(d);
+                                Vector512<float>.Zero.Store(d + Sgemm.NR);
+                                Vector512<float>.Zero.Store(d + 2 * Sgemm.NR);
+                                continue;
+                            }
+                            var lo = Vector512.Load(row + 2 * j);
+                            var hi = Vector512.Load(row + 2 * j + 16);
+                            float prev = j > 0 ? row[2 * j - 1] : 0f;
+                            Vector512.ConditionalSelect(notLane0,
+                                Avx512F.PermuteVar16x32x2(lo, shifted, hi), Vector512.Create(prev)).Store(d);
+                            Avx512F.PermuteVar16x32x2(lo, even, hi).Store(d + Sgemm.NR);
+                            Avx512F.PermuteVar16x32x2(lo, odd, hi).Store(d + 2 * Sgemm.NR);
+                        }
+                    }
+                for (int s = 0; s < panels; s++)
+                {
+                    int j0 = s * Sgemm.NR;
+                    float* c = y + (long)oy * ow + j0;
+                    Sgemm.MultiplyPanel(packed, g.OutChannels, kk, pb + (long)s * kk * Sgemm.NR, Math.Min(Sgemm.NR, ow - j0), c, oh * ow, accumulate, bias, act);
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -137,6 +201,11 @@ public static unsafe class Convolution
                 {
                     Sgemm.MultiplyPacked((float*)ipk, false, geo.OutChannels, outPlane, geo.InChannels, xi, outPlane,
                         yi, outPlane, ir != 0, (float*)ib, act, gemmCompute);
+                    return;
+                }
+                if (IsStride2Conv3x3(geo, w))
+                {
+                    Stride2Conv3x3(xi, geo, h, w, (float*)ipk, (float*)ib, act, yi, ir != 0);
                     return;
                 }
                 var col = ThreadScratch(kk * outPlane);

@@ -211,6 +211,20 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// C[m x nr] = A B (+ C when <paramref name="accumulate"/>) + bias, then the activation, for A packed by <see cref="PackMatrixA"/> with k at most
+    /// <see cref="KC"/> and B one packed k x <see cref="NR"/> column panel (only the first <paramref name="nr"/>
+    /// columns are stored). Lets a caller that builds B panels itself (fused im2col) reuse the micro-kernels.
+    /// </summary>
+    internal static void MultiplyPanel(float* packedA, int m, int k, float* panelB, int nr, float* c, int ldc, bool accumulate, float* rowBias, FusedActivation act)
+    {
+        if (k > KC || nr > NR) throw new ArgumentException("panel product needs k <= KC and nr <= NR");
+        float* tile = stackalloc float[MR * NR];
+        for (int ir = 0; ir < m; ir += MR)
+            MicroKernel(k, packedA + (long)ir * k, panelB, c + (long)ir * ldc, ldc, Math.Min(MR, m - ir), nr, accumulate, true,
+                rowBias == null ? null : rowBias + ir, act, tile);
+    }
+
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>Packs op(A)[ic.., pc..] (mc x kc) into MR-row panels: panel s holds, for each p, MR consecutive rows.</summary>
