@@ -276,6 +276,12 @@ public static unsafe class Sgemm
                     float* src = b + (long)(pc + p) * ldb + jc + s;
                     float* dp = d + p * NR;
                     if (cols == NR) Buffer.MemoryCopy(src, dp, NR * sizeof(float), NR * sizeof(float));
+                    else if (cols == 16 && Vector512.IsHardwareAccelerated)
+                    {
+                        // Half panel (4 x 4 feature maps): one vector copied, one zeroed.
+                        Vector512.Load(src).Store(dp);
+                        Vector512<float>.Zero.Store(dp + 16);
+                    }
                     else
                     {
                         for (int j = 0; j < cols; j++) dp[j] = src[j];
