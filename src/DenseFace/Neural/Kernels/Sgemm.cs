@@ -135,17 +135,24 @@ public static unsafe class Sgemm
         int threads = compute?.MaxDegreeOfParallelism ?? 1;
         if (threads > 1 && n >= 2 * NR && (long)m * n * k >= 1L << 18)
         {
-            nint ia = (nint)packedA, ib = (nint)b, ic = (nint)c, ibias = (nint)rowBias;
-            int strips = (n + NR - 1) / NR, chunks = Math.Min(threads, strips);
-            compute!.For(chunks, t =>
-            {
-                int j0 = (int)((long)strips * t / chunks) * NR, j1 = Math.Min(n, (int)((long)strips * (t + 1) / chunks) * NR);
-                float* bb = (float*)ib + (transB ? (long)j0 * ldb : j0);
-                Serial(false, transB, m, j1 - j0, k, null, 0, bb, ldb, (float*)ic + j0, ldc, accumulate, (float*)ibias, act, (float*)ia);
-            });
+            MultiplyPackedParallel(packedA, transB, m, n, k, b, ldb, c, ldc, accumulate, rowBias, act, compute!);
             return;
         }
         Serial(false, transB, m, n, k, null, 0, b, ldb, c, ldc, accumulate, rowBias, act, packedA);
+    }
+
+    /// <summary>Column-strip split of <see cref="MultiplyPacked"/> (kept apart so the serial path allocates no closure).</summary>
+    private static void MultiplyPackedParallel(float* packedA, bool transB, int m, int n, int k, float* b, int ldb, float* c, int ldc,
+        bool accumulate, float* rowBias, FusedActivation act, ComputeContext compute)
+    {
+        nint ia = (nint)packedA, ib = (nint)b, ic = (nint)c, ibias = (nint)rowBias;
+        int strips = (n + NR - 1) / NR, chunks = Math.Min(compute.MaxDegreeOfParallelism, strips);
+        compute.For(chunks, t =>
+        {
+            int j0 = (int)((long)strips * t / chunks) * NR, j1 = Math.Min(n, (int)((long)strips * (t + 1) / chunks) * NR);
+            float* bb = (float*)ib + (transB ? (long)j0 * ldb : j0);
+            Serial(false, transB, m, j1 - j0, k, null, 0, bb, ldb, (float*)ic + j0, ldc, accumulate, (float*)ibias, act, (float*)ia);
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
