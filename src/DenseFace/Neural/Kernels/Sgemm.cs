@@ -448,8 +448,13 @@ public static unsafe class Sgemm
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        // With 16 columns each A panel is used once, so A streams from memory: prefetch the next tile's two
+        // panels (they follow pa1) one cache line per k step.
+        float* next = pa1 + MR * kc;
+        bool prefetch = Sse.IsSupported;
         for (int p = 0; p < kc; p++)
         {
+            if (prefetch) { Sse.Prefetch0(next); next += 16; }
             var b = Vector512.Load(pb);
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[0]), b, c0);
             c1 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[1]), b, c1);
