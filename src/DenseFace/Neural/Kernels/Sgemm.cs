@@ -389,8 +389,13 @@ public static unsafe class Sgemm
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        // Small feature maps use each packed A panel for few column panels, so A streams from memory:
+        // prefetch the next panel (it follows this one), one cache line every other k step.
+        float* next = pa + MR * kc;
+        bool prefetch = Sse.IsSupported;
         for (int p = 0; p < kc; p++)
         {
+            if (prefetch && (p & 1) == 0) Sse.Prefetch0(next + MR * p);
             var b0 = Vector512.Load(pb);
             var b1 = Vector512.Load(pb + 16);
             Vector512<float> a;
