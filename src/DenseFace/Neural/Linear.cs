@@ -42,16 +42,22 @@ public sealed class Linear : Module
         {
             // Matrix-vector products: one dot product per output, split over output ranges.
             int chunks = Math.Min(compute.MaxDegreeOfParallelism, Math.Max(1, outF / 256));
-            compute.For(chunks, t =>
-            {
-                int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
-                for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-            });
+            if (chunks == 1)
+                for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+            else GemvParallel(x, n, w, b, inF, outF, y, compute, chunks);
             return;
         }
         for (int i = 0; i < n; i++) b.AsSpan(0, outF).CopyTo(y.AsSpan(i * outF, outF));
         Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, y, outF, accumulate: true, compute: compute);
     }
+
+    /// <summary>Output-range split of the matrix-vector products (kept apart so the one-thread path allocates no closure).</summary>
+    private static void GemvParallel(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, int chunks)
+        => compute.For(chunks, t =>
+        {
+            int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
+            for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+        });
 
     /// <summary>Normal(0, std) weights and zero bias (torchvision MobileNetV2 uses std 0.01).</summary>
     public void InitNormal(RandomSource rng, double std)

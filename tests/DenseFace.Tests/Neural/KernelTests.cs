@@ -78,13 +78,19 @@ public class KernelTests
     [MemberData(nameof(Levels))]
     public void ConvolutionMatchesDirectReference(int level) => WithLevel(level, () =>
     {
-        // (cin, cout, k, stride, pad, groups, h, w): stem, depthwise s1/s2, grouped, pointwise, strided 1x1, 7x7
+        // (cin, cout, k, stride, pad, groups, h, w): stem, depthwise s1/s2, grouped, pointwise, strided 1x1, 7x7,
+        // small depthwise planes (stride 1, then stride 2 with 16 outputs), stride 2 on widths 16, 32, 64,
+        // stride 1 on widths that are multiples of 16, stride-2 3x3 stems on widths that are multiples of 32
         var cases = new[]
         {
             (3, 8, 3, 2, 1, 1, 17, 20), (16, 16, 3, 1, 1, 16, 37, 35), (16, 16, 3, 2, 1, 16, 9, 40), (8, 12, 3, 1, 1, 4, 6, 7),
             (24, 40, 1, 1, 0, 1, 5, 9), (6, 10, 1, 2, 0, 1, 9, 9), (3, 5, 7, 2, 3, 1, 15, 13), (4, 4, 5, 1, 2, 4, 21, 19),
             (8, 8, 3, 1, 1, 8, 2, 2), (2, 2, 3, 1, 0, 2, 3, 3),
             (32, 32, 3, 1, 1, 32, 4, 4), (16, 16, 3, 1, 1, 16, 8, 8), (16, 16, 3, 1, 1, 16, 8, 4), (8, 8, 3, 1, 1, 8, 4, 8), (8, 8, 3, 1, 1, 8, 16, 8),
+            (16, 16, 3, 2, 1, 16, 8, 8), (8, 8, 3, 2, 1, 8, 4, 16), (8, 8, 3, 2, 1, 8, 16, 4), (8, 8, 3, 2, 1, 8, 1, 32), (8, 8, 3, 2, 1, 8, 2, 32),
+            (16, 16, 3, 2, 1, 16, 16, 16), (8, 8, 3, 2, 1, 8, 6, 16), (8, 8, 3, 2, 1, 8, 4, 32), (8, 8, 3, 2, 1, 8, 6, 64),
+            (8, 8, 3, 1, 1, 8, 5, 16), (8, 8, 3, 1, 1, 8, 3, 48), (8, 8, 3, 1, 1, 8, 1, 32),
+            (3, 32, 3, 2, 1, 1, 10, 64), (3, 20, 3, 2, 1, 1, 7, 96), (5, 8, 3, 2, 1, 1, 4, 32),
         };
         ulong seed = 100;
         foreach (var (cin, cout, k, s, p, gr, h, w) in cases)

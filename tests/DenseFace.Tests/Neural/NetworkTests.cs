@@ -108,6 +108,18 @@ public class NetworkTests
     }
 
     [Fact]
+    public void OneThreadPlanRunAllocatesNothing()
+    {
+        // Batch-1 inference at one thread must not allocate per run (closures, delegates, scratch).
+        var plan = Mobile(40, 1.0).CompileInference(128, 128);
+        var input = Reference.Random(3 * 128 * 128, 9);
+        plan.Run(input); plan.Run(input); // warm-up: thread-local scratch and tables are created once
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) plan.Run(input);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void ForwardRejectsWrongInputLength()
     {
         var net = Mobile(7, 0.35);

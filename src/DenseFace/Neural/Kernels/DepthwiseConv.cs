@@ -21,6 +21,21 @@ public static unsafe class DepthwiseConv
             SmallPlanes3x3(x, 1, h, w, wk, &bias, act, y);
             return;
         }
+        if (IsSmallPlaneStride2(k, stride, pad, h, w))
+        {
+            SmallPlanes3x3Stride2(x, 1, h, w, wk, &bias, act, y);
+            return;
+        }
+        if (IsStride1Rows(k, stride, pad, w))
+        {
+            Stride1Rows(x, h, w, wk, bias, act, y);
+            return;
+        }
+        if (IsStride2Rows(k, stride, pad, h, w))
+        {
+            Stride2Rows(x, h, w, wk, bias, act, y);
+            return;
+        }
         if (k == 3 && pad == 1 && (stride == 1 || stride == 2) && Simd.Level != SimdLevel.Scalar)
         {
             Plane3x3(x, h, w, wk, stride, bias, act, y, outH, outW);
@@ -180,6 +195,80 @@ public static unsafe class DepthwiseConv
         return new SmallPlaneTable(h, w, bases, index, mask);
     }
 
+    /// <summary>Lane tables of <see cref="SmallPlanes3x3Stride2"/> for one input size: per tap, the source index (0..63) of each output lane, whether it lies in the upper vector pair, and the validity mask.</summary>
+    private sealed record Stride2Table(int H, int W, Vector512<int>[] Index, Vector512<int>[] Upper, Vector512<float>[] Mask);
+
+    [ThreadStatic] private static Stride2Table? t_lastStride2Table;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(int H, int W), Stride2Table> Stride2Tables = new();
+
+    private static Stride2Table BuildStride2Table((int H, int W) size)
+    {
+        var (h, w) = size;
+        int outW = (w + 1) / 2;
+        var index = new Vector512<int>[9];
+        var upper = new Vector512<int>[9];
+        var mask = new Vector512<float>[9];
+        Span<int> idx = stackalloc int[16];
+        Span<int> up = stackalloc int[16];
+        Span<float> msk = stackalloc float[16];
+        for (int t = 0; t < 9; t++)
+        {
+            int ky = t / 3, kx = t % 3;
+            for (int l = 0; l < 16; l++)
+            {
+                int sy = 2 * (l / outW) + ky - 1, sx = 2 * (l % outW) + kx - 1;
+                bool valid = sy >= 0 && sy < h && sx >= 0 && sx < w;
+                int q = valid ? sy * w + sx : 0;
+                idx[l] = q;
+                up[l] = q >= 32 ? -1 : 0;
+                msk[l] = valid ? BitConverter.Int32BitsToSingle(-1) : 0f;
+            }
+            index[t] = Vector512.Create((ReadOnlySpan<int>)idx);
+            upper[t] = Vector512.Create((ReadOnlySpan<int>)up);
+            mask[t] = Vector512.Create((ReadOnlySpan<float>)msk);
+        }
+        return new Stride2Table(h, w, index, upper, mask);
+    }
+
+    /// <summary>True when <see cref="SmallPlanes3x3Stride2"/> handles the plane: 3x3, stride 2, padding 1, at most 64 input pixels (a multiple of 16) and exactly 16 outputs (8 x 8 -> 4 x 4), Vector512.</summary>
+    public static bool IsSmallPlaneStride2(int k, int stride, int pad, int h, int w)
+        => k == 3 && pad == 1 && stride == 2 && h * w <= 64 && h * w % 16 == 0 && ((h + 1) / 2) * ((w + 1) / 2) == 16
+           && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+
+    /// <summary>
+    /// 3x3, stride 2, padding 1 on <paramref name="planes"/> consecutive channel planes of at most 64 pixels
+    /// with 16 outputs each (MobileNetV2's 8 x 8 -> 4 x 4 layer): the input plane sits in four Vector512
+    /// registers, each tap gathers its 16 sources with two two-vector lane permutations (vpermt2ps) and a
+    /// blend, masked at the borders. <paramref name="bias"/> holds one value per plane (or is null).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void SmallPlanes3x3Stride2(float* x, int planes, int h, int w, float* wk, float* bias, FusedActivation act, float* y)
+    {
+        var table = t_lastStride2Table;
+        if (table == null || table.H != h || table.W != w) t_lastStride2Table = table = Stride2Tables.GetOrAdd((h, w), BuildStride2Table);
+        int plane = h * w, vectors = plane / 16;
+        var index = table.Index; var upper = table.Upper; var mask = table.Mask;
+        for (int c = 0; c < planes; c++)
+        {
+            float* xc = x + (long)c * plane, wc = wk + c * 9;
+            var v0 = Vector512.Load(xc);
+            var v1 = vectors > 1 ? Vector512.Load(xc + 16) : default;
+            var v2 = vectors > 2 ? Vector512.Load(xc + 32) : default;
+            var v3 = vectors > 3 ? Vector512.Load(xc + 48) : default;
+            var acc = Vector512.Create(bias == null ? 0f : bias[c]);
+            for (int t = 0; t < 9; t++)
+            {
+                var i = index[t];
+                var lo = Avx512F.PermuteVar16x32x2(v0, i, v1);
+                var hi = Avx512F.PermuteVar16x32x2(v2, i, v3);
+                var tap = Vector512.ConditionalSelect(upper[t].AsSingle(), hi, lo) & mask[t];
+                acc = Vector512.FusedMultiplyAdd(Vector512.Create(wc[t]), tap, acc);
+            }
+            Activate(acc, act).Store(y + (long)c * 16);
+        }
+    }
+
     /// <summary>True when <see cref="SmallPlanes3x3"/> handles the plane: 3x3, stride 1, padding 1, 4 or 8 pixels wide, at most 256 pixels, Vector512.</summary>
     public static bool IsSmallPlane(int k, int stride, int pad, int h, int w)
         => k == 3 && pad == 1 && stride == 1 && (w == 4 || w == 8) && h * w % 16 == 0 && h * w <= 256
@@ -256,6 +345,110 @@ public static unsafe class DepthwiseConv
             }
             Activate(a, act).Store(t + j);
         }
+    }
+
+    /// <summary>True when <see cref="Stride1Rows"/> handles the plane: 3x3, stride 1, padding 1, width a multiple of 16, Vector512.</summary>
+    internal static bool IsStride1Rows(int k, int stride, int pad, int w)
+        => k == 3 && pad == 1 && stride == 1 && w % 16 == 0 && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+
+    private static readonly Vector512<int> LeftNeighbour = Vector512.Create(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
+    private static readonly Vector512<int> RightNeighbour = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+
+    /// <summary>
+    /// 3x3, stride 1, padding 1 read straight from the plane (no padded copy), 16 outputs per vector: the
+    /// left and right taps are unaligned loads inside the row and, at the row ends, a lane shift (vpermt2ps)
+    /// against zeros; padding rows are skipped. Same summation order as the other paths (bias, then taps row by row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Stride1Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
+    {
+        var b = Vector512.Create(bias);
+        var leftIdx = LeftNeighbour; var rightIdx = RightNeighbour;
+        for (int oy = 0; oy < h; oy++)
+        {
+            int ky0 = oy == 0 ? 1 : 0, ky1 = oy == h - 1 ? 2 : 3;
+            for (int j = 0; j < w; j += 16)
+            {
+                var a = b;
+                for (int ky = ky0; ky < ky1; ky++)
+                {
+                    float* p = x + (long)(oy - 1 + ky) * w + j;
+                    var mid = Vector512.Load(p);
+                    var left = j > 0 ? Vector512.Load(p - 1) : Avx512F.PermuteVar16x32x2(Vector512<float>.Zero, leftIdx, mid);
+                    var right = j + 16 < w ? Vector512.Load(p + 1) : Avx512F.PermuteVar16x32x2(mid, rightIdx, Vector512<float>.Zero);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), left, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), mid, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), right, a);
+                }
+                Activate(a, act).Store(y + (long)oy * w + j);
+            }
+        }
+    }
+
+    /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1, even height, width 16 or a multiple of 32, Vector512.</summary>
+    internal static bool IsStride2Rows(int k, int stride, int pad, int h, int w)
+        => k == 3 && pad == 1 && stride == 2 && h % 2 == 0 && (w == 16 || w % 32 == 0)
+           && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+
+    private static readonly Vector512<int> ShiftedOddLanes = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29);
+    private static readonly Vector512<float> AllButLane0 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1).AsSingle();
+    private static readonly Vector512<int> PairLeft = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 0, 17, 19, 21, 23, 25, 27, 29);
+    private static readonly Vector512<int> PairEven = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    private static readonly Vector512<int> PairOdd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    private static readonly Vector512<float> AllButLanes0And8 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1).AsSingle();
+
+    /// <summary>
+    /// 3x3, stride 2, padding 1 read straight from the plane (no padded copy): for widths that are multiples of
+    /// 32, each vector of 16 outputs takes its three column taps from the even, odd and shifted-odd lanes of
+    /// 32 inputs (vpermt2ps), the left neighbour of the first lane coming from the previous input column; for
+    /// width 16, one vector holds two output rows of 8 and each tap permutes the two input rows. The top
+    /// padding row is skipped; with an even height the bottom one is never reached. Same summation order as
+    /// the other paths (bias, then taps row by row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Stride2Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
+    {
+        int outH = h / 2, outW = w / 2;
+        var b = Vector512.Create(bias);
+        if (w == 16)
+        {
+            var left = PairLeft; var even = PairEven; var odd = PairOdd; var leftMask = AllButLanes0And8;
+            for (int oy = 0; oy < outH; oy += 2)
+            {
+                var a = b;
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    int ra = 2 * oy - 1 + ky, rb = ra + 2;
+                    var va = ra >= 0 ? Vector512.Load(x + ra * 16) : Vector512<float>.Zero;
+                    var vb = rb < h ? Vector512.Load(x + rb * 16) : Vector512<float>.Zero;
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), Avx512F.PermuteVar16x32x2(va, left, vb) & leftMask, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(va, even, vb), a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(va, odd, vb), a);
+                }
+                if (oy + 1 < outH) Activate(a, act).Store(y + oy * 8);
+                else Activate(a, act).GetLower().Store(y + oy * 8);
+            }
+            return;
+        }
+        var evenLanes = EvenLanes; var oddLanes = OddLanes; var shifted = ShiftedOddLanes; var notLane0 = AllButLane0;
+        for (int oy = 0; oy < outH; oy++)
+            for (int j = 0; j < outW; j += 16)
+            {
+                var a = b;
+                for (int ky = 0; ky < 3; ky++)
+                {
+                    int r = 2 * oy - 1 + ky;
+                    if (r < 0) continue;
+                    float* row = x + (long)r * w + 2 * j;
+                    var lo = Vector512.Load(row); var hi = Vector512.Load(row + 16);
+                    var prev = j > 0 ? row[-1] : 0f;
+                    var l = Vector512.ConditionalSelect(notLane0, Avx512F.PermuteVar16x32x2(lo, shifted, hi), Vector512.Create(prev));
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), l, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(lo, evenLanes, hi), a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(lo, oddLanes, hi), a);
+                }
+                Activate(a, act).Store(y + (long)oy * outW + j);
+            }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

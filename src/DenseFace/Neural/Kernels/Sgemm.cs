@@ -135,17 +135,24 @@ public static unsafe class Sgemm
         int threads = compute?.MaxDegreeOfParallelism ?? 1;
         if (threads > 1 && n >= 2 * NR && (long)m * n * k >= 1L << 18)
         {
-            nint ia = (nint)packedA, ib = (nint)b, ic = (nint)c, ibias = (nint)rowBias;
-            int strips = (n + NR - 1) / NR, chunks = Math.Min(threads, strips);
-            compute!.For(chunks, t =>
-            {
-                int j0 = (int)((long)strips * t / chunks) * NR, j1 = Math.Min(n, (int)((long)strips * (t + 1) / chunks) * NR);
-                float* bb = (float*)ib + (transB ? (long)j0 * ldb : j0);
-                Serial(false, transB, m, j1 - j0, k, null, 0, bb, ldb, (float*)ic + j0, ldc, accumulate, (float*)ibias, act, (float*)ia);
-            });
+            MultiplyPackedParallel(packedA, transB, m, n, k, b, ldb, c, ldc, accumulate, rowBias, act, compute!);
             return;
         }
         Serial(false, transB, m, n, k, null, 0, b, ldb, c, ldc, accumulate, rowBias, act, packedA);
+    }
+
+    /// <summary>Column-strip split of <see cref="MultiplyPacked"/> (kept apart so the serial path allocates no closure).</summary>
+    private static void MultiplyPackedParallel(float* packedA, bool transB, int m, int n, int k, float* b, int ldb, float* c, int ldc,
+        bool accumulate, float* rowBias, FusedActivation act, ComputeContext compute)
+    {
+        nint ia = (nint)packedA, ib = (nint)b, ic = (nint)c, ibias = (nint)rowBias;
+        int strips = (n + NR - 1) / NR, chunks = Math.Min(compute.MaxDegreeOfParallelism, strips);
+        compute.For(chunks, t =>
+        {
+            int j0 = (int)((long)strips * t / chunks) * NR, j1 = Math.Min(n, (int)((long)strips * (t + 1) / chunks) * NR);
+            float* bb = (float*)ib + (transB ? (long)j0 * ldb : j0);
+            Serial(false, transB, m, j1 - j0, k, null, 0, bb, ldb, (float*)ic + j0, ldc, accumulate, (float*)ibias, act, (float*)ia);
+        });
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -211,6 +218,20 @@ public static unsafe class Sgemm
         }
     }
 
+    /// <summary>
+    /// C[m x nr] = A B (+ C when <paramref name="accumulate"/>) + bias, then the activation, for A packed by <see cref="PackMatrixA"/> with k at most
+    /// <see cref="KC"/> and B one packed k x <see cref="NR"/> column panel (only the first <paramref name="nr"/>
+    /// columns are stored). Lets a caller that builds B panels itself (fused im2col) reuse the micro-kernels.
+    /// </summary>
+    internal static void MultiplyPanel(float* packedA, int m, int k, float* panelB, int nr, float* c, int ldc, bool accumulate, float* rowBias, FusedActivation act)
+    {
+        if (k > KC || nr > NR) throw new ArgumentException("panel product needs k <= KC and nr <= NR");
+        float* tile = stackalloc float[MR * NR];
+        for (int ir = 0; ir < m; ir += MR)
+            MicroKernel(k, packedA + (long)ir * k, panelB, c + (long)ir * ldc, ldc, Math.Min(MR, m - ir), nr, accumulate, true,
+                rowBias == null ? null : rowBias + ir, act, tile);
+    }
+
     private static int RoundUp(int v, int m) => (v + m - 1) / m * m;
 
     /// <summary>Packs op(A)[ic.., pc..] (mc x kc) into MR-row panels: panel s holds, for each p, MR consecutive rows.</summary>
@@ -262,6 +283,12 @@ public static unsafe class Sgemm
                     float* src = b + (long)(pc + p) * ldb + jc + s;
                     float* dp = d + p * NR;
                     if (cols == NR) Buffer.MemoryCopy(src, dp, NR * sizeof(float), NR * sizeof(float));
+                    else if (cols == 16 && Vector512.IsHardwareAccelerated)
+                    {
+                        // Half panel (4 x 4 feature maps): one vector copied, one zeroed.
+                        Vector512.Load(src).Store(dp);
+                        Vector512<float>.Zero.Store(dp + 16);
+                    }
                     else
                     {
                         for (int j = 0; j < cols; j++) dp[j] = src[j];
@@ -362,8 +389,13 @@ public static unsafe class Sgemm
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        // Small feature maps use each packed A panel for few column panels, so A streams from memory:
+        // prefetch the next panel (it follows this one), one cache line every other k step.
+        float* next = pa + MR * kc;
+        bool prefetch = Sse.IsSupported;
         for (int p = 0; p < kc; p++)
         {
+            if (prefetch && (p & 1) == 0) Sse.Prefetch0(next + MR * p);
             var b0 = Vector512.Load(pb);
             var b1 = Vector512.Load(pb + 16);
             Vector512<float> a;
@@ -421,8 +453,13 @@ public static unsafe class Sgemm
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
         Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default, c12 = default, c13 = default, c14 = default, c15 = default;
+        // With 16 columns each A panel is used once, so A streams from memory: prefetch the next tile's two
+        // panels (they follow pa1) one cache line per k step.
+        float* next = pa1 + MR * kc;
+        bool prefetch = Sse.IsSupported;
         for (int p = 0; p < kc; p++)
         {
+            if (prefetch) { Sse.Prefetch0(next); next += 16; }
             var b = Vector512.Load(pb);
             c0 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[0]), b, c0);
             c1 = Vector512.FusedMultiplyAdd(Vector512.Create(pa0[1]), b, c1);
