@@ -20,17 +20,25 @@ public static class DataRoot
                 throw new InvalidInputException(EnvironmentVariable, $"data root '{env}' does not exist");
             return System.IO.Path.GetFullPath(env);
         }
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        if (FindRepositoryRoot() is { } repo)
         {
-            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
-            {
-                if (!File.Exists(System.IO.Path.Combine(dir.FullName, "DenseFace.slnx"))) continue;
-                var candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(dir.FullName, "..", "shared"));
-                if (Directory.Exists(candidate)) return candidate;
-            }
+            var candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(repo, "..", "shared"));
+            if (Directory.Exists(candidate)) return candidate;
         }
         throw new InvalidInputException(EnvironmentVariable,
             "data root not found: set DENSEFACE_DATA or place the shared data folder at ../shared from the repository root");
+    }
+
+    /// <summary>
+    /// The repository root (the folder holding <c>DenseFace.slnx</c>), found by walking up from the current
+    /// directory, then from the application's base directory; null when neither is inside the repository.
+    /// </summary>
+    public static string? FindRepositoryRoot()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir != null; dir = dir.Parent)
+                if (File.Exists(System.IO.Path.Combine(dir.FullName, "DenseFace.slnx"))) return dir.FullName;
+        return null;
     }
 
     /// <summary>A path below the data root, e.g. <c>Path("facemodel", "ict-facekit")</c>; throws if it does not exist.</summary>

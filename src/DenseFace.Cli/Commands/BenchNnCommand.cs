@@ -72,13 +72,8 @@ internal static class BenchNnCommand
         return cmd;
     }
 
-    static string RepositoryRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var d = new DirectoryInfo(start); d != null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "DenseFace.slnx"))) return d.FullName;
-        throw new InvalidInputException("bench nn", "run it from inside the DenseFace repository (bench/peers/ is needed)");
-    }
+    static string RepositoryRoot() => DataRoot.FindRepositoryRoot()
+        ?? throw new InvalidInputException("bench nn", "run it from inside the DenseFace repository (bench/peers/ is needed)");
 
     /// <summary>Runs bench/peers/run.sh (installs PyTorch and ONNX Runtime if needed) and reads its JSON; null when it fails.</summary>
     static JsonNode? RunPeers(string repo)
