@@ -84,22 +84,7 @@ internal static class SynthCommand
         string root;
         try { root = DataRoot.Path("data", "300w"); }
         catch (InvalidInputException) { return []; }
-        if (!Directory.Exists(root)) return [];
-        var list = new List<BackgroundPhoto>();
-        foreach (var pts in Directory.EnumerateFiles(root, "*.pts", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            var image = new[] { ".jpg", ".png" }.Select(e => Path.ChangeExtension(pts, e)).FirstOrDefault(File.Exists);
-            if (image is null) continue;
-            try
-            {
-                var p = PtsFile.Read(pts).Points;
-                float x0 = p.Min(q => q.X), y0 = p.Min(q => q.Y), x1 = p.Max(q => q.X), y1 = p.Max(q => q.Y);
-                list.Add(new BackgroundPhoto(image, new RectangleF(x0, y0, x1 - x0, y1 - y0)));
-            }
-            catch (InvalidInputException) { continue; }
-            if (list.Count == MaxBackgroundPhotos) break;
-        }
-        return list;
+        return BackgroundPhoto.FromAnnotatedPhotos([root], MaxBackgroundPhotos);
     }
 
     /// <summary>

@@ -35,6 +35,39 @@ public sealed class AdamW
         LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Epsilon = epsilon; WeightDecay = weightDecay;
     }
 
+    /// <summary>
+    /// Saves the moment estimates (tensors <c>m.NAME</c> and <c>v.NAME</c>, F32) and the step count (metadata
+    /// <c>step</c>) as safetensors, so training resumes exactly.
+    /// </summary>
+    public void SaveState(string path)
+    {
+        var tensors = new List<(string, int[], float[], bool)>();
+        for (int j = 0; j < _params.Length; j++)
+        {
+            tensors.Add(("m." + _params[j].Name, _params[j].Shape, _m[j], false));
+            tensors.Add(("v." + _params[j].Name, _params[j].Shape, _v[j], false));
+        }
+        Safetensors.Write(path, tensors, SafetensorsDType.F32, new Dictionary<string, string> { ["step"] = StepCount.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote for the same parameters; <paramref name="step"/> is the step count to continue from.</summary>
+    /// <exception cref="InvalidInputException">A moment tensor is missing or has another size.</exception>
+    public void LoadState(string path, int step)
+    {
+        var t = Safetensors.Read(path);
+        for (int j = 0; j < _params.Length; j++)
+        {
+            foreach (var (prefix, dst) in new[] { ("m.", _m[j]), ("v.", _v[j]) })
+            {
+                if (!t.TryGetValue(prefix + _params[j].Name, out var x) || x.Data.Length != dst.Length)
+                    throw new InvalidInputException(path, $"optimizer state for '{_params[j].Name}' is missing or has another size");
+                x.Data.CopyTo(dst, 0);
+            }
+        }
+        if (step < 0) throw new InvalidInputException(path, $"step {step} is negative");
+        StepCount = step;
+    }
+
     /// <summary>Applies one update from the parameters' gradients (parameters without a gradient are skipped).</summary>
     public void Step()
     {

@@ -38,7 +38,35 @@ public sealed record SynthesisLayout(string Name, IReadOnlyList<SurfacePoint> Po
 }
 
 /// <summary>A photo usable as background; <paramref name="FaceBox"/> (pixels), when known, is kept out of the crops.</summary>
-public sealed record BackgroundPhoto(string Path, RectangleF? FaceBox = null);
+public sealed record BackgroundPhoto(string Path, RectangleF? FaceBox = null)
+{
+    /// <summary>
+    /// Up to <paramref name="max"/> photos with iBUG .pts files under <paramref name="folders"/> (sorted by path),
+    /// each with the bounds of its annotated landmarks as the face box to avoid; unreadable .pts files are skipped.
+    /// </summary>
+    public static IReadOnlyList<BackgroundPhoto> FromAnnotatedPhotos(IEnumerable<string> folders, int max)
+    {
+        var list = new List<BackgroundPhoto>();
+        foreach (var root in folders)
+        {
+            if (!Directory.Exists(root)) continue;
+            foreach (var pts in Directory.EnumerateFiles(root, "*.pts", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                if (list.Count >= max) return list;
+                var image = new[] { ".jpg", ".png" }.Select(e => System.IO.Path.ChangeExtension(pts, e)).FirstOrDefault(File.Exists);
+                if (image is null) continue;
+                try
+                {
+                    var p = DenseFace.Evaluation.Datasets.PtsFile.Read(pts).Points;
+                    float x0 = p.Min(q => q.X), y0 = p.Min(q => q.Y), x1 = p.Max(q => q.X), y1 = p.Max(q => q.Y);
+                    list.Add(new BackgroundPhoto(image, new RectangleF(x0, y0, x1 - x0, y1 - y0)));
+                }
+                catch (InvalidInputException) { }
+            }
+        }
+        return list;
+    }
+}
 
 /// <summary>Settings of <see cref="SyntheticFaceGenerator"/>. Angles in degrees, distances in cm, sizes in pixels.</summary>
 public sealed record SynthesisOptions

@@ -76,7 +76,7 @@ public sealed class MaxPool2d : Module
 /// </summary>
 public sealed class Dropout : Module
 {
-    private readonly RandomSource _rng;
+    private RandomSource _rng;
     public float P { get; }
     internal float[] Mask = [];
 
@@ -85,6 +85,9 @@ public sealed class Dropout : Module
         if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), "must be in [0, 1)");
         P = p; _rng = new RandomSource(seed ^ 0xD50u);
     }
+
+    /// <summary>Restarts the mask generator (a trainer reseeds it per step so a resumed run draws the same masks).</summary>
+    internal void Reseed(ulong seed) => _rng = new RandomSource(seed ^ 0xD50u);
 
     public override Tensor Forward(Tensor x)
     {

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using DenseFace.Training.Landmarks;
+
+namespace DenseFace.Cli.Commands;
+
+/// <summary>
+/// <c>denseface train --config FILE.json --out DIR [--resume]</c>: trains the dense landmark network
+/// (<see cref="LandmarkTrainer"/>) with a progress line (step, loss, images/s, ETA, development NME). Ctrl+C
+/// writes a checkpoint before stopping; <c>--resume</c> continues from it.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Training config JSON (see models/landmarks/train.json).", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder (checkpoint/, best/, log.csv, dev.csv).", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue from DIR/checkpoint when it exists." };
+        var cmd = new Command("train", "Train the dense landmark network on synthetic renders and annotated photos.") { config, output, resume };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            var cfg = LandmarkTrainingConfig.Load(parse.GetValue(config)!);
+            var trainer = new LandmarkTrainer(cfg, parse.GetValue(output)!);
+            using var cts = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); Console.Error.WriteLine("stopping after this step (checkpoint follows)..."); };
+            var started = DateTime.UtcNow; int firstStep = -1;
+            var progress = new SynchronousProgress<TrainingProgress>(p =>
+            {
+                if (p.Message is string m) { Console.WriteLine(m); return; }
+                if (firstStep < 0) firstStep = p.Step;
+                double secs = (DateTime.UtcNow - started).TotalSeconds;
+                double rate = (p.Step - firstStep) / Math.Max(1e-9, secs);
+                var eta = rate > 0 ? TimeSpan.FromSeconds((p.TotalSteps - p.Step) / rate) : TimeSpan.Zero;
+                string dev = p.BestDevNme is double b ? $"  best dev NME {b:P2}" : "";
+                Console.WriteLine($"[{Bar(p.Step, p.TotalSteps)}] step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  {p.ImagesPerSecond:F1} img/s  ETA {eta:hh\\:mm\\:ss}{dev}");
+            });
+            trainer.Run(parse.GetValue(resume), progress, cts.Token);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    static string Bar(int done, int total)
+    {
+        const int width = 24;
+        int n = total > 0 ? (int)((long)done * width / total) : 0;
+        return new string('#', n) + new string('.', width - n);
+    }
+
+    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; would post to the thread pool out of order).</summary>
+    sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
