@@ -104,13 +104,15 @@ public sealed class LandmarkAugmenter
     {
         var o = Options;
         int plane = _size * _size;
+        bool colour = rng.NextDouble() < o.Colour, occlude = rng.NextDouble() < o.Occluder, blur = rng.NextDouble() < o.Blur, noise = rng.NextDouble() < o.Noise;
+        if (!(colour || occlude || blur || noise)) return;   // the crop stays exactly as cut
         // to [0, 1] RGB
         for (int c = 0; c < 3; c++)
         {
             var p = input.Slice(c * plane, plane);
             for (int i = 0; i < plane; i++) p[i] = p[i] * _std[c] + _mean[c];
         }
-        if (rng.NextDouble() < o.Colour)
+        if (colour)
         {
             float brightness = 0.25f * (2 * (float)rng.NextDouble() - 1), contrast = 1 + 0.35f * (2 * (float)rng.NextDouble() - 1);
             bool grey = rng.NextDouble() < 0.1;
@@ -125,13 +127,13 @@ public sealed class LandmarkAugmenter
                 input[2 * plane + i] = (b * gain[2] - 0.5f) * contrast + 0.5f + brightness;
             }
         }
-        if (rng.NextDouble() < o.Occluder) Occlude(rng, input, targets);
-        if (rng.NextDouble() < o.Blur)
+        if (occlude) Occlude(rng, input, targets);
+        if (blur)
         {
             Span<float> row = stackalloc float[_size * 3];
             for (int c = 0; c < 3; c++) Blur3(input.Slice(c * plane, plane), row);
         }
-        if (rng.NextDouble() < o.Noise)
+        if (noise)
         {
             float sd = 0.01f + 0.04f * (float)rng.NextDouble();
             for (int i = 0; i < 3 * plane; i++) input[i] += sd * (float)rng.NextGaussian();
