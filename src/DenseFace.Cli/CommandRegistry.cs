@@ -16,6 +16,8 @@ internal static class CommandRegistry
         yield return TexturesCommand.Create();
         yield return PseudoLabelCommand.Create();
         yield return TrainCommand.Create();
+        yield return LandmarksCommand.Create();
+        yield return EvalCommand.Create();
         yield return BenchCommand.Create();
     }
 }

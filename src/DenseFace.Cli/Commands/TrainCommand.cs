@@ -36,6 +36,31 @@ internal static class TrainCommand
             trainer.Run(parse.GetValue(resume), progress, cts.Token);
             return 0;
         }));
+        cmd.Subcommands.Add(CreateExport());
+        return cmd;
+    }
+
+    /// <summary><c>train export --from DIR --out DIR [--fp32]</c>: copies a trained model folder (e.g. OUT/best) as the shipped model, fp16 by default.</summary>
+    static Command CreateExport()
+    {
+        var from = new Option<string>("--from") { Description = "Model folder with landmarks.json + landmarks.safetensors (e.g. the run's best/).", Required = true };
+        var to = new Option<string>("--out") { Description = "Destination folder (e.g. models/landmarks).", Required = true };
+        var fp32 = new Option<bool>("--fp32") { Description = "Keep float32 weights (default: float16 storage)." };
+        var cmd = new Command("export", "Write a trained model folder as a shipped model (fp16 weights by default).") { from, to, fp32 };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            string src = parse.GetValue(from)!, dst = parse.GetValue(to)!;
+            var config = DenseFace.Landmarks.LandmarkModelConfig.Load(Path.Combine(src, DenseFace.Landmarks.LandmarkPredictor.ConfigFileName));
+            var net = DenseFace.Neural.Network.Create(config.Network);
+            net.LoadWeights(Path.Combine(src, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName));
+            Directory.CreateDirectory(dst);
+            var tmp = Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName + ".tmp");
+            net.SaveWeights(tmp, parse.GetValue(fp32) ? DenseFace.Neural.SafetensorsDType.F32 : DenseFace.Neural.SafetensorsDType.F16);
+            File.Move(tmp, Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName), overwrite: true);
+            config.Save(Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.ConfigFileName));
+            Console.WriteLine($"wrote {dst} ({new FileInfo(Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName)).Length / 1e6:F1} MB weights)");
+            return 0;
+        }));
         return cmd;
     }
 

@@ -1,0 +1,160 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Drawing;
+using System.Globalization;
+using System.Text.Json;
+using DenseFace.Evaluation.Datasets;
+using DenseFace.Imaging;
+using DenseFace.IO;
+using DenseFace.Landmarks;
+
+namespace DenseFace.Cli.Commands;
+
+/// <summary>
+/// <c>denseface landmarks IMAGE|DIR [--box x,y,w,h | --boxes FILE.jsonl] --jsonl OUT [--out DIR] [--threads N]</c>:
+/// dense landmarks with σ and visibility per face (<see cref="LandmarkPredictor"/>), one JSON line per image
+/// (<see cref="LandmarkOutput.JsonLine"/>). A face box is the tight box of its 68 landmarks; without --box/--boxes
+/// an image's iBUG .pts file beside it gives the box. A bad file is reported and skipped; a rerun skips the
+/// files already in OUT and appends the rest.
+/// </summary>
+internal static class LandmarksCommand
+{
+    static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".ppm", ".pgm", ".pnm"];
+
+    public static Command Create()
+    {
+        var input = new Argument<string>("input") { Description = "An image or a folder of images." };
+        var box = new Option<string?>("--box") { Description = "Face box x,y,w,h in pixels (tight box of the 68 landmarks) for a single image." };
+        var boxes = new Option<string?>("--boxes") { Description = "JSONL of {\"file\", \"box\": [x,y,w,h]} lines (paths absolute or relative to the folder)." };
+        var jsonl = new Option<string>("--jsonl") { Description = "Output JSONL, one line per image.", Required = true };
+        var output = new Option<string?>("--out") { Description = "Folder for overlays (<name>_landmarks.png: points coloured by sigma)." };
+        var threads = new Option<int>("--threads") { Description = "Images in parallel (-1 = all cores).", DefaultValueFactory = _ => 2 };
+        var passes = new Option<int>("--passes") { Description = "1, or 2 to refine the ROI from the first pass.", DefaultValueFactory = _ => 2 };
+        var flip = new Option<bool>("--flip") { Description = "Average with a pass on the mirrored crop." };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." };
+        var cmd = new Command("landmarks", "Predict dense landmarks (with sigma and visibility) and both 68-point sets for faces in images.")
+        {
+            input, box, boxes, jsonl, output, threads, passes, flip, model,
+        };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            string path = Path.GetFullPath(parse.GetValue(input)!);
+            bool isDir = Directory.Exists(path);
+            if (!isDir && !File.Exists(path)) throw new InvalidInputException(path, "no such image or folder");
+            var files = isDir
+                ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList()
+                : [path];
+            var given = new Dictionary<string, RectangleF>(StringComparer.Ordinal);
+            if (parse.GetValue(box) is string b)
+            {
+                if (isDir) throw new InvalidInputException("--box", "applies to a single image; use --boxes for a folder");
+                given[path] = ParseBox(b, "--box");
+            }
+            if (parse.GetValue(boxes) is string bf) foreach (var (f, r) in ReadBoxes(bf, isDir ? path : Path.GetDirectoryName(path)!)) given[f] = r;
+            int t = parse.GetValue(threads);
+            if (t == 0 || t < -1) throw new InvalidInputException("--threads", $"{t} (expected -1 or a positive count)");
+            var options = new PredictionOptions { Passes = parse.GetValue(passes), FlipAveraging = parse.GetValue(flip) };
+            var predictor = LandmarkPredictor.Load(parse.GetValue(model));
+            string outJsonl = Path.GetFullPath(parse.GetValue(jsonl)!);
+            string? overlayDir = parse.GetValue(output) is string o ? Path.GetFullPath(o) : null;
+            if (overlayDir != null) Directory.CreateDirectory(overlayDir);
+            Directory.CreateDirectory(Path.GetDirectoryName(outJsonl)!);
+
+            var done = ExistingFiles(outJsonl);
+            var todo = files.Where(f => !done.Contains(Rel(f, path, isDir))).ToList();
+            var problems = new List<(string, string)>();
+            int written = 0;
+            var clock = Stopwatch.StartNew();
+            using var writer = new StreamWriter(outJsonl, append: true) { NewLine = "\n" };
+            var gate = new object();
+            Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = t }, file =>
+            {
+                try
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    var image = ImageIO.Load(file);
+                    if (image.Channels != 3) image = image.ConvertTo(3);
+                    double decode = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    var faceBox = given.TryGetValue(file, out var gb) ? gb : BoxFromPts(file);
+                    var face = predictor.Predict(image, faceBox, options);
+                    var line = LandmarkOutput.JsonLine(Rel(file, path, isDir), image.Width, image.Height, [(faceBox, face)],
+                        new Dictionary<string, double> { ["decode"] = decode, ["landmarks"] = face.Milliseconds, ["total"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds });
+                    if (overlayDir != null)
+                        ImageIO.Save(LandmarkOutput.Overlay(image, [face]), Path.Combine(overlayDir, Path.GetFileNameWithoutExtension(file) + "_landmarks.png"));
+                    lock (gate)
+                    {
+                        writer.WriteLine(line); writer.Flush();
+                        written++;
+                        if (isDir && written % 25 == 0) Console.Error.Write($"\rlandmarks: {written + done.Count}/{files.Count} images ({clock.Elapsed.TotalSeconds / written * (todo.Count - written):F0} s left)   ");
+                    }
+                }
+                catch (Exception e) when (e is InvalidInputException or IOException)
+                {
+                    lock (gate) problems.Add((file, e.Message));
+                }
+            });
+            if (isDir) Console.Error.WriteLine();
+            foreach (var (f, why) in problems) Console.Error.WriteLine($"skipped {f}: {why}");
+            Console.WriteLine($"{written} images written to {outJsonl} ({done.Count} already there, {problems.Count} skipped) in {clock.Elapsed.TotalSeconds:F1} s");
+            return problems.Count > 0 && written == 0 && done.Count == 0 ? 2 : 0;
+        }));
+        return cmd;
+    }
+
+    static string Rel(string file, string root, bool isDir) => isDir ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
+
+    static HashSet<string> ExistingFiles(string jsonl)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        if (!File.Exists(jsonl)) return set;
+        foreach (var line in File.ReadLines(jsonl))
+        {
+            try { using var d = JsonDocument.Parse(line); if (d.RootElement.GetProperty("file").GetString() is string f) set.Add(f); }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }  // a torn last line is redone
+        }
+        return set;
+    }
+
+    static RectangleF BoxFromPts(string image)
+    {
+        var pts = Path.ChangeExtension(image, ".pts");
+        if (!File.Exists(pts)) throw new InvalidInputException(image, "no face box: pass --box/--boxes or put an iBUG .pts file beside the image");
+        var p = PtsFile.Read(pts).Points;
+        float x0 = p.Min(q => q.X), y0 = p.Min(q => q.Y), x1 = p.Max(q => q.X), y1 = p.Max(q => q.Y);
+        return new RectangleF(x0, y0, x1 - x0, y1 - y0);
+    }
+
+    internal static RectangleF ParseBox(string text, string source)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 4 || !parts.All(s => float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _)))
+            throw new InvalidInputException(source, $"'{text}' is not x,y,w,h");
+        var v = parts.Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        if (!(v[2] > 0 && v[3] > 0) || v.Any(x => !float.IsFinite(x))) throw new InvalidInputException(source, $"'{text}' has no positive finite size");
+        return new RectangleF(v[0], v[1], v[2], v[3]);
+    }
+
+    static IEnumerable<(string, RectangleF)> ReadBoxes(string file, string root)
+    {
+        if (!File.Exists(file)) throw new InvalidInputException(file, "boxes file not found");
+        int n = 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            n++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            string name; float[] v;
+            try
+            {
+                using var d = JsonDocument.Parse(line);
+                name = d.RootElement.GetProperty("file").GetString() ?? throw new InvalidInputException($"{file}:{n}", "\"file\" is null");
+                v = d.RootElement.GetProperty("box").EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new InvalidInputException($"{file}:{n}", $"not a {{\"file\", \"box\"}} line: {e.Message}");
+            }
+            if (v.Length != 4 || !(v[2] > 0 && v[3] > 0)) throw new InvalidInputException($"{file}:{n}", "box must be [x, y, w, h] with positive size");
+            yield return (Path.GetFullPath(name, root), new RectangleF(v[0], v[1], v[2], v[3]));
+        }
+    }
+}
