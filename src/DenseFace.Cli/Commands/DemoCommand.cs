@@ -4,13 +4,15 @@ using DenseFace.Evaluation.Datasets;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
 using DenseFace.Imaging;
+using DenseFace.IO;
+using DenseFace.Landmarks;
 using Spectre.Console;
 
 namespace DenseFace.Cli.Commands;
 
 /// <summary>
 /// <c>denseface demo</c>: the main job on a default input. It reconstructs a sample photo (the first image of the
-/// 300-W HELEN test set, from its 68 ground-truth landmarks until the landmark network exists): fitted head as
+/// 300-W HELEN test set, with the landmark network's 68 points, its face box from the .pts beside it until face detection lands): fitted head as
 /// .glb/.json, overlay and a render of the fitted head; and it builds a random head of the face model, exported as
 /// .glb (53 ARKit morph targets), .obj and .ply and rendered from three sides.
 /// </summary>
@@ -68,7 +70,22 @@ internal static class DemoCommand
             if (scan.Items.Count == 0) throw new InvalidInputException("data/300w/helen/testset", "no image with a .pts file found");
             imagePath = scan.Items[0].ImagePath;
         }
-        var landmarks = PtsFile.Read(Path.ChangeExtension(imagePath, ".pts"));
+        // the landmark network predicts the 68 points from the face box of the .pts (until face detection lands)
+        var truth = PtsFile.Read(Path.ChangeExtension(imagePath, ".pts"));
+        var photo = ImageIO.Load(imagePath);
+        if (photo.Channels != 3) photo = photo.ConvertTo(3);
+        var predictor = LandmarkPredictor.Load();
+        float x0 = truth.Points.Min(p => p.X), y0 = truth.Points.Min(p => p.Y), x1 = truth.Points.Max(p => p.X), y1 = truth.Points.Max(p => p.Y);
+        var box = new System.Drawing.RectangleF(x0, y0, x1 - x0, y1 - y0);
+        var face = predictor.Predict(photo, box);
+        var predicted = face.Landmarks68.Select(p => p.Position).ToArray();
+        double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.Nme(predicted, truth.Points, DenseFace.Evaluation.Metrics.LandmarkMetrics.OuterEyeCornerDistance(truth.Points), imagePath);
+        var stem = Path.GetFileNameWithoutExtension(imagePath);
+        AtomicFile.WriteAllText(Path.Combine(dir, stem + "_landmarks.jsonl"), LandmarkOutput.JsonLine(Path.GetFileName(imagePath), photo.Width, photo.Height, [(box, face)],
+            new Dictionary<string, double> { ["landmarks"] = face.Milliseconds }) + "\n");
+        ImageIO.Save(LandmarkOutput.Overlay(photo, [face]), Path.Combine(dir, stem + "_landmarks.png"));
+        AnsiConsole.MarkupLine($"landmark network: {face.Points.Length} {face.Layout} points with sigma in {face.Milliseconds:F1} ms; 68-point NME against the annotation {predictionNme * 100:F2} %");
+        var landmarks = new LandmarkSet(predicted, null, "predicted landmarks");
         var fitter = new FaceFitter(model, FittingLayout.Ibug68(model));
         var fitted = FitCommand.FitOne(fitter, imagePath, landmarks, 2f, null, dir, new FitCommand.Outputs(Obj: false, Mesh: true, Overlay: true));
         var name = Path.GetFileNameWithoutExtension(imagePath);
@@ -80,8 +97,8 @@ internal static class DemoCommand
         var render = ModelRenderCommand.Render(model, coeffs, overlay.Height, pose.Yaw, pose.Pitch, pose.Roll);
         var sheet = Path.Combine(dir, name + "_reconstruction.png");
         ImageIO.Save(SideBySide([overlay, render]), sheet);
-        AnsiConsole.MarkupLine($"reconstructed [bold]{Markup.Escape(Path.GetFileName(imagePath))}[/] from its 68 landmarks: NME {fitted.Nme * 100:F2} %, yaw/pitch/roll {pose.Yaw:F1}/{pose.Pitch:F1}/{pose.Roll:F1} deg, focal {fitted.Result.Cameras[0].Fx:F0} px");
-        return [Path.Combine(dir, name + ".json"), Path.Combine(dir, name + ".glb"), sheet];
+        AnsiConsole.MarkupLine($"reconstructed [bold]{Markup.Escape(Path.GetFileName(imagePath))}[/] from the predicted 68 landmarks: fit residual {fitted.Nme * 100:F2} % of the inter-ocular distance, yaw/pitch/roll {pose.Yaw:F1}/{pose.Pitch:F1}/{pose.Roll:F1} deg, focal {fitted.Result.Cameras[0].Fx:F0} px");
+        return [Path.Combine(dir, name + ".json"), Path.Combine(dir, name + ".glb"), sheet, Path.Combine(dir, name + "_landmarks.jsonl"), Path.Combine(dir, name + "_landmarks.png")];
     }
 
     /// <summary>Places equally tall images left to right.</summary>
