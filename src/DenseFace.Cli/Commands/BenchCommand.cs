@@ -14,6 +14,42 @@ internal static class BenchCommand
         var cmd = new Command("bench", "Benchmarks (accuracy and speed), printed and written as JSON.");
         cmd.Subcommands.Add(CreateFit());
         cmd.Subcommands.Add(BenchNnCommand.Create());
+        cmd.Subcommands.Add(CreateLandmarks());
+        return cmd;
+    }
+
+    /// <summary><c>denseface bench landmarks --faces N --seed K --json OUT</c>: the landmark network on held-out synthetic renders.</summary>
+    static Command CreateLandmarks()
+    {
+        var faces = new Option<int>("--faces") { Description = "Synthetic renders.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed (training used 1 and 2).", DefaultValueFactory = _ => 1000 };
+        var passes = new Option<int>("--passes") { Description = "Network passes (1 or 2).", DefaultValueFactory = _ => 2 };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var cmd = new Command("landmarks", "Landmark network on held-out synthetic renders: error per face part, visibility accuracy, fit from predicted points vs exact ones.") { faces, seed, passes, model, json };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int n = parse.GetValue(faces);
+            if (n is < 1 or > 100_000) throw new InvalidInputException("--faces", $"{n} is outside 1..100000");
+            var m = MorphableModel.Load();
+            var predictor = DenseFace.Landmarks.LandmarkPredictor.Load(parse.GetValue(model));
+            var r = DenseFace.Training.Landmarks.SyntheticLandmarkBenchmark.Run(m, predictor, n, parse.GetValue(seed), new DenseFace.Landmarks.PredictionOptions { Passes = parse.GetValue(passes) },
+                i => { if (i % 10 == 0 || i == n) Console.Error.Write($"\rbench landmarks: {i}/{n}   "); });
+            Console.Error.WriteLine();
+            var table = new Table().AddColumns("part", "error % of sqrt(w h) of the 68-point box");
+            foreach (var (k, v) in r.ErrorByPart) table.AddRow(k, $"{v:F2}");
+            table.AddRow("68 (2D convention)", $"{r.Ibug68Nme:F2}");
+            AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"visibility accuracy {100 * r.VisibilityAccuracy:F1} %; face vertex error of the fit: from predicted points with sigma {r.FitFromPredictedMm:F2} mm, from exact points {r.FitFromExactMm:F2} mm, mean face {r.MeanFaceMm:F2} mm");
+            if (parse.GetValue(json) is string path)
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["faces"] = r.Faces, ["seed"] = parse.GetValue(seed), ["error_percent_by_part"] = r.ErrorByPart, ["ibug68_nme_box_percent"] = r.Ibug68Nme,
+                    ["visibility_accuracy"] = r.VisibilityAccuracy, ["fit_vertex_error_mm_predicted"] = r.FitFromPredictedMm,
+                    ["fit_vertex_error_mm_exact"] = r.FitFromExactMm, ["mean_face_vertex_error_mm"] = r.MeanFaceMm,
+                }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }));
         return cmd;
     }
 

@@ -28,7 +28,10 @@ public sealed class SyntheticLandmarkSource : ILandmarkSource
     public int Count => int.MaxValue;
 
     /// <inheritdoc />
-    public LandmarkExample Get(long index)
+    public LandmarkExample Get(long index) => GetWithSample(index).Example;
+
+    /// <summary>Example <paramref name="index"/> with the synthetic sample it was made from (shape, pose, camera).</summary>
+    public (LandmarkExample Example, Sample Sample) GetWithSample(long index)
     {
         var s = _generator.Generate(index);
         var dense = s.Layouts[0];
@@ -43,12 +46,12 @@ public sealed class SyntheticLandmarkSource : ILandmarkSource
         _jaw.Project(s.Identity, s.Expression, s.ModelToCamera, s.Camera, ibug);
         var iw = new float[68];
         for (int k = 0; k < 68; k++) iw[k] = float.IsFinite(ibug[k].X) && float.IsFinite(ibug[k].Y) ? 1 : 0;
-        return new LandmarkExample
+        return (new LandmarkExample
         {
             Image = s.Image, Box = LandmarkExample.Bounds(ibug, iw),
             Dense = dense.Points, DenseWeight = w, DenseVisible = dense.Visible, VisibilityWeight = vw,
             Ibug68 = ibug, Ibug68Weight = iw,
-        };
+        }, s);
     }
 }
 
