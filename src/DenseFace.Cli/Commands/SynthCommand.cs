@@ -152,7 +152,9 @@ internal static class SynthCommand
                 for (int i = 0; i < l.Points.Length; i++)
                 {
                     w.WriteStartArray();
-                    w.WriteNumberValue(Finite(l.Points[i].X)); w.WriteNumberValue(Finite(l.Points[i].Y)); w.WriteNumberValue(l.Visible[i] ? 1 : 0);
+                    if (float.IsFinite(l.Points[i].X) && float.IsFinite(l.Points[i].Y)) { w.WriteNumberValue(Math.Round(l.Points[i].X, 3)); w.WriteNumberValue(Math.Round(l.Points[i].Y, 3)); }
+                    else { w.WriteNullValue(); w.WriteNullValue(); }   // behind the camera: no projection (LabelRecord reads null)
+                    w.WriteNumberValue(l.Visible[i] ? 1 : 0);
                     w.WriteEndArray();
                 }
                 w.WriteEndArray();
@@ -181,8 +183,6 @@ internal static class SynthCommand
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    /// <summary>Rounds to 3 decimals; a point behind the camera (NaN) is written as -1e6 so the line stays valid JSON.</summary>
-    static double Finite(float v) => float.IsFinite(v) ? Math.Round(v, 3) : -1e6;
 
     /// <summary>A 4-column grid of the samples with their iBUG 68 points (visible green, hidden red).</summary>
     internal static Image8 ContactSheet(IReadOnlyList<Sample> samples)
