@@ -15,6 +15,7 @@ internal static class CommandRegistry
         yield return FitCommand.Create();
         yield return TexturesCommand.Create();
         yield return PseudoLabelCommand.Create();
+        yield return DetectCommand.Create();
         yield return BenchCommand.Create();
     }
 }
