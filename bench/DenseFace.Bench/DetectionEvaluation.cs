@@ -10,7 +10,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace DenseFace.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/DenseFace.Bench -- detect [--json OUT] [--fit-box68 FILE] [--speed-images N]</c>:
+/// <c>dotnet run -c Release --project bench/DenseFace.Bench -- detect [--json OUT] [--fit-box68 FILE] [--sheet PNG] [--speed-images N] [--speed-only]</c>:
 /// (1) fits the YuNet -> 68-point box regression on the 300-W training photos (afw, helen/trainset, lfpw/trainset) and
 /// optionally writes it (the shipped models/detection/box68_regression.json); (2) checks it on helen/testset (mean IoU,
 /// centre and scale error); (3) recall and unannotated detections on afw and helen/testset; (4) one-thread speed of our
@@ -28,6 +28,7 @@ internal static class DetectionEvaluation
     {
         string? json = Arg(args, "--json"), fitOut = Arg(args, "--fit-box68"), sheet = Arg(args, "--sheet");
         int speedImages = int.Parse(Arg(args, "--speed-images") ?? "20");
+        bool speedOnly = args.Contains("--speed-only");
         string modelPath = FaceDetector.DefaultModelPath;
         var net = OnnxNetwork.Load(modelPath);
         var report = new Dictionary<string, object>
@@ -35,6 +36,13 @@ internal static class DetectionEvaluation
             ["date_utc"] = DateTime.UtcNow.ToString("u"), ["machine"] = $"{Environment.ProcessorCount} CPUs",
             ["model"] = Path.GetFileName(modelPath),
         };
+
+        if (speedOnly)
+        {
+            report["speed_ms_1thread"] = Speed(net, modelPath, Photos("helen/testset").Take(speedImages).ToList());
+            if (json != null) DenseFace.IO.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }
 
         // (1) fit: detections at the default setting, paired with the annotated face they overlap most (IoU of YuNet's box >= 0.3)
         var raw = new FaceDetector(net, new FaceDetectorOptions(), new Box68Regression(new double[48]));

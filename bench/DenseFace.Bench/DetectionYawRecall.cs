@@ -18,7 +18,8 @@ internal static class DetectionYawRecall
     public static int Run(string[] args)
     {
         int count = int.Parse(Arg(args, "--count") ?? "600");
-        string? json = Arg(args, "--json");
+        string? json = Arg(args, "--json"), sheet = Arg(args, "--sheet");
+        var misses = new System.Collections.Concurrent.ConcurrentBag<(int, DenseFace.Imaging.Image8)>();
         var model = MorphableModel.Load();
         var backgrounds = Directory.EnumerateFiles(DataRoot.Path("data", "300w", "helen", "trainset"), "*.pts").Order(StringComparer.Ordinal)
             .Select(p =>
@@ -44,12 +45,29 @@ internal static class DetectionYawRecall
                 var c = f.Box.Centre;
                 return c.X >= gt.X && c.X <= gt.Right && c.Y >= gt.Y && c.Y <= gt.Bottom && FaceBox.IoU(f.Box, gt) >= 0.3f;
             });
+            if (!found[i] && sheet != null && misses.Count < 64)
+            {
+                var faces = detector.Detect(s.Image);
+                var overlay = DetectionReport.Overlay(s.Image, faces);
+                DenseFace.Imaging.Draw.Line(overlay, new(gt.X, gt.Bottom), new(gt.Right, gt.Bottom), DenseFace.Imaging.Rgba.Blue, 2);
+                DenseFace.Imaging.Draw.Line(overlay, new(gt.X, gt.Y), new(gt.Right, gt.Y), DenseFace.Imaging.Rgba.Blue, 2);
+                misses.Add((i, DenseFace.Imaging.ImageWarp.WarpAffine(overlay, DenseFace.Geometry.AffineTransform2D.Scale(0.5, 0.5), 160, 160, DenseFace.Imaging.WarpFilter.Area)));
+            }
         });
         for (int i = 0; i < count; i++)
         {
             int b = Math.Min(2, (int)(yaw[i] / 30));
             bins[b].Total++;
             if (found[i]) bins[b].Found++;
+        }
+        if (sheet != null)
+        {
+            var tiles = misses.OrderBy(m => m.Item1).Select(m => m.Item2).ToList();
+            var img = new DenseFace.Imaging.Image8(8 * 160, Math.Max(1, (tiles.Count + 7) / 8) * 160, 3);
+            for (int k = 0; k < tiles.Count; k++)
+                for (int y = 0; y < 160; y++)
+                    Array.Copy(tiles[k].Pixels, y * 160 * 3, img.Pixels, (((k / 8) * 160 + y) * img.Width + (k % 8) * 160) * 3, 160 * 3);
+            DenseFace.Imaging.ImageIO.Save(img, sheet);
         }
         var result = new Dictionary<string, object> { ["renders"] = count, ["date_utc"] = DateTime.UtcNow.ToString("u") };
         string[] names = ["0-30", "30-60", "60-90"];

@@ -128,6 +128,10 @@ public class OnnxImporterTests
         var b = new OnnxBuilder().Input("x", 1, 1, 4, 4).Output("y")
             .Node("MaxPool", ["x"], ["y"], ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
         Close([5, 7, 13, 15], Run(b, Seq(16), [1, 1, 4, 4]));
+        // odd size (floor mode drops the last row and column): 5x5 plane 0..24, reversed in the second channel
+        var odd = new OnnxBuilder().Input("x", 1, 2, 5, 5).Output("y")
+            .Node("MaxPool", ["x"], ["y"], ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
+        Close([6, 8, 16, 18, 24 - 0, 24 - 2, 24 - 10, 24 - 12], Run(odd, Seq(25).Concat(Seq(25).Reverse()).ToArray(), [1, 2, 5, 5]));
         var p = new OnnxBuilder().Input("x", 1, 1, 3, 3).Output("y")
             .Node("MaxPool", ["x"], ["y"], ("kernel_shape", new long[] { 3, 3 }), ("strides", new long[] { 2, 2 }), ("pads", new long[] { 1, 1, 1, 1 }));
         // all values negative (-1 .. -9): padded positions must not win with a 0

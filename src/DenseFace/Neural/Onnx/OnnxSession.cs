@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using DenseFace.Neural.Kernels;
 
 namespace DenseFace.Neural.Onnx;
@@ -35,6 +38,22 @@ public sealed class OnnxSession
         foreach (var s in _steps) s.Run(Compute);
     }
 
+    /// <summary>
+    /// Runs once, then times each kernel on a second pass: (label "Op output-shape", milliseconds) in execution order.
+    /// </summary>
+    public IReadOnlyList<(string Step, double Milliseconds)> Profile(ReadOnlySpan<float> input, ReadOnlySpan<int> shape)
+    {
+        Run(input, shape);
+        var times = new List<(string, double)>();
+        foreach (var s in _steps)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            s.Run(Compute);
+            times.Add((s.Label, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+        }
+        return times;
+    }
+
     /// <summary>An output (or any intermediate float value) of the last run, by name.</summary>
     public Tensor Output(string name)
         => _tensors.TryGetValue(name, out var t) ? t : throw new InvalidInputException(name, $"no such float value in {_net.Source} (planned for shape [{string.Join(", ", _shape)}])");
@@ -61,11 +80,14 @@ public sealed class OnnxSession
         }
         foreach (var node in _net.Nodes)
         {
+            int before = _steps.Count;
             try { PlanNode(node, ints); }
             catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException)
             {
                 throw new InvalidInputException(_net.Source, $"{node.Source}: {e.Message}");
             }
+            if (_steps.Count > before && _tensors.TryGetValue(node.Outputs[0], out var produced))
+                _steps[^1].Label = $"{node.Op}{(node.Op == "Conv" ? $" k{node.Geometry.Kernel} g{node.Geometry.Groups} {node.Geometry.InChannels}->" : " ")}{produced.ShapeString}";
         }
         foreach (var o in _net.OutputNames)
             if (!_tensors.ContainsKey(o)) throw new InvalidInputException(_net.Source, $"output '{o}' is not a computed float tensor");
@@ -378,6 +400,7 @@ public sealed class OnnxSession
 
     private abstract class Step
     {
+        public string Label = "";
         public abstract void Run(ComputeContext compute);
     }
 
@@ -445,6 +468,7 @@ public sealed class OnnxSession
             return s;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
             ReadOnlySpan<float> a = _a.Span, b = _b.Span;
@@ -497,6 +521,7 @@ public sealed class OnnxSession
 
     private sealed class ConcatStep(Tensor[] parts, Tensor y, int axis) : Step
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
             int inner = 1, outer = 1;
@@ -534,6 +559,7 @@ public sealed class OnnxSession
             _index = new int[rank];
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
             ReadOnlySpan<float> x = _x.Span;
@@ -561,8 +587,10 @@ public sealed class OnnxSession
     /// <summary>2D max pooling; padded positions are ignored (as ONNX specifies: padding never wins).</summary>
     private sealed class MaxPoolStep(Tensor x, Tensor y, PoolGeometry p) : Step
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
+            if (p is { KH: 2, KW: 2, SH: 2, SW: 2, PadTop: 0, PadLeft: 0 } && y.H == x.H / 2 && y.W == x.W / 2) { Pool2x2(); return; }
             ReadOnlySpan<float> xs = x.Span;
             var ys = y.Span;
             int h = x.H, w = x.W, oh = y.H, ow = y.W;
@@ -584,11 +612,46 @@ public sealed class OnnxSession
                 }
             }
         }
+
+        /// <summary>
+        /// The common 2 x 2, stride 2, unpadded case (YuNet's pools): max of each pixel quad. AVX-512: 16 outputs per step
+        /// (rows maxed, then even/odd columns deinterleaved with vpermt2ps and maxed); the rest branch-free scalar.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private unsafe void Pool2x2()
+        {
+            int h = x.H, w = x.W, oh = y.H, ow = y.W;
+            bool avx512 = Avx512F.IsSupported;
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+            fixed (float* px = x.Data, py = y.Data)
+                for (int plane = 0; plane < x.N * x.C; plane++)
+                {
+                    float* src = px + (long)plane * h * w, dst = py + (long)plane * oh * ow;
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        float* r0 = src + 2 * oy * w, r1 = r0 + w, d = dst + oy * ow;
+                        int ox = 0;
+                        if (avx512)
+                            for (; ox + 16 <= ow; ox += 16)
+                            {
+                                var lo = Vector512.MaxNative(Vector512.Load(r0 + 2 * ox), Vector512.Load(r1 + 2 * ox));
+                                var hi = Vector512.MaxNative(Vector512.Load(r0 + 2 * ox + 16), Vector512.Load(r1 + 2 * ox + 16));
+                                Vector512.MaxNative(
+                                    Avx512F.PermuteVar16x32x2(lo, even, hi),
+                                    Avx512F.PermuteVar16x32x2(lo, odd, hi)).Store(d + ox);
+                            }
+                        for (; ox < ow; ox++)
+                            d[ox] = MathF.Max(MathF.Max(r0[2 * ox], r0[2 * ox + 1]), MathF.Max(r1[2 * ox], r1[2 * ox + 1]));
+                    }
+                }
+        }
     }
 
     /// <summary>Nearest-neighbour resize with precomputed source rows and columns.</summary>
     private sealed class ResizeNearestStep(Tensor x, Tensor y, int[] rows, int[] cols) : Step
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
             ReadOnlySpan<float> xs = x.Span;
@@ -611,6 +674,7 @@ public sealed class OnnxSession
     /// <summary>Y = alpha * op(A) op(B) + beta * C (C broadcast to [M, N]).</summary>
     private sealed class GemmStep(Tensor a, Tensor b, Tensor? c, Tensor y, bool ta, bool tb, int m, int n, int k, float alpha, float beta) : Step
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
             var ys = y.Span;
