@@ -584,31 +584,48 @@ public sealed class OnnxSession
 
     private readonly record struct PoolGeometry(int KH, int KW, int SH, int SW, int PadTop, int PadLeft);
 
-    /// <summary>2D max pooling; padded positions are ignored (as ONNX specifies: padding never wins).</summary>
-    private sealed class MaxPoolStep(Tensor x, Tensor y, PoolGeometry p) : Step
+    /// <summary>A kernel that maps each N x C plane of a rank-4 input to the same plane of the output.</summary>
+    private abstract class PlaneStep(Tensor x, Tensor y) : Step
     {
+        protected readonly Tensor X = x, Y = y;
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public override void Run(ComputeContext compute)
         {
-            if (p is { KH: 2, KW: 2, SH: 2, SW: 2, PadTop: 0, PadLeft: 0 } && y.H == x.H / 2 && y.W == x.W / 2) { Pool2x2(); return; }
-            ReadOnlySpan<float> xs = x.Span;
-            var ys = y.Span;
-            int h = x.H, w = x.W, oh = y.H, ow = y.W;
-            for (int plane = 0; plane < x.N * x.C; plane++)
+            ReadOnlySpan<float> xs = X.Span;
+            var ys = Y.Span;
+            int inPlane = X.H * X.W, outPlane = Y.H * Y.W;
+            for (int plane = 0; plane < X.N * X.C; plane++)
+                Plane(xs.Slice(plane * inPlane, inPlane), ys.Slice(plane * outPlane, outPlane));
+        }
+
+        /// <summary>One plane: <paramref name="src"/> is X.H x X.W, <paramref name="dst"/> Y.H x Y.W.</summary>
+        protected abstract void Plane(ReadOnlySpan<float> src, Span<float> dst);
+    }
+
+    /// <summary>2D max pooling; padded positions are ignored (as ONNX specifies: padding never wins).</summary>
+    private sealed class MaxPoolStep(Tensor x, Tensor y, PoolGeometry p) : PlaneStep(x, y)
+    {
+        public override void Run(ComputeContext compute)
+        {
+            if (p is { KH: 2, KW: 2, SH: 2, SW: 2, PadTop: 0, PadLeft: 0 } && Y.H == X.H / 2 && Y.W == X.W / 2) Pool2x2();
+            else base.Run(compute);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Plane(ReadOnlySpan<float> src, Span<float> dst)
+        {
+            int h = X.H, w = X.W, oh = Y.H, ow = Y.W;
+            for (int oy = 0; oy < oh; oy++)
             {
-                var src = xs.Slice(plane * h * w, h * w);
-                var dst = ys.Slice(plane * oh * ow, oh * ow);
-                for (int oy = 0; oy < oh; oy++)
+                int y0 = Math.Max(0, oy * p.SH - p.PadTop), y1 = Math.Min(h, oy * p.SH - p.PadTop + p.KH);
+                for (int ox = 0; ox < ow; ox++)
                 {
-                    int y0 = Math.Max(0, oy * p.SH - p.PadTop), y1 = Math.Min(h, oy * p.SH - p.PadTop + p.KH);
-                    for (int ox = 0; ox < ow; ox++)
-                    {
-                        int x0 = Math.Max(0, ox * p.SW - p.PadLeft), x1 = Math.Min(w, ox * p.SW - p.PadLeft + p.KW);
-                        float m = float.NegativeInfinity;
-                        for (int yy = y0; yy < y1; yy++)
-                            for (int xx = x0; xx < x1; xx++) m = MathF.Max(m, src[yy * w + xx]);
-                        dst[oy * ow + ox] = m;
-                    }
+                    int x0 = Math.Max(0, ox * p.SW - p.PadLeft), x1 = Math.Min(w, ox * p.SW - p.PadLeft + p.KW);
+                    float m = float.NegativeInfinity;
+                    for (int yy = y0; yy < y1; yy++)
+                        for (int xx = x0; xx < x1; xx++) m = MathF.Max(m, src[yy * w + xx]);
+                    dst[oy * ow + ox] = m;
                 }
             }
         }
@@ -620,12 +637,12 @@ public sealed class OnnxSession
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe void Pool2x2()
         {
-            int h = x.H, w = x.W, oh = y.H, ow = y.W;
+            int h = X.H, w = X.W, oh = Y.H, ow = Y.W;
             bool avx512 = Avx512F.IsSupported;
             var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-            fixed (float* px = x.Data, py = y.Data)
-                for (int plane = 0; plane < x.N * x.C; plane++)
+            fixed (float* px = X.Data, py = Y.Data)
+                for (int plane = 0; plane < X.N * X.C; plane++)
                 {
                     float* src = px + (long)plane * h * w, dst = py + (long)plane * oh * ow;
                     for (int oy = 0; oy < oh; oy++)
@@ -649,24 +666,17 @@ public sealed class OnnxSession
     }
 
     /// <summary>Nearest-neighbour resize with precomputed source rows and columns.</summary>
-    private sealed class ResizeNearestStep(Tensor x, Tensor y, int[] rows, int[] cols) : Step
+    private sealed class ResizeNearestStep(Tensor x, Tensor y, int[] rows, int[] cols) : PlaneStep(x, y)
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override void Run(ComputeContext compute)
+        protected override void Plane(ReadOnlySpan<float> src, Span<float> dst)
         {
-            ReadOnlySpan<float> xs = x.Span;
-            var ys = y.Span;
-            int h = x.H, w = x.W, oh = y.H, ow = y.W;
-            for (int plane = 0; plane < x.N * x.C; plane++)
+            int w = X.W, ow = Y.W;
+            for (int oy = 0; oy < Y.H; oy++)
             {
-                var src = xs.Slice(plane * h * w, h * w);
-                var dst = ys.Slice(plane * oh * ow, oh * ow);
-                for (int oy = 0; oy < oh; oy++)
-                {
-                    var srow = src.Slice(rows[oy] * w, w);
-                    var drow = dst.Slice(oy * ow, ow);
-                    for (int ox = 0; ox < ow; ox++) drow[ox] = srow[cols[ox]];
-                }
+                var srow = src.Slice(rows[oy] * w, w);
+                var drow = dst.Slice(oy * ow, ow);
+                for (int ox = 0; ox < ow; ox++) drow[ox] = srow[cols[ox]];
             }
         }
     }
