@@ -80,6 +80,23 @@ public class YunetTests
     }
 
     [Fact]
+    public void Fine_second_pass_merges_with_the_first_and_bad_options_are_refused()
+    {
+        var net = OnnxNetwork.Load(Path.Combine(ModelDir, "yunet_n_dynamic.onnx"));
+        var image = ImageIO.Load(TestData.Path("data", "300w", "helen", "testset", "296814969_3.jpg"));
+        var coarse = new FaceDetector(net).Detect(image);
+        var both = new FaceDetector(net, new FaceDetectorOptions { FineLongSide = 640 }).Detect(image);
+        Assert.NotEmpty(both);
+        Assert.True(both.Count <= coarse.Count + new FaceDetector(net, new FaceDetectorOptions { LongSide = 640 }).Detect(image).Count);
+        // NMS across the passes: no two kept faces overlap by more than the NMS threshold
+        for (int i = 0; i < both.Count; i++)
+            for (int j = i + 1; j < both.Count; j++)
+                Assert.True(FaceBox.IoU(both[i].Box, both[j].Box) <= 0.45f);
+        Assert.Throws<InvalidInputException>(() => new FaceDetector(net, new FaceDetectorOptions { LongSide = 16 }));
+        Assert.Throws<InvalidInputException>(() => new FaceDetector(net, new FaceDetectorOptions { ScoreThreshold = 1.5f }));
+    }
+
+    [Fact]
     public void Face_less_images_give_no_face()
     {
         var detector = FaceDetector.Load(Path.Combine(ModelDir, "yunet_n_dynamic.onnx"));
@@ -101,6 +118,10 @@ public class YunetTests
         var grey = new Image8(320, 240, 1);
         Array.Fill(grey.Pixels, (byte)128);
         Assert.Empty(detector.Detect(grey));
+        // tiny and extreme aspect ratios still plan and run (padding to 32)
+        Assert.Empty(detector.Detect(new Image8(7, 5, 3)));
+        Assert.Empty(detector.Detect(new Image8(1000, 20, 3)));
+        Assert.Empty(new FaceDetector(OnnxNetwork.Load(Path.Combine(ModelDir, "yunet_n_dynamic.onnx")), new FaceDetectorOptions { LongSide = 0 }).Detect(new Image8(33, 65, 3)));
     }
 
     [Fact]
