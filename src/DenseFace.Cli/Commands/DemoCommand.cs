@@ -12,7 +12,7 @@ namespace DenseFace.Cli.Commands;
 
 /// <summary>
 /// <c>denseface demo</c>: the main job on a default input. It reconstructs a sample photo (the first image of the
-/// 300-W HELEN test set, with the landmark network's 68 points, its face box from the .pts beside it until face detection lands): fitted head as
+/// 300-W HELEN test set, with the landmark network's 68 points, the face found by the detector): fitted head as
 /// .glb/.json, overlay and a render of the fitted head; and it builds a random head of the face model, exported as
 /// .glb (53 ARKit morph targets), .obj and .ply and rendered from three sides.
 /// </summary>
@@ -70,13 +70,19 @@ internal static class DemoCommand
             if (scan.Items.Count == 0) throw new InvalidInputException("data/300w/helen/testset", "no image with a .pts file found");
             imagePath = scan.Items[0].ImagePath;
         }
-        // the landmark network predicts the 68 points from the face box of the .pts (until face detection lands)
+        // the landmark network predicts the landmarks of the detected face
         var truth = PtsFile.Read(Path.ChangeExtension(imagePath, ".pts"));
         var photo = ImageIO.Load(imagePath);
         if (photo.Channels != 3) photo = photo.ConvertTo(3);
         var predictor = LandmarkPredictor.Load();
-        float x0 = truth.Points.Min(p => p.X), y0 = truth.Points.Min(p => p.Y), x1 = truth.Points.Max(p => p.X), y1 = truth.Points.Max(p => p.Y);
-        var box = new System.Drawing.RectangleF(x0, y0, x1 - x0, y1 - y0);
+        // the face detector finds the faces; the demo takes the one that is the annotated face (best overlap with its
+        // 68-point box), so the prediction can be scored against the annotation
+        var annotated = DenseFace.Detection.FaceBox.Tight(truth.Points);
+        var detected = DenseFace.Detection.FaceDetector.Load().Detect(photo);
+        if (detected.Count == 0) throw new InvalidInputException(imagePath, "the face detector found no face");
+        var chosen = detected.MaxBy(d => DenseFace.Detection.FaceBox.IoU(d.Box68, annotated)).Box68;
+        AnsiConsole.MarkupLine($"face detector: {detected.Count} faces; the annotated one at IoU {DenseFace.Detection.FaceBox.IoU(chosen, annotated):F2} with its 68-point box");
+        var box = new System.Drawing.RectangleF(chosen.X, chosen.Y, chosen.Width, chosen.Height);
         var face = predictor.Predict(photo, box);
         var predicted = face.Landmarks68.Select(p => p.Position).ToArray();
         double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.Nme(predicted, truth.Points, DenseFace.Evaluation.Metrics.LandmarkMetrics.OuterEyeCornerDistance(truth.Points), imagePath);

@@ -14,8 +14,9 @@ namespace DenseFace.Cli.Commands;
 /// <c>denseface landmarks IMAGE|DIR [--box x,y,w,h | --boxes FILE.jsonl] --jsonl OUT [--out DIR] [--threads N]</c>:
 /// dense landmarks with σ and visibility per face (<see cref="LandmarkPredictor"/>), one JSON line per image
 /// (<see cref="LandmarkOutput.JsonLine"/>). A face box is the tight box of its 68 landmarks; without --box/--boxes
-/// an image's iBUG .pts file beside it gives the box. A bad file is reported and skipped; a rerun skips the
-/// files already in OUT and appends the rest.
+/// the face detector finds every face (its boxes converted to 68-point boxes), or with --pts-boxes an iBUG .pts
+/// file beside each image gives its box. A bad file is reported and skipped; a rerun skips the files already in
+/// OUT and appends the rest.
 /// </summary>
 internal static class LandmarksCommand
 {
@@ -32,9 +33,10 @@ internal static class LandmarksCommand
         var passes = new Option<int>("--passes") { Description = "1, or 2 to refine the ROI from the first pass.", DefaultValueFactory = _ => 2 };
         var flip = new Option<bool>("--flip") { Description = "Average with a pass on the mirrored crop." };
         var model = new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." };
+        var ptsBoxes = new Option<bool>("--pts-boxes") { Description = "Take each image's face box from the iBUG .pts file beside it instead of the face detector." };
         var cmd = new Command("landmarks", "Predict dense landmarks (with sigma and visibility) and both 68-point sets for faces in images.")
         {
-            input, box, boxes, jsonl, output, threads, passes, flip, model,
+            input, box, boxes, jsonl, output, threads, passes, flip, model, ptsBoxes,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -55,6 +57,8 @@ internal static class LandmarksCommand
             if (t == 0 || t < -1) throw new InvalidInputException("--threads", $"{t} (expected -1 or a positive count)");
             var options = new PredictionOptions { Passes = parse.GetValue(passes), FlipAveraging = parse.GetValue(flip) };
             var predictor = LandmarkPredictor.Load(parse.GetValue(model));
+            bool fromPts = parse.GetValue(ptsBoxes);
+            var detector = given.Count == 0 && !fromPts ? DenseFace.Detection.FaceDetector.Load() : null;
             string outJsonl = Path.GetFullPath(parse.GetValue(jsonl)!);
             string? overlayDir = parse.GetValue(output) is string o ? Path.GetFullPath(o) : null;
             if (overlayDir != null) Directory.CreateDirectory(overlayDir);
@@ -75,12 +79,19 @@ internal static class LandmarksCommand
                     var image = ImageIO.Load(file);
                     if (image.Channels != 3) image = image.ConvertTo(3);
                     double decode = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    var faceBox = given.TryGetValue(file, out var gb) ? gb : BoxFromPts(file);
-                    var face = predictor.Predict(image, faceBox, options);
-                    var line = LandmarkOutput.JsonLine(Rel(file, path, isDir), image.Width, image.Height, [(faceBox, face)],
-                        new Dictionary<string, double> { ["decode"] = decode, ["landmarks"] = face.Milliseconds, ["total"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds });
+                    long t1 = Stopwatch.GetTimestamp();
+                    var faceBoxes = given.TryGetValue(file, out var gb) ? [gb]
+                        : detector is null ? [BoxFromPts(file)]
+                        : detector.Detect(image).Select(d => new RectangleF(d.Box68.X, d.Box68.Y, d.Box68.Width, d.Box68.Height)).ToList();
+                    double detect = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+                    var faces = faceBoxes.Select(fb => (fb, predictor.Predict(image, fb, options))).ToList();
+                    var timing = new Dictionary<string, double> { ["decode"] = decode };
+                    if (detector != null) timing["detect"] = detect;
+                    timing["landmarks"] = faces.Sum(f => f.Item2.Milliseconds);
+                    timing["total"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                    var line = LandmarkOutput.JsonLine(Rel(file, path, isDir), image.Width, image.Height, faces, timing);
                     if (overlayDir != null)
-                        ImageIO.Save(LandmarkOutput.Overlay(image, [face]), Path.Combine(overlayDir, Path.GetFileNameWithoutExtension(file) + "_landmarks.png"));
+                        ImageIO.Save(LandmarkOutput.Overlay(image, faces.Select(f => f.Item2)), Path.Combine(overlayDir, Path.GetFileNameWithoutExtension(file) + "_landmarks.png"));
                     lock (gate)
                     {
                         writer.WriteLine(line); writer.Flush();

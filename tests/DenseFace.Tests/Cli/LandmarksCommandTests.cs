@@ -25,7 +25,7 @@ public class LandmarksCommandTests
             File.WriteAllBytes(Path.Combine(images, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3]);
             File.Copy(Path.ChangeExtension(scan.Items[0].ImagePath, ".pts"), Path.Combine(images, "broken.pts"));
             var jsonl = Path.Combine(dir, "out.jsonl");
-            string[] args = [images, "--jsonl", jsonl, "--out", Path.Combine(dir, "overlays"), "--passes", "1"];
+            string[] args = [images, "--jsonl", jsonl, "--out", Path.Combine(dir, "overlays"), "--passes", "1", "--pts-boxes"];
             Assert.Equal(0, LandmarksCommand.Create().Parse(args).Invoke());
             var lines = File.ReadAllLines(jsonl);
             Assert.Equal(2, lines.Length);
@@ -72,6 +72,33 @@ public class LandmarksCommandTests
             Assert.InRange(r.WithinTwoSigma, 0.6, 1.0);
         }
         finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void WithoutBoxesTheDetectorFindsTheFace()
+    {
+        var item = DatasetScanner.Scan(TestData.Path("data", "300w", "helen", "testset"), expectedPointCount: 68).Items[1];
+        var jsonl = Path.Combine(Path.GetTempPath(), $"denseface-lm-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            Assert.Equal(0, LandmarksCommand.Create().Parse([item.ImagePath, "--jsonl", jsonl, "--passes", "1"]).Invoke());
+            using var d = JsonDocument.Parse(File.ReadAllLines(jsonl).Single());
+            var faces = d.RootElement.GetProperty("faces");
+            Assert.True(faces.GetArrayLength() >= 1);
+            Assert.True(d.RootElement.GetProperty("timing_ms").TryGetProperty("detect", out _));
+            // the annotated face is among them: some face's predicted 68 points lie within 10 % of its inter-ocular distance
+            var truth = item.Landmarks.Points;
+            double iod = System.Numerics.Vector2.Distance(truth[36], truth[45]);
+            double best = faces.EnumerateArray().Min(f =>
+            {
+                var p = f.GetProperty("landmarks68");
+                double s = 0;
+                for (int k = 0; k < 68; k++) s += System.Numerics.Vector2.Distance(new((float)p[k][0].GetDouble(), (float)p[k][1].GetDouble()), truth[k]);
+                return s / 68 / iod;
+            });
+            Assert.InRange(best, 0, 0.10);
+        }
+        finally { File.Delete(jsonl); }
     }
 
     [Fact]
