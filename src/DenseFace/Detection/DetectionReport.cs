@@ -14,15 +14,9 @@ public static class DetectionReport
     /// {"file", "width", "height", "faces": [{"box", "score", "keypoints5", "box68"}], "timing_ms"} on one line;
     /// key points as [[x, y] x 5] in YuNet's order (see <see cref="DetectedFace"/>), numbers rounded to 0.01 px / 1e-4.
     /// </summary>
-    public static string JsonLine(string file, int width, int height, IReadOnlyList<DetectedFace> faces, double timingMs)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+    public static string JsonLine(string file, int width, int height, IReadOnlyList<DetectedFace> faces, double timingMs) =>
+        DenseFace.IO.JsonLines.ImageLine(file, width, height, w =>
         {
-            w.WriteStartObject();
-            w.WriteString("file", file);
-            w.WriteNumber("width", width);
-            w.WriteNumber("height", height);
             w.WriteStartArray("faces");
             foreach (var f in faces)
             {
@@ -43,20 +37,9 @@ public static class DetectionReport
             }
             w.WriteEndArray();
             w.WriteNumber("timing_ms", Math.Round(timingMs, 3));
-            w.WriteEndObject();
-        }
-        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
-    }
+        });
 
-    private static void WriteBox(Utf8JsonWriter w, string name, FaceBox b)
-    {
-        w.WriteStartArray(name);
-        w.WriteNumberValue(Math.Round(b.X, 2));
-        w.WriteNumberValue(Math.Round(b.Y, 2));
-        w.WriteNumberValue(Math.Round(b.Width, 2));
-        w.WriteNumberValue(Math.Round(b.Height, 2));
-        w.WriteEndArray();
-    }
+    private static void WriteBox(Utf8JsonWriter w, string name, FaceBox b) => DenseFace.IO.JsonLines.WriteBox(w, name, b.X, b.Y, b.Width, b.Height);
 
     /// <summary>A copy of <paramref name="image"/> (RGB) with YuNet's boxes (yellow), the 68-point box estimates (green) and the key points (red).</summary>
     public static Image8 Overlay(Image8 image, IReadOnlyList<DetectedFace> faces)

@@ -1,7 +1,7 @@
 using System.Drawing;
-using System.Text;
 using System.Text.Json;
 using DenseFace.Imaging;
+using DenseFace.IO;
 
 namespace DenseFace.Landmarks;
 
@@ -14,22 +14,14 @@ namespace DenseFace.Landmarks;
 public static class LandmarkOutput
 {
     /// <summary>One JSON line for an image and its faces (each with the box it was predicted from).</summary>
-    public static string JsonLine(string file, int width, int height, IReadOnlyList<(RectangleF Box, FaceLandmarks Face)> faces, IReadOnlyDictionary<string, double> timingMs)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new Utf8JsonWriter(ms))
+    public static string JsonLine(string file, int width, int height, IReadOnlyList<(RectangleF Box, FaceLandmarks Face)> faces, IReadOnlyDictionary<string, double> timingMs) =>
+        JsonLines.ImageLine(file, width, height, w =>
         {
-            w.WriteStartObject();
-            w.WriteString("file", file);
-            w.WriteNumber("width", width);
-            w.WriteNumber("height", height);
             w.WriteStartArray("faces");
             foreach (var (box, f) in faces)
             {
                 w.WriteStartObject();
-                w.WriteStartArray("box");
-                foreach (var v in new[] { box.X, box.Y, box.Width, box.Height }) w.WriteNumberValue(Math.Round(v, 2));
-                w.WriteEndArray();
+                JsonLines.WriteBox(w, "box", box.X, box.Y, box.Width, box.Height);
                 WritePoints(w, "landmarks68", f.Landmarks68, false);
                 WritePoints(w, "landmarks68_3d", f.Landmarks68In3DConvention, false);
                 w.WriteStartObject("dense");
@@ -42,10 +34,7 @@ public static class LandmarkOutput
             w.WriteStartObject("timing_ms");
             foreach (var (k, v) in timingMs) w.WriteNumber(k, Math.Round(v, 3));
             w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(ms.ToArray());
-    }
+        });
 
     static void WritePoints(Utf8JsonWriter w, string name, ReadOnlySpan<PredictedLandmark> points, bool full)
     {
