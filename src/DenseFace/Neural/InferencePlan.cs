@@ -39,8 +39,13 @@ public sealed class InferencePlan
     {
         public override void Run(ComputeContext compute)
         {
-            var y = module.Forward(Input);
-            if (!ReferenceEquals(y, Output)) y.Span.CopyTo(Output.Span);
+            // the module's Forward writes its own (shared) output buffer, and several plans of one network may run
+            // at once (LandmarkPredictor's worker pool): one at a time per module
+            lock (module)
+            {
+                var y = module.Forward(Input);
+                if (!ReferenceEquals(y, Output)) y.Span.CopyTo(Output.Span);
+            }
         }
     }
 
@@ -154,8 +159,9 @@ public sealed class InferencePlan
             }
             default:
             {
-                var probe = m.Forward(x); // shape inference (eval mode); allocates the module's own buffer once
-                var y = new Tensor(probe.Shape.ToArray());
+                int[] shape;
+                lock (m) shape = m.Forward(x).Shape.ToArray(); // shape inference (eval mode; locked like ModuleOp.Run, which may be running in another plan)
+                var y = new Tensor(shape);
                 _ops.Add(new ModuleOp(x, m, y) { Label = $"{m.GetType().Name} {m.Name}" });
                 return y;
             }
