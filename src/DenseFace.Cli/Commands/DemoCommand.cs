@@ -82,7 +82,7 @@ internal static class DemoCommand
         if (detected.Count == 0) throw new InvalidInputException(imagePath, "the face detector found no face");
         var chosen = detected.MaxBy(d => DenseFace.Detection.FaceBox.IoU(d.Box68, annotated)).Box68;
         AnsiConsole.MarkupLine($"face detector: {detected.Count} faces; the annotated one at IoU {DenseFace.Detection.FaceBox.IoU(chosen, annotated):F2} with its 68-point box");
-        var box = new System.Drawing.RectangleF(chosen.X, chosen.Y, chosen.Width, chosen.Height);
+        var box = chosen.ToRectangle();
         var face = predictor.Predict(photo, box);
         var predicted = face.Landmarks68.Select(p => p.Position).ToArray();
         double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.Nme(predicted, truth.Points, DenseFace.Evaluation.Metrics.LandmarkMetrics.OuterEyeCornerDistance(truth.Points), imagePath);

@@ -82,7 +82,7 @@ internal static class LandmarksCommand
                     long t1 = Stopwatch.GetTimestamp();
                     var faceBoxes = given.TryGetValue(file, out var gb) ? [gb]
                         : detector is null ? [BoxFromPts(file)]
-                        : detector.Detect(image).Select(d => new RectangleF(d.Box68.X, d.Box68.Y, d.Box68.Width, d.Box68.Height)).ToList();
+                        : detector.Detect(image).Select(d => d.Box68.ToRectangle()).ToList();
                     double detect = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
                     var faces = faceBoxes.Select(fb => (fb, predictor.Predict(image, fb, options))).ToList();
                     var timing = new Dictionary<string, double> { ["decode"] = decode };
@@ -130,9 +130,7 @@ internal static class LandmarksCommand
     {
         var pts = Path.ChangeExtension(image, ".pts");
         if (!File.Exists(pts)) throw new InvalidInputException(image, "no face box: pass --box/--boxes or put an iBUG .pts file beside the image");
-        var p = PtsFile.Read(pts).Points;
-        float x0 = p.Min(q => q.X), y0 = p.Min(q => q.Y), x1 = p.Max(q => q.X), y1 = p.Max(q => q.Y);
-        return new RectangleF(x0, y0, x1 - x0, y1 - y0);
+        return DenseFace.Detection.FaceBox.Tight(PtsFile.Read(pts).Points).ToRectangle();
     }
 
     internal static RectangleF ParseBox(string text, string source)

@@ -53,11 +53,7 @@ internal static class TrainCommand
             var config = DenseFace.Landmarks.LandmarkModelConfig.Load(Path.Combine(src, DenseFace.Landmarks.LandmarkPredictor.ConfigFileName));
             var net = DenseFace.Neural.Network.Create(config.Network);
             net.LoadWeights(Path.Combine(src, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName));
-            Directory.CreateDirectory(dst);
-            var tmp = Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName + ".tmp");
-            net.SaveWeights(tmp, parse.GetValue(fp32) ? DenseFace.Neural.SafetensorsDType.F32 : DenseFace.Neural.SafetensorsDType.F16);
-            File.Move(tmp, Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName), overwrite: true);
-            config.Save(Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.ConfigFileName));
+            DenseFace.Landmarks.LandmarkPredictor.Save(dst, config, net, parse.GetValue(fp32) ? DenseFace.Neural.SafetensorsDType.F32 : DenseFace.Neural.SafetensorsDType.F16);
             Console.WriteLine($"wrote {dst} ({new FileInfo(Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName)).Length / 1e6:F1} MB weights)");
             return 0;
         }));

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using System.Drawing;
 using System.Numerics;
 using DenseFace.Evaluation.Datasets;
 using DenseFace.Evaluation.Metrics;
+using DenseFace.Detection;
 using DenseFace.Imaging;
 using DenseFace.Landmarks;
 
@@ -23,32 +23,24 @@ public sealed record Landmarks300WResult(
 /// </summary>
 public static class Landmarks300W
 {
-    /// <summary>Scores <paramref name="predictor"/> on <paramref name="folder"/> (sorted file order).</summary>
+    /// <summary>Scores <paramref name="predictor"/> on <paramref name="folder"/> (sorted file order; images without a 68-point .pts, and .pts without an image, count as missing).</summary>
     /// <exception cref="InvalidInputException">Missing folder or no annotated images.</exception>
     public static Landmarks300WResult Evaluate(LandmarkPredictor predictor, string folder, PredictionOptions? options = null, int threads = 1, Action<int, int>? progress = null)
     {
-        if (!Directory.Exists(folder)) throw new InvalidInputException(folder, "evaluation folder not found");
-        var items = new List<(string Image, string Pts)>();
-        int missing = 0;
-        foreach (var pts in Directory.EnumerateFiles(folder, "*.pts").Order(StringComparer.Ordinal))
-        {
-            var image = new[] { ".jpg", ".png", ".jpeg" }.Select(e => Path.ChangeExtension(pts, e)).FirstOrDefault(File.Exists);
-            if (image is null) { missing++; continue; }
-            items.Add((image, pts));
-        }
-        if (items.Count == 0) throw new InvalidInputException(folder, "no images with .pts files");
+        var scan = DatasetScanner.Scan(folder, expectedPointCount: 68);
+        var items = scan.Items;
+        int missing = scan.Problems.Count;
+        if (items.Count == 0) throw new InvalidInputException(folder, "no images with 68-point .pts files");
         var io = new double[items.Count]; var box = new double[items.Count]; var ms = new double[items.Count];
         var inside1 = new int[items.Count]; var inside2 = new int[items.Count];
         int done = 0;
         Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
         {
-            var (file, ptsFile) = items[i];
-            var truth = PtsFile.Read(ptsFile).Points.ToArray();
-            if (truth.Length != 68) throw new InvalidInputException(ptsFile, $"has {truth.Length} points, 68 expected");
+            string file = items[i].ImagePath;
+            var truth = items[i].Landmarks.Points;
             var image = ImageIO.Load(file);
             if (image.Channels != 3) image = image.ConvertTo(3);
-            float x0 = truth.Min(p => p.X), y0 = truth.Min(p => p.Y), x1 = truth.Max(p => p.X), y1 = truth.Max(p => p.Y);
-            var f = predictor.Predict(image, new RectangleF(x0, y0, x1 - x0, y1 - y0), options);
+            var f = predictor.Predict(image, FaceBox.Tight(truth).ToRectangle(), options);
             ms[i] = f.Milliseconds;
             var pred = f.Landmarks68.Select(p => p.Position).ToArray();
             string name = Path.GetFileName(file);
@@ -66,6 +58,6 @@ public static class Landmarks300W
         double pts68 = 68.0 * items.Count;
         return new Landmarks300WResult(items.Count, missing, io.Average(), box.Average(), LandmarkMetrics.FailureRate(io), LandmarkMetrics.Auc(io),
             inside1.Sum() / pts68, inside2.Sum() / pts68, sortedMs[sortedMs.Length / 2],
-            items.Select((it, i) => (Path.GetFileName(it.Image), io[i])).ToList());
+            items.Select((it, i) => (Path.GetFileName(it.ImagePath), io[i])).ToList());
     }
 }

@@ -1,13 +1,9 @@
 using System.Diagnostics;
-using System.Drawing;
 using System.Globalization;
-using System.Numerics;
 using System.Text.Json;
-using DenseFace.Evaluation.Datasets;
-using DenseFace.Evaluation.Metrics;
+using DenseFace.Evaluation.Protocols;
 using DenseFace.FaceModel;
 using DenseFace.FaceModel.Layouts;
-using DenseFace.Imaging;
 using DenseFace.IO;
 using DenseFace.Landmarks;
 using DenseFace.Neural;
@@ -83,7 +79,8 @@ public sealed class LandmarkTrainer
             $"data: synthetic share {_c.SyntheticFraction:P0}" + (photos is null ? "" : $"; {photos.AnnotatedCount} annotated photos ({photos.PseudoLabelledCount} with dense pseudo-labels), {photos.TurnedCount} turned views")));
         var aug = new LandmarkAugmenter(_head, _c.InputSize, _c.RoiScale, _modelConfig.Network.Mean, _modelConfig.Network.Std,
             _layout.MirrorIndices, LandmarkLayouts.Load(LandmarkLayouts.Ibug68).MirrorIndices);
-        var dev = DevSet.Load(DataPath(_c.DevFolder));
+        string devFolder = DataPath(_c.DevFolder);
+        if (!Directory.Exists(devFolder)) throw new InvalidInputException(devFolder, "development folder not found");
 
         // Network and optimiser.
         var net = Network.Create(_modelConfig.Network, (ulong)_c.Seed);
@@ -100,7 +97,8 @@ public sealed class LandmarkTrainer
             net.LoadWeights(Path.Combine(dir, "model.safetensors"));
             var shadow = Network.Create(_modelConfig.Network);
             shadow.LoadWeights(Path.Combine(dir, "ema.safetensors"));
-            ema = Rebind(net, shadow, _c.EmaDecay);
+            ema = new WeightEma(net.State, _c.EmaDecay);
+            ema.LoadFrom(shadow);
             adam.LoadState(Path.Combine(dir, "adam.safetensors"), state.Step);
             step = state.Step; best = state.BestDevNme ?? double.PositiveInfinity; elapsedBefore = state.Seconds;
             progress?.Report(new TrainingProgress(step, _c.Steps, double.NaN, 0, null, state.BestDevNme, $"resumed from {dir} at step {step}"));
@@ -145,45 +143,25 @@ public sealed class LandmarkTrainer
             if (devNow)
             {
                 ema.CopyTo(evalNet);
-                var (io, box, fr) = dev.Evaluate(new LandmarkPredictor(_modelConfig, evalNet), _c.Threads);
+                var r = Landmarks300W.Evaluate(new LandmarkPredictor(_modelConfig, evalNet), devFolder, new PredictionOptions { Passes = 1 }, _c.Threads);
+                var (io, box, fr) = (r.NmeIo, r.NmeBox, r.Fr10Io);
                 lastDev = io;
                 devLog.WriteLine(string.Join(",", step, F(io), F(box), F(fr), F(elapsedBefore + clock.Elapsed.TotalSeconds)));
                 devLog.Flush();
                 if (io < best)
                 {
                     best = io;
-                    SaveModel(evalNet, Path.Combine(_out, "best"), SafetensorsDType.F32);
+                    LandmarkPredictor.Save(Path.Combine(_out, "best"), _modelConfig, evalNet, SafetensorsDType.F32);
                 }
                 progress?.Report(new TrainingProgress(step, _c.Steps, double.NaN, 0, io, best, $"step {step}: dev NME {io:P2} (box {box:P2}, FR@10% {fr:P1}); best {best:P2}"));
             }
             if (lastCkpt.Elapsed.TotalMinutes >= _c.CheckpointMinutes || step == _c.Steps || cancel.IsCancellationRequested)
             {
-                WriteCheckpoint(ckpt, net, ema, adam, step, best, elapsedBefore + clock.Elapsed.TotalSeconds);
+                WriteCheckpoint(ckpt, net, ema, evalNet, adam, step, best, elapsedBefore + clock.Elapsed.TotalSeconds);
                 lastCkpt.Restart();
             }
         }
-        if (step < _c.Steps) WriteCheckpoint(ckpt, net, ema, adam, step, best, elapsedBefore + clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>Writes a model folder (config + weights) atomically.</summary>
-    public void SaveModel(Network net, string dir, SafetensorsDType dtype)
-    {
-        Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, LandmarkPredictor.WeightsFileName + ".tmp");
-        net.SaveWeights(tmp, dtype);
-        File.Move(tmp, Path.Combine(dir, LandmarkPredictor.WeightsFileName), overwrite: true);
-        _modelConfig.Save(Path.Combine(dir, LandmarkPredictor.ConfigFileName));
-    }
-
-    /// <summary>A new EMA over <paramref name="net"/>'s state whose shadow starts at <paramref name="shadow"/>'s weights.</summary>
-    static WeightEma Rebind(Network net, Network shadow, float decay)
-    {
-        // WeightEma starts from the current values: load the shadow into the live network, take the EMA, then put the live weights back.
-        var live = net.State.Select(p => (float[])p.Value.Clone()).ToArray();
-        for (int j = 0; j < net.State.Count; j++) shadow.GetParameter(net.State[j].Name).Value.CopyTo(net.State[j].Value, 0);
-        var ema = new WeightEma(net.State, decay);
-        for (int j = 0; j < net.State.Count; j++) live[j].CopyTo(net.State[j].Value, 0);
-        return ema;
+        if (step < _c.Steps) WriteCheckpoint(ckpt, net, ema, evalNet, adam, step, best, elapsedBefore + clock.Elapsed.TotalSeconds);
     }
 
     sealed record CheckpointState(int Step, double? BestDevNme, double Seconds);
@@ -195,13 +173,13 @@ public sealed class LandmarkTrainer
         return null;
     }
 
-    void WriteCheckpoint(string dir, Network net, WeightEma ema, AdamW adam, int step, double best, double seconds)
+    /// <summary>Writes weights, EMA (through <paramref name="shadow"/>, a network of the same architecture), optimiser and step into a fresh folder, then swaps it in.</summary>
+    static void WriteCheckpoint(string dir, Network net, WeightEma ema, Network shadow, AdamW adam, int step, double best, double seconds)
     {
         var tmp = dir + ".tmp";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
         Directory.CreateDirectory(tmp);
         net.SaveWeights(Path.Combine(tmp, "model.safetensors"));
-        var shadow = Network.Create(_modelConfig.Network);
         ema.CopyTo(shadow);
         shadow.SaveWeights(Path.Combine(tmp, "ema.safetensors"));
         adam.SaveState(Path.Combine(tmp, "adam.safetensors"));
@@ -234,18 +212,24 @@ public sealed class LandmarkTrainer
         Parallel.For(0, b, new ParallelOptions { MaxDegreeOfParallelism = _c.Threads }, i =>
         {
             var rng = new RandomSource(Mix((ulong)_c.Seed, step, i));
-            for (int attempt = 0; ; attempt++)
-            {
-                var e = Draw(sources, rng, (long)step * b + i);
-                try
-                {
-                    if (e.Box.Width <= 1 || e.Box.Height <= 1) throw new InvalidInputException("example", "face box is empty");
-                    aug.Apply(e, rng, input.AsSpan(i * inLen, inLen), targets.AsSpan(i * tLen, tLen));
-                    return;
-                }
-                catch (InvalidInputException) when (attempt < 8) { }
-            }
+            DrawAugmented(sources, aug, rng, (long)step * b + i, input.AsSpan(i * inLen, inLen), targets.AsSpan(i * tLen, tLen));
         });
+    }
+
+    /// <summary>Draws an example and writes its augmented input and targets; a bad example (unreadable photo, empty box) is replaced by another draw, up to 8 times.</summary>
+    static void DrawAugmented(List<(ILandmarkSource Source, float Share)> sources, LandmarkAugmenter aug, RandomSource rng, long syntheticIndex, Span<float> input, Span<float> targets)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var e = Draw(sources, rng, syntheticIndex);
+            try
+            {
+                if (e.Box.Width <= 1 || e.Box.Height <= 1) throw new InvalidInputException("example", "face box is empty");
+                aug.Apply(e, rng, input, targets);
+                return;
+            }
+            catch (InvalidInputException) when (attempt < 8) { }
+        }
     }
 
     static LandmarkExample Draw(List<(ILandmarkSource Source, float Share)> sources, RandomSource rng, long syntheticIndex)
@@ -266,18 +250,11 @@ public sealed class LandmarkTrainer
     {
         const int n = 256;
         int inLen = aug.InputLength, tLen = LandmarkTargets.PerSample(_head);
-        var input = new float[inLen];
         var all = new float[n * tLen];
         Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = _c.Threads }, i =>
         {
             var rng = new RandomSource(Mix((ulong)_c.Seed, -1, i));
-            var local = new float[inLen];
-            for (int attempt = 0; ; attempt++)
-            {
-                var e = Draw(sources, rng, (1L << 40) + i);
-                try { aug.Apply(e, rng, local, all.AsSpan(i * tLen, tLen)); return; }
-                catch (InvalidInputException) when (attempt < 8) { }
-            }
+            DrawAugmented(sources, aug, rng, (1L << 40) + i, new float[inLen], all.AsSpan(i * tLen, tLen));
         });
         var bias = net.GetParameter("classifier.1.bias").Value;
         var weight = net.GetParameter("classifier.1.weight").Value;
@@ -323,52 +300,5 @@ public sealed class LandmarkTrainer
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         return z ^ (z >> 31);
-    }
-}
-
-/// <summary>
-/// A development set held in memory: images with 68 iBUG points (.pts), scored by
-/// <see cref="Evaluate"/> with one network pass from the ground-truth box.
-/// </summary>
-public sealed class DevSet
-{
-    readonly List<(string Name, Image8 Image, Vector2[] Truth)> _items = new();
-
-    /// <summary>Number of images.</summary>
-    public int Count => _items.Count;
-
-    /// <summary>Loads every image with a 68-point .pts file in <paramref name="folder"/> (sorted).</summary>
-    public static DevSet Load(string folder)
-    {
-        if (!Directory.Exists(folder)) throw new InvalidInputException(folder, "development folder not found");
-        var set = new DevSet();
-        foreach (var pts in Directory.EnumerateFiles(folder, "*.pts").Order(StringComparer.Ordinal))
-        {
-            var image = new[] { ".jpg", ".png" }.Select(e => Path.ChangeExtension(pts, e)).FirstOrDefault(File.Exists);
-            if (image is null) continue;
-            var truth = PtsFile.Read(pts).Points.ToArray();
-            if (truth.Length != 68) continue;
-            var img = ImageIO.Load(image);
-            set._items.Add((Path.GetFileName(image), img.Channels == 3 ? img : img.ConvertTo(3), truth));
-        }
-        if (set._items.Count == 0) throw new InvalidInputException(folder, "no images with 68-point .pts files");
-        return set;
-    }
-
-    /// <summary>Mean NME of the 2D-convention 68 points by outer-eye-corner distance and by sqrt(w·h) of the ground-truth box, and FR@10 % (inter-ocular); one pass.</summary>
-    public (double Io, double Box, double Fr10) Evaluate(LandmarkPredictor predictor, int threads)
-    {
-        var io = new double[_items.Count]; var box = new double[_items.Count];
-        var options = new PredictionOptions { Passes = 1 };
-        Parallel.For(0, _items.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
-        {
-            var (name, image, truth) = _items[i];
-            var b = LandmarkExample.Bounds(truth, Enumerable.Repeat(1f, 68).ToArray());
-            var f = predictor.Predict(image, new RectangleF(b.X, b.Y, b.Width, b.Height), options);
-            var pred = f.Landmarks68.Select(p => p.Position).ToArray();
-            io[i] = LandmarkMetrics.Nme(pred, truth, LandmarkMetrics.OuterEyeCornerDistance(truth), name);
-            box[i] = LandmarkMetrics.Nme(pred, truth, LandmarkMetrics.BoxSize(truth), name);
-        });
-        return (io.Average(), box.Average(), LandmarkMetrics.FailureRate(io));
     }
 }

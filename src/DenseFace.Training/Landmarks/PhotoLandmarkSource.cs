@@ -50,20 +50,13 @@ public sealed class PhotoLandmarkSource : ILandmarkSource
             else { items.Add(new Item(r.Image, null, r)); TurnedCount++; }
         }
         foreach (var folder in folders)
-        {
-            if (!Directory.Exists(folder)) throw new InvalidInputException(folder, "photo folder not found");
-            foreach (var pts in Directory.EnumerateFiles(folder, "*.pts", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            foreach (var photo in DatasetScanner.Scan(folder, SearchOption.AllDirectories, expectedPointCount: 68).Items)
             {
-                var image = new[] { ".jpg", ".png", ".jpeg" }.Select(e => Path.ChangeExtension(pts, e)).FirstOrDefault(File.Exists);
-                if (image is null) continue;
-                var ann = PtsFile.Read(pts).Points.ToArray();
-                if (ann.Length != 68) continue;
-                byImage.TryGetValue(Path.GetFullPath(image), out var rec);
-                items.Add(new Item(image, ann, rec));
+                byImage.TryGetValue(Path.GetFullPath(photo.ImagePath), out var rec);
+                items.Add(new Item(photo.ImagePath, photo.Landmarks.Points, rec));
                 AnnotatedCount++;
                 if (rec != null) PseudoLabelledCount++;
             }
-        }
         _items = items.OrderBy(i => i.Image, StringComparer.Ordinal).ToArray();
         if (_items.Length == 0) throw new InvalidInputException(string.Join(", ", folders), "no annotated photos found");
     }

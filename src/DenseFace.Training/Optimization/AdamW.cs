@@ -196,6 +196,17 @@ public sealed class WeightEma
         }
     }
 
+    /// <summary>Sets the average to <paramref name="source"/>'s weights (matched by name), e.g. a checkpointed shadow when resuming.</summary>
+    public void LoadFrom(Network source)
+    {
+        for (int j = 0; j < _source.Count; j++)
+        {
+            var src = source.GetParameter(_source[j].Name);
+            if (src.Length != _shadow[j].Length) throw new ArgumentException($"parameter '{src.Name}' has a different size");
+            src.Value.CopyTo(_shadow[j], 0);
+        }
+    }
+
     /// <summary>Averaged value of the i-th state tensor.</summary>
     public ReadOnlySpan<float> Shadow(int index) => _shadow[index];
 

@@ -27,6 +27,9 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
         return union > 0 ? inter / union : 0;
     }
 
+    /// <summary>The same box as a <see cref="System.Drawing.RectangleF"/> (what the landmark predictor takes).</summary>
+    public System.Drawing.RectangleF ToRectangle() => new(X, Y, Width, Height);
+
     /// <summary>The tight box of a set of points (min to max of the coordinates): our face box when the points are the 68 landmarks.</summary>
     public static FaceBox Tight(ReadOnlySpan<Vector2> points)
     {

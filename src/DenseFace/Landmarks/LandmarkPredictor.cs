@@ -90,6 +90,18 @@ public sealed class LandmarkPredictor
         return new LandmarkPredictor(config, net);
     }
 
+    /// <summary>Writes a model folder (<see cref="ConfigFileName"/> + <see cref="WeightsFileName"/> as <paramref name="dtype"/>), the weights atomically.</summary>
+    public static void Save(string directory, LandmarkModelConfig config, Network network, SafetensorsDType dtype = SafetensorsDType.F16)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(network);
+        Directory.CreateDirectory(directory);
+        var tmp = Path.Combine(directory, WeightsFileName + ".tmp");
+        network.SaveWeights(tmp, dtype);
+        File.Move(tmp, Path.Combine(directory, WeightsFileName), overwrite: true);
+        config.Save(Path.Combine(directory, ConfigFileName));
+    }
+
     /// <summary>The shipped model's folder: <c>models/landmarks</c> beside the assembly, else under the repository root; null when neither has one.</summary>
     public static string? DefaultModelDirectory()
     {
