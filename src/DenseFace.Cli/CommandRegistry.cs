@@ -17,6 +17,7 @@ internal static class CommandRegistry
         yield return PseudoLabelCommand.Create();
         yield return TrainCommand.Create();
         yield return LandmarksCommand.Create();
+        yield return ReconstructCommand.Create();
         yield return EvalCommand.Create();
         yield return DetectCommand.Create();
         yield return BenchCommand.Create();

@@ -144,7 +144,7 @@ internal static class FitCommand
         if (opts.Overlay)
         {
             var canvas = img.ConvertTo(3);
-            DrawWireframe(canvas, model, positions, r.Frames[0].Pose, r.Cameras[0]);
+            DenseFace.Pipeline.ReconstructionOutput.DrawWireframe(canvas, model, positions, r.Frames[0].Pose, r.Cameras[0], new Rgba(80, 200, 255, 60));
             foreach (var p in points.Points) Draw.Disc(canvas, p, 2.5f, Rgba.Green);
             foreach (var p in fitted) Draw.Disc(canvas, p, 1.8f, Rgba.Red);
             ImageIO.Save(canvas, Path.Combine(outDir, name + "_overlay.png"));
@@ -152,20 +152,4 @@ internal static class FitCommand
         return new Fitted(r, nme, pose);
     }
 
-    /// <summary>Edges of the front-facing triangles of the narrow face area, projected with the fitted pose and camera.</summary>
-    static void DrawWireframe(Image8 canvas, MorphableModel model, Vector3[] positions, RigidTransform pose, PinholeCamera cam)
-    {
-        var range = model.TriangleRange(FaceSubArea.NarrowFace);
-        var tris = model.Triangles;
-        var color = new Rgba(80, 200, 255, 60);
-        for (int t = range.Start; t < range.End; t++)
-        {
-            var a = pose.Apply(positions[tris[3 * t]]); var b = pose.Apply(positions[tris[3 * t + 1]]); var c = pose.Apply(positions[tris[3 * t + 2]]);
-            if (a.Z <= 0 || b.Z <= 0 || c.Z <= 0) continue;
-            // front-facing: the outward normal points toward the camera centre
-            if (Vector3.Dot(Vector3.Cross(b - a, c - a), a) >= 0) continue;
-            Vector2 pa = cam.Project(a), pb = cam.Project(b), pc = cam.Project(c);
-            Draw.Line(canvas, pa, pb, color); Draw.Line(canvas, pb, pc, color); Draw.Line(canvas, pc, pa, color);
-        }
-    }
 }

@@ -13,7 +13,7 @@ namespace DenseFace.Fitting;
 /// different directions, which is what pins down identity and focal length (a frontal first frame leaves both loose). Workspaces are preallocated; per frame the solver allocates nothing (the returned
 /// <see cref="FrameFit"/> is new). Not thread-safe.
 /// </summary>
-public sealed class FaceTracker
+public sealed class TemporalFitter
 {
     readonly FaceFitter _fitter;
     readonly CameraSpec _camera;
@@ -36,7 +36,7 @@ public sealed class FaceTracker
     /// <summary>Sliding contour points are re-picked every this many frames.</summary>
     const int ContourInterval = 5;
 
-    internal FaceTracker(FaceFitter fitter, CameraSpec camera)
+    internal TemporalFitter(FaceFitter fitter, CameraSpec camera)
     {
         _fitter = fitter; _camera = camera;
         _focalFree = [camera.FocalPx is null];
