@@ -18,6 +18,7 @@ internal static class CommandRegistry
         yield return TrainCommand.Create();
         yield return LandmarksCommand.Create();
         yield return ReconstructCommand.Create();
+        yield return TrackCommand.Create();
         yield return EvalCommand.Create();
         yield return DetectCommand.Create();
         yield return BenchCommand.Create();

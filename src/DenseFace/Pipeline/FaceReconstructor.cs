@@ -146,16 +146,15 @@ public sealed class FaceReconstructor
                 landmarksMs += Stopwatch.GetElapsedTime(tl).TotalMilliseconds;
                 long tf = Stopwatch.GetTimestamp();
                 var fit = fitter.FitImage(ToObservations(landmarks, Options), new CameraSpec(image.Width, image.Height, Options.FocalPx));
-                var positions = Model.Evaluate(fit.Identity, fit.Frames[0].Expression);
+                var face = ReconstructedFace.FromFit(box, score, landmarks, fit);
                 fitMs += Stopwatch.GetElapsedTime(tf).TotalMilliseconds;
-                ExtractedTexture? texture = null;
                 if (Options.TextureSize > 0)
                 {
                     long tt = Stopwatch.GetTimestamp();
-                    texture = ExtractTexture(image, fit, positions);
+                    face = face with { Texture = ExtractTexture(image, face) };
                     textureMs += Stopwatch.GetElapsedTime(tt).TotalMilliseconds;
                 }
-                results.Add(new ReconstructedFace { Box = box, Score = score, Landmarks = landmarks, Fit = fit, Positions = positions, Texture = texture });
+                results.Add(face);
             }
         }
         finally { _fitters.Add(fitter); }
@@ -164,24 +163,21 @@ public sealed class FaceReconstructor
     }
 
     /// <summary>The face tile's texture, or null when the face is not seen at all (e.g. fitted behind the camera).</summary>
-    ExtractedTexture? ExtractTexture(Image8 image, FitResult fit, System.Numerics.Vector3[] positions)
+    internal ExtractedTexture? ExtractTexture(Image8 image, ReconstructedFace face)
     {
         try
         {
-            var extractor = new TextureExtractor(Model, positions, fit.Cameras[0], fit.Frames[0].Pose, image);
+            var extractor = new TextureExtractor(Model, face.Positions(Model), face.Camera, face.ModelToCamera, image);
             return extractor.Extract(TextureTile.Face, new TextureExtractionOptions { Size = Options.TextureSize });
         }
         catch (InvalidInputException) { return null; }
     }
 
     /// <summary>A fitter for the predictor's layout (fixed correspondences), from the pool or new.</summary>
-    internal FaceFitter RentFitter() => _fitters.TryTake(out var f) ? f : new FaceFitter(Model, _layout, Options.Fit);
+    FaceFitter RentFitter() => _fitters.TryTake(out var f) ? f : new FaceFitter(Model, _layout, Options.Fit);
 
-    /// <summary>Returns a fitter taken with <see cref="RentFitter"/>.</summary>
-    internal void ReturnFitter(FaceFitter fitter) => _fitters.Add(fitter);
-
-    /// <summary>The fitting layout (the predictor's dense layout on the model surface, fixed correspondences).</summary>
-    internal FittingLayout Layout => _layout;
+    /// <summary>The fitting layout: the predictor's dense layout on the model surface, fixed correspondences (its first 68 points are the iBUG 68).</summary>
+    public FittingLayout Layout => _layout;
 
     /// <summary>
     /// The dense points as fitting observations in layout order: position μ and σ' = max(scale · σ, minimum)

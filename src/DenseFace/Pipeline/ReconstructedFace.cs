@@ -15,15 +15,7 @@ namespace DenseFace.Pipeline;
 /// shoulder), the model origin in camera space (cm, OpenCV axes:
 /// x right, y down, z forward) and the focal length in pixels.
 /// </summary>
-public readonly record struct HeadPose(float Yaw, float Pitch, float Roll, Vector3 TranslationCm, float FocalPx)
-{
-    /// <summary>The pose of frame <paramref name="frame"/> seen by <paramref name="camera"/>.</summary>
-    public static HeadPose From(FrameFit frame, in PinholeCamera camera)
-    {
-        var (yaw, pitch, roll) = frame.HeadPoseDegrees;
-        return new HeadPose(yaw, pitch, roll, frame.Pose.Translation, camera.Fx);
-    }
-}
+public readonly record struct HeadPose(float Yaw, float Pitch, float Roll, Vector3 TranslationCm, float FocalPx);
 
 /// <summary>
 /// Wall-clock milliseconds of each stage of one image (or video frame): decoding, face detection (0 when the boxes
@@ -32,35 +24,57 @@ public readonly record struct HeadPose(float Yaw, float Pitch, float Roll, Vecto
 public readonly record struct StageTimings(double Decode, double Detect, double Landmarks, double Fit, double Texture, double Total);
 
 /// <summary>
-/// One face of an image, reconstructed: where it is, its dense landmarks with σ and visibility, the fitted
-/// ICT-FaceKit face (identity β, expression weights ψ ∈ [0, 1] in model order with their ARKit names, head pose,
-/// camera) and the posed vertex positions. Pixel coordinates are 0-based pixel centres; model space is y up, cm.
+/// One face of an image (or video frame), reconstructed: where it is, its dense landmarks with σ and visibility, the
+/// fitted ICT-FaceKit face (identity β, expression weights ψ ∈ [0, 1] in model order with their ARKit names, head
+/// pose, camera). Pixel coordinates are 0-based pixel centres; model space is y up, cm.
 /// </summary>
 public sealed record ReconstructedFace
 {
+    Vector3[]? _positions;
+
     /// <summary>The face box the landmarks were predicted from: the tight box of the 68 landmarks (pixels).</summary>
     public required RectangleF Box { get; init; }
-    /// <summary>Detector score in [0, 1]; 1 for a box given by the caller, the tracking confidence for a tracked face.</summary>
+    /// <summary>Detector score in [0, 1]; 1 for a box given by the caller or a face followed from the previous frame.</summary>
     public required float Score { get; init; }
     /// <summary>The landmark network's output: dense layout points (μ, σ, visibility) and both 68-point sets.</summary>
     public required FaceLandmarks Landmarks { get; init; }
-    /// <summary>The fit: identity, per-frame pose and expression, camera, energies, reprojection errors.</summary>
-    public required FitResult Fit { get; init; }
-    /// <summary>Posed vertex positions in model space (cm): identity plus expression, all model vertices.</summary>
-    public required Vector3[] Positions { get; init; }
+    /// <summary>Identity coefficients β (length = model identity count).</summary>
+    public required float[] Identity { get; init; }
+    /// <summary>Expression weights ψ in model order (<see cref="MorphableModel.ExpressionNames"/>).</summary>
+    public required float[] Expression { get; init; }
+    /// <summary>Model to camera transform (cm, OpenCV camera axes).</summary>
+    public required RigidTransform ModelToCamera { get; init; }
+    /// <summary>The fitted camera (focal length in pixels, principal point).</summary>
+    public required PinholeCamera Camera { get; init; }
+    /// <summary>Root mean square distance between the fitted landmark projections and the predicted points, pixels.</summary>
+    public required double RmsReprojectionPx { get; init; }
+    /// <summary>The full single-image fit (energies, per-landmark errors, iterations); null for tracked video frames.</summary>
+    public FitResult? Fit { get; init; }
     /// <summary>The UV texture of the face tile taken from the photo (mirror-filled), when requested.</summary>
     public ExtractedTexture? Texture { get; init; }
 
-    /// <summary>Identity coefficients β (length = model identity count).</summary>
-    public float[] Identity => Fit.Identity;
-    /// <summary>Expression weights ψ in model order (<see cref="MorphableModel.ExpressionNames"/>).</summary>
-    public float[] Expression => Fit.Frames[0].Expression;
-    /// <summary>The fitted camera (focal length in pixels, principal point).</summary>
-    public PinholeCamera Camera => Fit.Cameras[0];
-    /// <summary>Model to camera transform (cm, OpenCV camera axes).</summary>
-    public RigidTransform ModelToCamera => Fit.Frames[0].Pose;
     /// <summary>Head pose in degrees with translation and focal length.</summary>
-    public HeadPose Pose => HeadPose.From(Fit.Frames[0], Camera);
+    public HeadPose Pose
+    {
+        get
+        {
+            var (yaw, pitch, roll) = ModelToCamera.ToHeadPoseDegrees();
+            return new HeadPose(yaw, pitch, roll, ModelToCamera.Translation, Camera.Fx);
+        }
+    }
+
+    /// <summary>Posed vertex positions in model space (cm): identity plus expression, all model vertices (computed once).</summary>
+    public Vector3[] Positions(MorphableModel model) => _positions ??= model.Evaluate(Identity, Expression);
+
+    /// <summary>Projections (pixels) of model surface points (e.g. the first 68 of a layout: the iBUG points) on the fitted face.</summary>
+    public Vector2[] Project(MorphableModel model, ReadOnlySpan<SurfacePoint> points)
+    {
+        var p3 = new Vector3[points.Length];
+        model.EvaluateSurfacePoints(points, Identity, Expression, p3);
+        var p2 = new Vector2[points.Length];
+        for (int i = 0; i < p3.Length; i++) p2[i] = Camera.Project(ModelToCamera.Apply(p3[i]));
+        return p2;
+    }
 
     /// <summary>Expression weights by ARKit name (ICT-FaceKit's names, e.g. "jawOpen", "eyeBlink_L").</summary>
     public IReadOnlyDictionary<string, float> Blendshapes(MorphableModel model)
@@ -69,6 +83,13 @@ public sealed record ReconstructedFace
         for (int e = 0; e < model.ExpressionCount; e++) d[model.ExpressionNames[e]] = Expression[e];
         return d;
     }
+
+    /// <summary>A face from a single-image fit.</summary>
+    public static ReconstructedFace FromFit(RectangleF box, float score, FaceLandmarks landmarks, FitResult fit) => new()
+    {
+        Box = box, Score = score, Landmarks = landmarks, Identity = fit.Identity, Expression = fit.Frames[0].Expression,
+        ModelToCamera = fit.Frames[0].Pose, Camera = fit.Cameras[0], RmsReprojectionPx = fit.RmsReprojectionPx, Fit = fit,
+    };
 }
 
 /// <summary>The faces reconstructed in one image, with the image size and per-stage timings.</summary>

@@ -62,8 +62,8 @@ public static class ReconstructionOutput
         w.WriteEndObject();
         JsonLines.WriteArray(w, "identity", face.Identity, 4);
         w.WriteStartObject("fit");
-        w.WriteNumber("rms_px", Math.Round(face.Fit.RmsReprojectionPx, 3));
-        w.WriteNumber("iterations", face.Fit.Iterations);
+        w.WriteNumber("rms_px", Math.Round(face.RmsReprojectionPx, 3));
+        if (face.Fit is not null) w.WriteNumber("iterations", face.Fit.Iterations);
         w.WriteEndObject();
         if (files?.Mesh is string mesh) w.WriteString("mesh", mesh);
         if (files is { ExtraMeshes.Count: > 0 })
@@ -113,7 +113,7 @@ public static class ReconstructionOutput
     {
         ArgumentNullException.ThrowIfNull(reconstruction);
         var canvas = image.ConvertTo(3);
-        foreach (var f in reconstruction.Faces) DrawWireframe(canvas, model, f.Positions, f.ModelToCamera, f.Camera, new Rgba(80, 200, 255, 70));
+        foreach (var f in reconstruction.Faces) DrawWireframe(canvas, model, f.Positions(model), f.ModelToCamera, f.Camera, new Rgba(80, 200, 255, 70));
         return LandmarkOutput.Overlay(canvas, reconstruction.Faces.Select(f => f.Landmarks));
     }
 

@@ -57,8 +57,8 @@ public class FaceReconstructorTests
         {
             Assert.InRange(f.Score, 0.6f, 1f);
             Assert.InRange(f.Pose.Yaw, -90, 90);
-            Assert.True(f.Fit.RmsReprojectionPx < 0.1 * f.Box.Width, $"rms {f.Fit.RmsReprojectionPx:F1} px for a {f.Box.Width:F0} px face");
-            Assert.Equal(ModelFixture.Model.VertexCount, f.Positions.Length);
+            Assert.True(f.RmsReprojectionPx < 0.1 * f.Box.Width, $"rms {f.RmsReprojectionPx:F1} px for a {f.Box.Width:F0} px face");
+            Assert.Equal(ModelFixture.Model.VertexCount, f.Positions(ModelFixture.Model).Length);
             Assert.Contains("jawOpen", f.Blendshapes(ModelFixture.Model).Keys);
         }
     }
