@@ -15,6 +15,39 @@ internal static class BenchCommand
         cmd.Subcommands.Add(CreateFit());
         cmd.Subcommands.Add(BenchNnCommand.Create());
         cmd.Subcommands.Add(CreateLandmarks());
+        cmd.Subcommands.Add(CreatePipeline());
+        return cmd;
+    }
+
+    /// <summary>
+    /// <c>denseface bench pipeline --images N --json OUT</c>: one thread, photo end to end at 640 px (JPEG decode +
+    /// detect + landmarks + fit) with 2 and with 1 landmark pass, interleaved per photo, and a tracking frame
+    /// (landmarks + fit, decode excluded) on a video; medians per stage.
+    /// </summary>
+    static Command CreatePipeline()
+    {
+        var images = new Option<int>("--images") { Description = "HELEN test photos (resized to 640 px on the long side, JPEG q90 in memory).", DefaultValueFactory = _ => 40 };
+        var video = new Option<string?>("--video") { Description = "Video for the tracking frames (default: data/video/obama.mp4)." };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var cmd = new Command("pipeline", "End-to-end speed, one thread: photo at 640 px (decode + detect + landmarks + fit) and tracking frame (landmarks + fit).") { images, video, json };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int n = parse.GetValue(images);
+            if (n is < 1 or > 10_000) throw new InvalidInputException("--images", $"{n} is outside 1..10000");
+            var r = DenseFace.Evaluation.Benchmarks.PipelineBenchmark.Run(n, parse.GetValue(video), i => Console.Error.Write($"\rbench pipeline: {i}   "));
+            Console.Error.WriteLine();
+            var table = new Table().AddColumns("run", "frames", "decode", "detect", "landmarks", "fit", "total (median ms)");
+            foreach (var (name, st) in r.Runs)
+                table.AddRow(Markup.Escape(name), st.Count.ToString(), $"{st.Decode:F2}", $"{st.Detect:F2}", $"{st.Landmarks:F2}", $"{st.Fit:F2}", $"{st.Total:F2}");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is string path)
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(r.Runs.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
+                {
+                    ["count"] = kv.Value.Count, ["decode_ms"] = kv.Value.Decode, ["detect_ms"] = kv.Value.Detect, ["landmarks_ms"] = kv.Value.Landmarks,
+                    ["fit_ms"] = kv.Value.Fit, ["total_ms"] = kv.Value.Total,
+                }), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }));
         return cmd;
     }
 

@@ -25,9 +25,11 @@ public static class ReconstructionOutput
 {
     /// <summary>
     /// One compact JSON line for an image (or a video frame when <paramref name="frame"/> is given: frame index and
-    /// time in seconds). <paramref name="files"/>, when given, has one entry per face.
+    /// time in seconds). <paramref name="files"/>, when given, has one entry per face; <paramref name="extra"/> may
+    /// add members at the end of the image object.
     /// </summary>
-    public static string JsonLine(string file, ImageReconstruction image, MorphableModel model, IReadOnlyList<FaceFiles?>? files = null, (int Index, double TimeS)? frame = null)
+    public static string JsonLine(string file, ImageReconstruction image, MorphableModel model, IReadOnlyList<FaceFiles?>? files = null, (int Index, double TimeS)? frame = null,
+        Action<Utf8JsonWriter>? extra = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(model);
@@ -40,6 +42,7 @@ public static class ReconstructionOutput
             w.WriteEndArray();
             var t = image.Timings;
             JsonLines.WriteNumbers(w, "timing_ms", [new("decode", t.Decode), new("detect", t.Detect), new("landmarks", t.Landmarks), new("fit", t.Fit), new("texture", t.Texture), new("total", t.Total)]);
+            extra?.Invoke(w);
         });
     }
 
