@@ -16,6 +16,38 @@ internal static class BenchCommand
         cmd.Subcommands.Add(BenchNnCommand.Create());
         cmd.Subcommands.Add(CreateLandmarks());
         cmd.Subcommands.Add(CreatePipeline());
+        cmd.Subcommands.Add(CreateTrack());
+        return cmd;
+    }
+
+    /// <summary><c>denseface bench track --sequences N --frames T --seed K --json OUT</c>: tracking on animated synthetic heads with known ground truth, with and without the temporal term.</summary>
+    static Command CreateTrack()
+    {
+        var sequences = new Option<int>("--sequences") { Description = "Animated heads (scenes 0..N-1).", DefaultValueFactory = _ => 3 };
+        var frames = new Option<int>("--frames") { Description = "Frames per sequence.", DefaultValueFactory = _ => 60 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed (training used 1 to 4).", DefaultValueFactory = _ => 3000 };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var cmd = new Command("track", "Tracking accuracy on rendered animated heads with known ground truth: pose, landmarks, velocity error, expressions, jitter; with and without the temporal term.") { sequences, frames, seed, json };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int q = parse.GetValue(sequences), t = parse.GetValue(frames);
+            if (q is < 1 or > 1000) throw new InvalidInputException("--sequences", $"{q} is outside 1..1000");
+            if (t is < 3 or > 10_000) throw new InvalidInputException("--frames", $"{t} is outside 3..10000");
+            var reconstructor = DenseFace.Pipeline.FaceReconstructor.Load();
+            var r = DenseFace.Training.Landmarks.SyntheticTrackingBenchmark.Run(reconstructor, q, t, parse.GetValue(seed), i => Console.Error.Write($"\rbench track: {i}/{q * t} frames   "));
+            Console.Error.WriteLine();
+            var table = new Table().AddColumns("fit", "tracked", "rotation deg mean / median", "68-point error %", "velocity error %", "expression error", "jitter % (truth)");
+            foreach (var (name, x) in r)
+                table.AddRow(name, $"{x.Tracked}/{x.Frames}", $"{x.RotationDegMean:F2} / {x.RotationDegMedian:F2}", $"{x.LandmarkErrorPercent:F2}", $"{x.VelocityErrorPercent:F3}", $"{x.ExpressionError:F3}", $"{x.JitterPercent:F3} ({x.TruthJitterPercent:F3})");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is string path)
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["sequences"] = q, ["frames"] = t, ["seed"] = parse.GetValue(seed),
+                    ["runs"] = r.ToDictionary(kv => kv.Key, kv => kv.Value),
+                }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }));
         return cmd;
     }
 

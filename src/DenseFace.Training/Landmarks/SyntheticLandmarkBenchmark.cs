@@ -111,7 +111,7 @@ public static class SyntheticLandmarkBenchmark
     }
 
     /// <summary>Angle of the rotation taking <paramref name="a"/> to <paramref name="b"/>, degrees.</summary>
-    static double RotationErrorDeg(Quaternion a, Quaternion b)
+    internal static double RotationErrorDeg(Quaternion a, Quaternion b)
     {
         double dot = Math.Abs(Quaternion.Dot(Quaternion.Normalize(a), Quaternion.Normalize(b)));
         return 2 * Math.Acos(Math.Min(1, dot)) * 180 / Math.PI;
