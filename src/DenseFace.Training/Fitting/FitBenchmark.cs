@@ -104,12 +104,12 @@ public static class FitBenchmark
         var fit = new Vector3[faceVerts.Length];
         var meanFace = new Vector3[faceVerts.Length];
         basis.Evaluate(new float[basis.IdentityCount], new float[model.ExpressionCount], meanFace);
-        var rng = new Random(settings.Seed);
+        var rng = new SeededRandom(settings.Seed);
         var o = settings.Synthetic;
 
         // warm-up: the runtime compiles hot methods again, optimised, after ~30 calls and a 100 ms delay (tiered
         // compilation), so fit and track for at least 0.5 s before timing
-        var warmRng = new Random(-1);
+        var warmRng = new SeededRandom(-1);
         var warmClock = Stopwatch.StartNew();
         var warmTracker = fitter.CreateTracker(new CameraSpec(o.ImageSize, o.ImageSize));
         for (int i = 0; i < 3 || (warmClock.ElapsedMilliseconds < 500 && i < 200); i++)
@@ -146,7 +146,7 @@ public static class FitBenchmark
         double trackMs = 0, trackCpu = 0, trackPose = 0, trackVert = 0, trackExpr = 0;
         if (settings.Frames > 0)
         {
-            var seqRng = new Random(settings.Seed + 1000);
+            var seqRng = new SeededRandom(settings.Seed + 1000);
             var beta = new float[model.IdentityCount];
             for (int k = 0; k < beta.Length; k++) beta[k] = o.IdentityScale * SyntheticFaces.Gaussian(seqRng);
             float focal = 0.5f * (o.MinFocal + o.MaxFocal);
