@@ -128,7 +128,7 @@ public class OnnxExportTests
         Assert.Contains("PReLU", e.Message);
     }
 
-    /// <summary>The shipped landmark network exported as ONNX: ONNX Runtime vs our folded plan on a random input and a real crop.</summary>
+    /// <summary>The shipped landmark network exported by <c>train export --onnx</c>: ONNX Runtime vs our folded plan.</summary>
     [Fact]
     public void ShippedLandmarkModelRunsInOnnxRuntimeLikeOurs()
     {
@@ -140,8 +140,9 @@ public class OnnxExportTests
         var path = Path.Combine(Path.GetTempPath(), $"denseface-landmarks-{Guid.NewGuid():N}.onnx");
         try
         {
-            LandmarkPredictor.SaveOnnx(path, config, net);
+            Assert.Equal(0, DenseFace.Cli.Commands.TrainCommand.Create().Parse(["export", "--from", dir, "--onnx", path]).Invoke());
             var model = OnnxModel.Load(path);
+            Assert.Equal(config.Layout, ReadMetadata(File.ReadAllBytes(path))["layout"]);
             Assert.Contains(model.Nodes, n => n.OpType == "Gemm");
             int s = config.Network.InputSize;
             var x = RandomInput(3 * s * s, 21);
@@ -150,5 +151,13 @@ public class OnnxExportTests
             Assert.True(MaxAbsDiff(ort, ours) <= 1e-4, $"shipped model: max |ORT - ours| = {MaxAbsDiff(ort, ours)}");
         }
         finally { File.Delete(path); }
+        // neither --out nor --onnx: a usage error (exit code 2)
+        Assert.Equal(2, DenseFace.Cli.Commands.TrainCommand.Create().Parse(["export", "--from", dir]).Invoke());
+    }
+
+    private static Dictionary<string, string> ReadMetadata(byte[] model)
+    {
+        using var session = new InferenceSession(model);
+        return session.ModelMetadata.CustomMetadataMap;
     }
 }
