@@ -1,3 +1,4 @@
+using static DenseFace.Bench.BenchArgs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -248,14 +249,6 @@ internal static class NeuralEngineBenchmark
         return null;
     }
 
-    private static double MaxAbsDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        if (a.Length != b.Length) throw new InvalidInputException("reference output", $"length {b.Length}, ours {a.Length}");
-        double m = 0;
-        for (int i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] - b[i]));
-        return m;
-    }
-
     private static double Median(List<double> v)
     {
         var s = v.Order().ToArray();
@@ -269,12 +262,6 @@ internal static class NeuralEngineBenchmark
     }
 
     private static double R(double v) => Math.Round(v, 4);
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     /// <summary>ONNX Runtime session with its input and output bound to fixed buffers (no per-run allocation of tensors).</summary>
     private sealed class OrtRunner : IDisposable
