@@ -132,6 +132,41 @@ internal static class NeuralEngineBenchmark
         return 0;
     }
 
+    /// <summary>
+    /// <c>nn-profile [--size S] [--runs N]</c>: minimum time per plan step over N profiled runs (batch 1, one thread),
+    /// the steps sorted by time and summed per kind (conv kernel/stride/groups, linear, pooling).
+    /// </summary>
+    public static int Profile(string[] args)
+    {
+        int size = int.Parse(Arg(args, "--size") ?? "128"), runs = int.Parse(Arg(args, "--runs") ?? "50");
+        string repo = DataRoot.FindRepositoryRoot() ?? ".";
+        var net = CreateNetwork(Path.Combine(repo, "artifacts", "peers"));
+        var plan = net.CompileInference(size, size);
+        plan.Compute.MaxDegreeOfParallelism = 1;
+        var x = Input(Path.Combine(repo, "artifacts", "peers"), size, 1);
+        for (int i = 0; i < Warmup; i++) plan.Run(x);
+        double[]? best = null;
+        string[] labels = [];
+        for (int r = 0; r < runs; r++)
+        {
+            var steps = plan.Profile(x);
+            labels = steps.Select(s => s.Step).ToArray();
+            best ??= Enumerable.Repeat(double.MaxValue, steps.Count).ToArray();
+            for (int i = 0; i < steps.Count; i++) best[i] = Math.Min(best[i], steps[i].Milliseconds);
+        }
+        Console.WriteLine($"{size}x{size}: sum of per-step minima {best!.Sum():F3} ms over {labels.Length} steps");
+        static string Kind(string label)
+        {
+            var parts = label.Split(' ');
+            return parts[0] == "conv" ? $"conv {string.Join(' ', parts.Skip(3).Take(3))}" : parts[0];
+        }
+        foreach (var g in labels.Select((l, i) => (Kind: Kind(l), Ms: best[i])).GroupBy(t => t.Kind).OrderByDescending(g => g.Sum(t => t.Ms)))
+            Console.WriteLine($"  {g.Key,-22} {g.Sum(t => t.Ms),8:F3} ms  ({g.Count()} steps)");
+        foreach (var (l, ms) in labels.Zip(best).OrderByDescending(t => t.Second).Take(25))
+            Console.WriteLine($"  {ms,8:F3} ms  {l}");
+        return 0;
+    }
+
     /// <summary>MobileNetV2-1.0: PyTorch's exported weights when bench/peers wrote them, else seeded weights with randomised BN.</summary>
     private static Network CreateNetwork(string peerDir)
     {

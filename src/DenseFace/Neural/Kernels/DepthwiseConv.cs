@@ -347,9 +347,9 @@ public static unsafe class DepthwiseConv
         }
     }
 
-    /// <summary>True when <see cref="Stride1Rows"/> handles the plane: 3x3, stride 1, padding 1, width a multiple of 16, Vector512.</summary>
+    /// <summary>True when <see cref="Stride1Rows"/> handles the plane: 3x3, stride 1, padding 1, any width, Vector512.</summary>
     internal static bool IsStride1Rows(int k, int stride, int pad, int w)
-        => k == 3 && pad == 1 && stride == 1 && w % 16 == 0 && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+        => k == 3 && pad == 1 && stride == 1 && w >= 1 && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
 
     private static readonly Vector512<int> LeftNeighbour = Vector512.Create(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
     private static readonly Vector512<int> RightNeighbour = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
@@ -357,30 +357,50 @@ public static unsafe class DepthwiseConv
     /// <summary>
     /// 3x3, stride 1, padding 1 read straight from the plane (no padded copy), 16 outputs per vector: the
     /// left and right taps are unaligned loads inside the row and, at the row ends, a lane shift (vpermt2ps)
-    /// against zeros; padding rows are skipped. Same summation order as the other paths (bias, then taps row by row).
+    /// against zeros; padding rows are skipped. A width that is not a multiple of 16 (MobileNetV2's 56, 28, 14
+    /// and 7 at 224 x 224) ends each row with a masked vector: masked loads (zero in the lanes past the row, which
+    /// never fault) and a masked store. Same summation order as the other paths (bias, then taps row by row).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Stride1Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
     {
         var b = Vector512.Create(bias);
         var leftIdx = LeftNeighbour; var rightIdx = RightNeighbour;
+        var zero = Vector512<float>.Zero;
+        int full = w & ~15, tail = w - full;
+        var tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(tail)).AsSingle();
         for (int oy = 0; oy < h; oy++)
         {
             int ky0 = oy == 0 ? 1 : 0, ky1 = oy == h - 1 ? 2 : 3;
-            for (int j = 0; j < w; j += 16)
+            for (int j = 0; j < full; j += 16)
             {
                 var a = b;
                 for (int ky = ky0; ky < ky1; ky++)
                 {
                     float* p = x + (long)(oy - 1 + ky) * w + j;
                     var mid = Vector512.Load(p);
-                    var left = j > 0 ? Vector512.Load(p - 1) : Avx512F.PermuteVar16x32x2(Vector512<float>.Zero, leftIdx, mid);
-                    var right = j + 16 < w ? Vector512.Load(p + 1) : Avx512F.PermuteVar16x32x2(mid, rightIdx, Vector512<float>.Zero);
+                    var left = j > 0 ? Vector512.Load(p - 1) : Avx512F.PermuteVar16x32x2(zero, leftIdx, mid);
+                    var right = j + 16 < w ? Vector512.Load(p + 1) : Avx512F.PermuteVar16x32x2(mid, rightIdx, zero);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), left, a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), mid, a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), right, a);
                 }
                 Activate(a, act).Store(y + (long)oy * w + j);
+            }
+            if (tail == 0) continue;
+            {
+                var a = b;
+                for (int ky = ky0; ky < ky1; ky++)
+                {
+                    float* p = x + (long)(oy - 1 + ky) * w + full;
+                    var mid = Avx512F.MaskLoad(p, tailMask, zero);
+                    var left = full > 0 ? Avx512F.MaskLoad(p - 1, tailMask, zero) : Avx512F.PermuteVar16x32x2(zero, leftIdx, mid);
+                    var right = Avx512F.PermuteVar16x32x2(mid, rightIdx, zero); // lane tail-1 reads the zero past the row
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), left, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), mid, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), right, a);
+                }
+                Avx512F.MaskStore(y + (long)oy * w + full, tailMask, Activate(a, act));
             }
         }
     }
