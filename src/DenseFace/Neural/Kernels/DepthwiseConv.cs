@@ -405,9 +405,9 @@ public static unsafe class DepthwiseConv
         }
     }
 
-    /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1, even height, width 16 or a multiple of 32, Vector512.</summary>
+    /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1 (width 16: even height), Vector512.</summary>
     internal static bool IsStride2Rows(int k, int stride, int pad, int h, int w)
-        => k == 3 && pad == 1 && stride == 2 && h % 2 == 0 && (w == 16 || w % 32 == 0)
+        => k == 3 && pad == 1 && stride == 2 && w >= 1 && (w != 16 || h % 2 == 0)
            && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
 
     private static readonly Vector512<int> ShiftedOddLanes = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29);
@@ -418,17 +418,18 @@ public static unsafe class DepthwiseConv
     private static readonly Vector512<float> AllButLanes0And8 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1).AsSingle();
 
     /// <summary>
-    /// 3x3, stride 2, padding 1 read straight from the plane (no padded copy): for widths that are multiples of
-    /// 32, each vector of 16 outputs takes its three column taps from the even, odd and shifted-odd lanes of
-    /// 32 inputs (vpermt2ps), the left neighbour of the first lane coming from the previous input column; for
-    /// width 16, one vector holds two output rows of 8 and each tap permutes the two input rows. The top
-    /// padding row is skipped; with an even height the bottom one is never reached. Same summation order as
-    /// the other paths (bias, then taps row by row).
+    /// 3x3, stride 2, padding 1 read straight from the plane (no padded copy): each vector of 16 outputs takes its
+    /// three column taps from the even, odd and shifted-odd lanes of 32 inputs (vpermt2ps), the left neighbour of
+    /// the first lane coming from the previous input column; when fewer than 32 inputs remain in the row (widths
+    /// that are not multiples of 32, e.g. MobileNetV2's 112, 56, 28 and 14 at 224 x 224) the two input vectors are
+    /// masked loads (zero past the row, never faulting) and the output vector a masked store. For width 16, one
+    /// vector holds two output rows of 8 and each tap permutes the two input rows. Padding rows are skipped.
+    /// Same summation order as the other paths (bias, then taps row by row).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Stride2Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
     {
-        int outH = h / 2, outW = w / 2;
+        int outH = (h - 1) / 2 + 1, outW = (w - 1) / 2 + 1;
         var b = Vector512.Create(bias);
         if (w == 16)
         {
@@ -451,23 +452,33 @@ public static unsafe class DepthwiseConv
             return;
         }
         var evenLanes = EvenLanes; var oddLanes = OddLanes; var shifted = ShiftedOddLanes; var notLane0 = AllButLane0;
+        var lanes = Vector512<int>.Indices;
         for (int oy = 0; oy < outH; oy++)
             for (int j = 0; j < outW; j += 16)
             {
+                // inputs 2j .. 2j + 31 of each row; masks only on the row's last, partial vector pair
+                int inputs = w - 2 * j;
+                bool whole = inputs >= 32;
+                var loMask = Vector512.LessThan(lanes, Vector512.Create(inputs)).AsSingle();
+                var hiMask = Vector512.LessThan(lanes, Vector512.Create(inputs - 16)).AsSingle();
                 var a = b;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int r = 2 * oy - 1 + ky;
-                    if (r < 0) continue;
+                    if (r < 0 || r >= h) continue;
                     float* row = x + (long)r * w + 2 * j;
-                    var lo = Vector512.Load(row); var hi = Vector512.Load(row + 16);
+                    Vector512<float> lo, hi;
+                    if (whole) { lo = Vector512.Load(row); hi = Vector512.Load(row + 16); }
+                    else { lo = Avx512F.MaskLoad(row, loMask, Vector512<float>.Zero); hi = Avx512F.MaskLoad(row + 16, hiMask, Vector512<float>.Zero); }
                     var prev = j > 0 ? row[-1] : 0f;
                     var l = Vector512.ConditionalSelect(notLane0, Avx512F.PermuteVar16x32x2(lo, shifted, hi), Vector512.Create(prev));
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), l, a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(lo, evenLanes, hi), a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(lo, oddLanes, hi), a);
                 }
-                Activate(a, act).Store(y + (long)oy * outW + j);
+                float* dst = y + (long)oy * outW + j;
+                if (outW - j >= 16) Activate(a, act).Store(dst);
+                else Avx512F.MaskStore(dst, Vector512.LessThan(lanes, Vector512.Create(outW - j)).AsSingle(), Activate(a, act));
             }
     }
 
