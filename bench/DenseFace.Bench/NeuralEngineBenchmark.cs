@@ -133,17 +133,18 @@ internal static class NeuralEngineBenchmark
     }
 
     /// <summary>
-    /// <c>nn-profile [--size S] [--runs N]</c>: minimum time per plan step over N profiled runs (batch 1, one thread),
+    /// <c>nn-profile [--size S] [--runs N] [--batch B] [--threads T]</c>: minimum time per plan step over N profiled runs (default batch 1, one thread),
     /// the steps sorted by time and summed per kind (conv kernel/stride/groups, linear, pooling).
     /// </summary>
     public static int Profile(string[] args)
     {
         int size = int.Parse(Arg(args, "--size") ?? "128"), runs = int.Parse(Arg(args, "--runs") ?? "50");
+        int batch = int.Parse(Arg(args, "--batch") ?? "1"), threads = int.Parse(Arg(args, "--threads") ?? "1");
         string repo = DataRoot.FindRepositoryRoot() ?? ".";
         var net = CreateNetwork(Path.Combine(repo, "artifacts", "peers"));
-        var plan = net.CompileInference(size, size);
-        plan.Compute.MaxDegreeOfParallelism = 1;
-        var x = Input(Path.Combine(repo, "artifacts", "peers"), size, 1);
+        var plan = net.CompileInference(size, size, batch);
+        plan.Compute.MaxDegreeOfParallelism = threads;
+        var x = Input(Path.Combine(repo, "artifacts", "peers"), size, batch);
         for (int i = 0; i < Warmup; i++) plan.Run(x);
         double[]? best = null;
         string[] labels = [];
@@ -154,7 +155,7 @@ internal static class NeuralEngineBenchmark
             best ??= Enumerable.Repeat(double.MaxValue, steps.Count).ToArray();
             for (int i = 0; i < steps.Count; i++) best[i] = Math.Min(best[i], steps[i].Milliseconds);
         }
-        Console.WriteLine($"{size}x{size}: sum of per-step minima {best!.Sum():F3} ms over {labels.Length} steps");
+        Console.WriteLine($"{size}x{size}, batch {batch}, {threads} thread(s): sum of per-step minima {best!.Sum():F3} ms over {labels.Length} steps");
         static string Kind(string label)
         {
             var parts = label.Split(' ');
