@@ -146,16 +146,14 @@ internal static class NeuralEngineBenchmark
         plan.Compute.MaxDegreeOfParallelism = threads;
         var x = Input(Path.Combine(repo, "artifacts", "peers"), size, batch);
         for (int i = 0; i < Warmup; i++) plan.Run(x);
-        double[]? best = null;
-        string[] labels = [];
+        string[] labels = plan.Profile(x).Select(t => t.Step).ToArray();
+        var best = Enumerable.Repeat(double.MaxValue, labels.Length).ToArray();
         for (int r = 0; r < runs; r++)
         {
             var steps = plan.Profile(x);
-            labels = steps.Select(s => s.Step).ToArray();
-            best ??= Enumerable.Repeat(double.MaxValue, steps.Count).ToArray();
             for (int i = 0; i < steps.Count; i++) best[i] = Math.Min(best[i], steps[i].Milliseconds);
         }
-        Console.WriteLine($"{size}x{size}, batch {batch}, {threads} thread(s): sum of per-step minima {best!.Sum():F3} ms over {labels.Length} steps");
+        Console.WriteLine($"{size}x{size}, batch {batch}, {threads} thread(s): sum of per-step minima {best.Sum():F3} ms over {labels.Length} steps");
         static string Kind(string label)
         {
             var parts = label.Split(' ');
