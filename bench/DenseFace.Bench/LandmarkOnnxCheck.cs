@@ -14,7 +14,7 @@ namespace DenseFace.Bench;
 /// exports a landmark model (default: the shipped one) with <see cref="LandmarkPredictor.SaveOnnx"/>, runs the file in
 /// ONNX Runtime (NuGet, one thread) and compares with our BN-folded plan, max |ORT - ours| per output section
 /// (dense mu, dense log sigma, visibility logits, 68-point mu and log sigma), on real crops (the first N HELEN test
-/// photos, ROI from their .pts box) and on one N(0, 1) input.
+/// photos, ROI from their .pts box; <c>--faces 0</c> skips them) and on one N(0, 1) input.
 /// </summary>
 internal static class LandmarkOnnxCheck
 {
@@ -36,7 +36,7 @@ internal static class LandmarkOnnxCheck
         using var session = new InferenceSession(onnx, options);
 
         var inputs = new List<(string Name, float[] X)>();
-        var photos = Directory.Exists(DataRoot.Resolve()) ? Directory.EnumerateFiles(DataRoot.Path("data", "300w", "helen", "testset"), "*.jpg").Order().Take(faces) : [];
+        var photos = faces > 0 ? Directory.EnumerateFiles(DataRoot.Path("data", "300w", "helen", "testset"), "*.jpg").Order().Take(faces) : [];
         foreach (var photo in photos)
         {
             var pts = PtsFile.Read(Path.ChangeExtension(photo, ".pts"));

@@ -207,10 +207,18 @@ public static class OnnxExporter
             return new ProtoWriter().String(ValueName, name).Message(ValueType, new ProtoWriter().Message(TypeTensor, tensor));
         }
 
+        /// <summary>The value name of <paramref name="op"/>'s output: the graph output's name, else one derived from the module.</summary>
         private string OutputOf(InferencePlan.Op op)
         {
-            if (ReferenceEquals(op.Output, _plan.OutputTensor)) { _names[op.Output] = _options.OutputName; return _options.OutputName; }
-            return _names[op.Output] = Fresh(op.Label.Split(' ').Skip(1).FirstOrDefault() ?? "value");
+            if (ReferenceEquals(op.Output, _plan.OutputTensor)) return _names[op.Output] = _options.OutputName;
+            string module = op switch
+            {
+                InferencePlan.ConvOp c => c.Name,
+                InferencePlan.LinearOp l => l.Layer.Name,
+                InferencePlan.ModuleOp m => m.Module.Name,
+                _ => "value",
+            };
+            return _names[op.Output] = Fresh(module);
         }
 
         private string NameOf(Tensor t) => _names.TryGetValue(t, out var n) ? n
