@@ -85,7 +85,7 @@ internal static class DemoCommand
         var box = chosen.ToRectangle();
         var face = predictor.Predict(photo, box);
         var predicted = face.Landmarks68.Select(p => p.Position).ToArray();
-        double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.Nme(predicted, truth.Points, DenseFace.Evaluation.Metrics.LandmarkMetrics.OuterEyeCornerDistance(truth.Points), imagePath);
+        double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.NmeInterOcular(predicted, truth.Points, imagePath);
         var stem = Path.GetFileNameWithoutExtension(imagePath);
         AtomicFile.WriteAllText(Path.Combine(dir, stem + "_landmarks.jsonl"), LandmarkOutput.JsonLine(Path.GetFileName(imagePath), photo.Width, photo.Height, [(box, face)],
             new Dictionary<string, double> { ["landmarks"] = face.Milliseconds }) + "\n");

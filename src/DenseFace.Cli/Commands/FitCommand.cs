@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Numerics;
 using System.Text.Json;
 using DenseFace.Evaluation.Datasets;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
 using DenseFace.Geometry;
@@ -109,10 +110,7 @@ internal static class FitCommand
         var model = fitter.Model;
         var positions = model.Evaluate(r.Identity, r.Frames[0].Expression);
         var fitted = r.ProjectedLandmarksPx;
-        double iod = Vector2.Distance(points.Points[36], points.Points[45]);
-        double nme = 0;
-        foreach (float e in r.ReprojectionErrorsPx) nme += e;
-        nme = iod > 0 ? nme / lms.Length / iod : double.NaN;
+        double nme = LandmarkMetrics.NmeInterOcular(fitted, points.Points, imagePath);
         var pose = r.Frames[0].HeadPoseDegrees;
         string name = Path.GetFileNameWithoutExtension(imagePath);
 

@@ -32,7 +32,7 @@ public static class Landmarks300W
         int missing = scan.Problems.Count;
         if (items.Count == 0) throw new InvalidInputException(folder, "no images with 68-point .pts files");
         var io = new double[items.Count]; var box = new double[items.Count]; var ms = new double[items.Count];
-        var inside1 = new int[items.Count]; var inside2 = new int[items.Count];
+        var calibration = new SigmaCalibrationCounter[items.Count];
         int done = 0;
         Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = threads }, i =>
         {
@@ -44,20 +44,18 @@ public static class Landmarks300W
             ms[i] = f.Milliseconds;
             var pred = f.Landmarks68.Select(p => p.Position).ToArray();
             string name = Path.GetFileName(file);
-            io[i] = LandmarkMetrics.Nme(pred, truth, LandmarkMetrics.OuterEyeCornerDistance(truth), name);
-            box[i] = LandmarkMetrics.Nme(pred, truth, LandmarkMetrics.BoxSize(truth), name);
-            for (int k = 0; k < 68; k++)
-            {
-                float e = Vector2.Distance(pred[k], truth[k]), s = f.Landmarks68[k].Sigma;
-                if (e <= s) inside1[i]++;
-                if (e <= 2 * s) inside2[i]++;
-            }
+            io[i] = LandmarkMetrics.NmeInterOcular(pred, truth, name);
+            box[i] = LandmarkMetrics.NmeBox(pred, truth, name);
+            var c = calibration[i] = new SigmaCalibrationCounter();
+            for (int k = 0; k < 68; k++) c.Add(Vector2.Distance(pred[k], truth[k]), f.Landmarks68[k].Sigma, name);
             progress?.Invoke(Interlocked.Increment(ref done), items.Count);
         });
         var sortedMs = ms.Order().ToArray();
-        double pts68 = 68.0 * items.Count;
+        var all = new SigmaCalibrationCounter();
+        foreach (var c in calibration) all.Add(c);
+        var sigma = all.Result;
         return new Landmarks300WResult(items.Count, missing, io.Average(), box.Average(), LandmarkMetrics.FailureRate(io), LandmarkMetrics.Auc(io),
-            inside1.Sum() / pts68, inside2.Sum() / pts68, sortedMs[sortedMs.Length / 2],
+            sigma.WithinOneSigma, sigma.WithinTwoSigma, sortedMs[sortedMs.Length / 2],
             items.Select((it, i) => (Path.GetFileName(it.ImagePath), io[i])).ToList());
     }
 }
