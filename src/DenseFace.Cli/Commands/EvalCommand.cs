@@ -1,46 +1,162 @@
 using System.CommandLine;
 using System.Text.Json;
+using DenseFace.Detection;
+using DenseFace.Evaluation.Peers;
+using DenseFace.Evaluation.Plots;
 using DenseFace.Evaluation.Protocols;
 using DenseFace.IO;
 using DenseFace.Landmarks;
 
 namespace DenseFace.Cli.Commands;
 
-/// <summary><c>denseface eval 300w --data DIR --json OUT</c>: the 300-W ground-truth-box protocol (<see cref="Landmarks300W"/>).</summary>
+/// <summary>
+/// <c>denseface eval 300w|aflw2000|aflw21 --data DIR [--json OUT] [--detect] [--peer mediapipe] [--plots DIR]</c>: the
+/// benchmark protocols (<see cref="Landmarks300W"/>, <see cref="YawBinnedProtocol"/> on <see cref="AflwSets"/>), ours and
+/// optionally a peer on the same images, one table, JSON (NME in percent) and CED plots.
+/// </summary>
 internal static class EvalCommand
 {
+    sealed record Common(Option<string> Data, Option<string?> Json, Option<int> Passes, Option<bool> Flip, Option<string?> Model, Option<int> Threads,
+        Option<bool> Detect, Option<string?> Peer, Option<string?> PeerDir, Option<string?> Plots);
+
     public static Command Create()
     {
-        var cmd = new Command("eval", "Benchmark protocols: accuracy of the shipped (or given) landmark model.");
-        var data = new Option<string>("--data") { Description = "Folder of images with iBUG .pts files (e.g. ../shared/data/300w/helen/testset).", Required = true };
-        var json = new Option<string?>("--json") { Description = "Write the results as JSON (NME in percent)." };
-        var passes = new Option<int>("--passes") { Description = "1, or 2 to refine the ROI from the first pass.", DefaultValueFactory = _ => 2 };
-        var flip = new Option<bool>("--flip") { Description = "Average with a pass on the mirrored crop." };
-        var model = new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." };
-        var threads = new Option<int>("--threads") { Description = "Images in parallel (each on one thread).", DefaultValueFactory = _ => 1 };
-        var w300 = new Command("300w", "300-W style folder, boxes from the ground-truth 68 points; 2D annotation convention.") { data, json, passes, flip, model, threads };
-        w300.SetAction(parse => CliErrors.Run(() =>
+        var cmd = new Command("eval", "Benchmark protocols: accuracy of the shipped (or given) landmark model, optionally beside a peer.");
+        cmd.Subcommands.Add(Create300W());
+        cmd.Subcommands.Add(CreateAflw("aflw2000", "AFLW2000-3D folder (.jpg + .mat): 68 points in the 3D convention, NME / sqrt(w*h) of the GT box, |yaw| bins.",
+            AflwSets.Aflw2000, AflwSets.Aflw2000PointSet, p => p.Points68In3D));
+        cmd.Subcommands.Add(CreateAflw("aflw21", "AFLW in 3DDFA's layout (images, list.txt, pts21.npy, yaws.npy): 19 of the 21 points (no ears), |yaw| bins.",
+            AflwSets.Aflw21, AflwSets.Aflw21PointSet, p => Evaluation.Datasets.Aflw21Points.FromIbug68(p.Points68)));
+        return cmd;
+    }
+
+    static Common Options(string dataHelp) => new(
+        new Option<string>("--data") { Description = dataHelp, Required = true },
+        new Option<string?>("--json") { Description = "Write the results as JSON (NME in percent)." },
+        new Option<int>("--passes") { Description = "1, or 2 to refine the ROI from the first pass.", DefaultValueFactory = _ => 2 },
+        new Option<bool>("--flip") { Description = "Average with a pass on the mirrored crop." },
+        new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." },
+        new Option<int>("--threads") { Description = "Images in parallel (each on one thread).", DefaultValueFactory = _ => 1 },
+        new Option<bool>("--detect") { Description = "Protocol (b): our detector finds the face (missed faces counted) instead of the ground-truth box." },
+        new Option<string?>("--peer") { Description = "Also run a peer on the same images: mediapipe." },
+        new Option<string?>("--peer-dir") { Description = "The peer's installed folder (default: DATA/tools/peers/mediapipe-facemesh)." },
+        new Option<string?>("--plots") { Description = "Write CED plots (ced.png, ced.svg) to this folder." });
+
+    static Command With(Command c, Common o)
+    {
+        foreach (var opt in new Option[] { o.Data, o.Json, o.Passes, o.Flip, o.Model, o.Threads, o.Detect, o.Peer, o.PeerDir, o.Plots }) c.Options.Add(opt);
+        return c;
+    }
+
+    static List<ILandmarkMethod> Methods(ParseResult parse, Common o, IReadOnlyList<EvalFace> faces)
+    {
+        var predictor = LandmarkPredictor.Load(parse.GetValue(o.Model));
+        var options = new PredictionOptions { Passes = parse.GetValue(o.Passes), FlipAveraging = parse.GetValue(o.Flip) };
+        var methods = new List<ILandmarkMethod> { new OurLandmarkMethod(predictor, options, parse.GetValue(o.Detect) ? FaceDetector.Load() : null) };
+        switch (parse.GetValue(o.Peer))
         {
-            var predictor = LandmarkPredictor.Load(parse.GetValue(model));
-            var options = new PredictionOptions { Passes = parse.GetValue(passes), FlipAveraging = parse.GetValue(flip) };
-            var r = Landmarks300W.Evaluate(predictor, Path.GetFullPath(parse.GetValue(data)!), options, Math.Max(1, parse.GetValue(threads)),
-                (d, n) => { if (d % 25 == 0 || d == n) Console.Error.Write($"\reval 300w: {d}/{n}   "); });
-            Console.Error.WriteLine();
-            Console.WriteLine($"images {r.Images} (missing {r.Missing}), passes {options.Passes}{(options.FlipAveraging ? " + flip" : "")}");
-            Console.WriteLine($"NME inter-ocular {100 * r.NmeIo:F2} %   NME box {100 * r.NmeBox:F2} %   FR@10% {100 * r.Fr10Io:F2} %   AUC@10% {r.Auc10Io:F4}");
-            Console.WriteLine($"sigma calibration: {100 * r.WithinOneSigma:F1} % within 1 sigma, {100 * r.WithinTwoSigma:F1} % within 2 sigma (Gaussian: 39.3 / 86.5)");
-            Console.WriteLine($"median {r.MedianMsPerFace:F2} ms per face (one thread)");
-            if (parse.GetValue(json) is string path)
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object>
+            case null: break;
+            case "mediapipe":
+                Console.Error.WriteLine($"peer: MediaPipe face mesh on {faces.Count} images (one thread)...");
+                methods.Add(MediapipeFaceMesh.Run(faces.Select(f => f.ImagePath).Distinct().ToList(), parse.GetValue(o.PeerDir)));
+                break;
+            case string other: throw new InvalidInputException("--peer", $"'{other}' is not a known peer (mediapipe)");
+        }
+        return methods;
+    }
+
+    static Action<int, int> Progress(string name) => (d, n) => { if (d % 25 == 0 || d == n) Console.Error.Write($"\r{name}: {d}/{n}   "); };
+
+    static string Pct(double? v) => v is double d ? $"{100 * d:F2}" : "-";
+    static object? Round(double? v) => v is double d ? Math.Round(100 * d, 4) : null;
+    /// <summary>Our method's document at the top level with the run's settings; the peers' documents (same keys) under "peers".</summary>
+    static void WriteJson(string path, ParseResult parse, Common o, List<Dictionary<string, object?>> docs)
+    {
+        var doc = docs[0];
+        doc["passes"] = parse.GetValue(o.Passes); doc["flip"] = parse.GetValue(o.Flip); doc["detect"] = parse.GetValue(o.Detect);
+        if (docs.Count > 1) doc["peers"] = docs.Skip(1).ToList();
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    static Command Create300W()
+    {
+        var o = Options("Folder of images with iBUG .pts files (e.g. ../shared/data/300w/helen/testset).");
+        var c = With(new Command("300w", "300-W style folder, boxes from the ground-truth 68 points (or --detect); 2D annotation convention, inter-ocular NME."), o);
+        c.SetAction(parse => CliErrors.Run(() =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(o.Data)!);
+            var (faces, _) = Landmarks300W.Faces(folder);
+            var methods = Methods(parse, o, faces);
+            var results = methods.Select(m => { var r = Landmarks300W.Evaluate(m, folder, Math.Max(1, parse.GetValue(o.Threads)), Progress($"eval 300w ({m.Name})")); Console.Error.WriteLine(); return r; }).ToList();
+            var r0 = results[0];
+            Console.WriteLine($"images {r0.Images} (missing {r0.Missing}), passes {parse.GetValue(o.Passes)}{(parse.GetValue(o.Flip) ? " + flip" : "")}, {(parse.GetValue(o.Detect) ? "detected faces" : "ground-truth boxes")}; 68 points, 2D convention");
+            Console.WriteLine("Method | NME io (%) | NME box (%) | FR@10% io | AUC@10% io | missed | ms per image");
+            foreach (var r in results)
+                Console.WriteLine($"{r.Method} | {100 * r.NmeIo:F2} | {100 * r.NmeBox:F2} | {100 * r.Fr10Io:F2} | {r.Auc10Io:F4} | {r.Missed.Count} | {r.MedianMsPerFace:F1}");
+            if (r0.Sigma is { } s)
+                Console.WriteLine($"sigma calibration: {100 * s.WithinOneSigma:F1} % within 1 sigma, {100 * s.WithinTwoSigma:F1} % within 2 sigma (Gaussian: 39.3 / 86.5)");
+            if (parse.GetValue(o.Plots) is string plots)
+                Console.WriteLine($"CED plots: {string.Join(", ", Plot(plots, "300-W (inter-ocular NME)", results.Select(r => (r.Method, (IReadOnlyCollection<double>)r.Nmes)).ToList()))}");
+            if (parse.GetValue(o.Json) is string path)
+            {
+                Dictionary<string, object?> Doc(Landmarks300WResult r) => new()
                 {
-                    ["images"] = r.Images, ["missing"] = r.Missing, ["nme_io"] = Math.Round(100 * r.NmeIo, 4), ["nme_box"] = Math.Round(100 * r.NmeBox, 4),
-                    ["fr10_io"] = Math.Round(100 * r.Fr10Io, 4), ["auc10_io"] = Math.Round(r.Auc10Io, 5), ["within_1_sigma"] = Math.Round(r.WithinOneSigma, 4),
-                    ["within_2_sigma"] = Math.Round(r.WithinTwoSigma, 4), ["median_ms_per_face"] = Math.Round(r.MedianMsPerFace, 3),
-                    ["passes"] = options.Passes, ["flip"] = options.FlipAveraging,
-                }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                    ["images"] = r.Images, ["missing"] = r.Missing, ["nme_io"] = Round(r.NmeIo), ["nme_box"] = Round(r.NmeBox),
+                    ["fr10_io"] = Round(r.Fr10Io), ["auc10_io"] = Math.Round(r.Auc10Io, 5), ["missed"] = r.Missed.Count,
+                    ["within_1_sigma"] = r.Sigma is { } s1 ? Math.Round(s1.WithinOneSigma, 4) : null, ["within_2_sigma"] = r.Sigma is { } s2 ? Math.Round(s2.WithinTwoSigma, 4) : null,
+                    ["median_ms_per_face"] = Math.Round(r.MedianMsPerFace, 3), ["method"] = r.Method,
+                };
+                WriteJson(path, parse, o, results.Select(Doc).ToList());
+            }
             return 0;
         }));
-        cmd.Subcommands.Add(w300);
-        return cmd;
+        return c;
+    }
+
+    static Command CreateAflw(string name, string help, Func<string, (List<EvalFace> Faces, int Missing)> load, string pointSet, Func<FacePrediction, System.Numerics.Vector2[]> select)
+    {
+        var o = Options(name == "aflw2000" ? "AFLW2000-3D folder (imageNNNNN.jpg + imageNNNNN.mat)." : "Folder with the images, list.txt, pts21.npy and yaws.npy (3DDFA's AFLW layout).");
+        var c = With(new Command(name, help), o);
+        c.SetAction(parse => CliErrors.Run(() =>
+        {
+            var (faces, missing) = load(Path.GetFullPath(parse.GetValue(o.Data)!));
+            var methods = Methods(parse, o, faces);
+            var results = methods.Select(m =>
+            {
+                var r = YawBinnedProtocol.Evaluate(m, faces, missing, pointSet, select, Math.Max(1, parse.GetValue(o.Threads)), Progress($"eval {name} ({m.Name})"));
+                Console.Error.WriteLine();
+                return r;
+            }).ToList();
+            var r0 = results[0];
+            Console.WriteLine($"{name}: images {r0.Images} (missing {r0.Missing}); per bin {string.Join(" / ", r0.BinCounts)}; {(parse.GetValue(o.Detect) ? "detected faces" : "ground-truth boxes")}");
+            Console.WriteLine($"scored: {pointSet}");
+            Console.WriteLine("Method | 0 to 30 | 30 to 60 | 60 to 90 | All");
+            foreach (var r in results) Console.WriteLine($"{r.Method} | {Pct(r.BinNme[0])} | {Pct(r.BinNme[1])} | {Pct(r.BinNme[2])} | {Pct(r.Balanced)}");
+            Console.WriteLine("(NME %, All = mean of the three bins; '-' = empty bin)");
+            Console.WriteLine("Method | all images | missed | ms per image");
+            foreach (var r in results) Console.WriteLine($"{r.Method} | {100 * r.All:F2} | {r.Missed.Count} | {r.MedianMilliseconds:F1}");
+            if (parse.GetValue(o.Plots) is string plots)
+                Console.WriteLine($"CED plots: {string.Join(", ", Plot(plots, $"{name} (NME / sqrt(w*h) of the box)", results.Select(r => (r.Method, (IReadOnlyCollection<double>)r.Nmes)).ToList()))}");
+            if (parse.GetValue(o.Json) is string path)
+            {
+                Dictionary<string, object?> Doc(YawBinnedResult r) => new()
+                {
+                    ["images"] = r.Images, ["missing"] = r.Missing,
+                    ["bins"] = YawBinnedResult.BinNames.Select((b, i) => (b, i)).ToDictionary(x => x.b, x => Round(r.BinNme[x.i])),
+                    ["balanced"] = Round(r.Balanced), ["all_images"] = Round(r.All),
+                    ["bin_images"] = YawBinnedResult.BinNames.Select((b, i) => (b, i)).ToDictionary(x => x.b, x => r.BinCounts[x.i]),
+                    ["missed"] = r.Missed.Count, ["median_ms_per_image"] = Math.Round(r.MedianMilliseconds, 3), ["method"] = r.Method, ["points"] = r.PointSet,
+                };
+                WriteJson(path, parse, o, results.Select(Doc).ToList());
+            }
+            return 0;
+        }));
+        return c;
+    }
+
+    static string[] Plot(string dir, string title, List<(string, IReadOnlyCollection<double>)> curves)
+    {
+        var (png, svg) = CedPlot.Write(Path.Combine(dir, "ced"), title, curves);
+        return [png, svg];
     }
 }
