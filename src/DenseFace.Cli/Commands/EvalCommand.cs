@@ -27,7 +27,54 @@ internal static class EvalCommand
             AflwSets.Aflw2000, AflwSets.Aflw2000PointSet, p => p.Points68In3D));
         cmd.Subcommands.Add(CreateAflw("aflw21", "AFLW in 3DDFA's layout (images, list.txt, pts21.npy, yaws.npy): 19 of the 21 points (no ears), |yaw| bins.",
             AflwSets.Aflw21, AflwSets.Aflw21PointSet, p => Evaluation.Datasets.Aflw21Points.FromIbug68(p.Points68)));
+        cmd.Subcommands.Add(CreateStability());
         return cmd;
+    }
+
+    static Command CreateStability()
+    {
+        var data = new Option<string?>("--data") { Description = "300-W style folder whose annotated stills become warp sequences." };
+        var sequences = new Option<int>("--sequences") { Description = "Stills to turn into sequences.", DefaultValueFactory = _ => 20 };
+        var frames = new Option<int>("--frames") { Description = "Frames per warp sequence.", DefaultValueFactory = _ => 30 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random warps.", DefaultValueFactory = _ => 1 };
+        var video = new Option<string[]>("--video") { Description = "Unlabelled clips for acceleration jitter (decoded with ffmpeg), e.g. ../shared/data/video/obama.mp4.", AllowMultipleArgumentsPerToken = true };
+        var videoFrames = new Option<int>("--video-frames") { Description = "Frames of each clip.", DefaultValueFactory = _ => 90 };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON (errors in percent of the inter-ocular distance)." };
+        var passes = new Option<int>("--passes") { Description = "1, or 2 to refine the ROI from the first pass.", DefaultValueFactory = _ => 2 };
+        var model = new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." };
+        var threads = new Option<int>("--threads") { Description = "Sequences in parallel.", DefaultValueFactory = _ => 1 };
+        var c = new Command("stability", "Temporal stability: velocity error on smooth random similarity warps of annotated stills; jitter on unlabelled clips.")
+            { data, sequences, frames, seed, video, videoFrames, json, passes, model, threads };
+        c.SetAction(parse => CliErrors.Run(() =>
+        {
+            var predictor = LandmarkPredictor.Load(parse.GetValue(model));
+            var options = new PredictionOptions { Passes = parse.GetValue(passes) };
+            var doc = new Dictionary<string, object?> { ["passes"] = options.Passes };
+            if (parse.GetValue(data) is string folder)
+            {
+                var r = TemporalStability.Warps(predictor, Path.GetFullPath(folder), parse.GetValue(sequences), parse.GetValue(frames), options, parse.GetValue(seed), Math.Max(1, parse.GetValue(threads)));
+                Console.WriteLine($"warps: {r.Sequences} sequences x {r.Frames} frames: velocity error {100 * r.VelocityError:F3} %, jitter {100 * r.Jitter:F3} % (ground truth {100 * r.TruthJitter:F3} %), NME {100 * r.Nme:F2} % (inter-ocular)");
+                doc["warps"] = new Dictionary<string, object> { ["sequences"] = r.Sequences, ["frames"] = r.Frames, ["velocity_error"] = Math.Round(100 * r.VelocityError, 4),
+                    ["jitter"] = Math.Round(100 * r.Jitter, 4), ["truth_jitter"] = Math.Round(100 * r.TruthJitter, 4), ["nme_io"] = Math.Round(100 * r.Nme, 4), ["seed"] = parse.GetValue(seed) };
+            }
+            var clips = parse.GetValue(video) ?? [];
+            if (clips.Length > 0)
+            {
+                var detector = FaceDetector.Load();
+                var rows = new List<Dictionary<string, object>>();
+                foreach (var clip in clips)
+                {
+                    var v = TemporalStability.Video(predictor, detector, clip, parse.GetValue(videoFrames), options);
+                    Console.WriteLine($"{v.Clip}: {v.Frames} frames, jitter {100 * v.Jitter:F3} % of the inter-ocular distance, {v.MillisecondsPerFrame:F1} ms per frame");
+                    rows.Add(new() { ["clip"] = v.Clip, ["frames"] = v.Frames, ["jitter"] = Math.Round(100 * v.Jitter, 4), ["ms_per_frame"] = Math.Round(v.MillisecondsPerFrame, 2) });
+                }
+                doc["videos"] = rows;
+            }
+            if (doc.Count == 1) throw new InvalidInputException("eval stability", "give --data (warp sequences) and/or --video (jitter)");
+            if (parse.GetValue(json) is string path) AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }));
+        return c;
     }
 
     static Common Options(string dataHelp) => new(
