@@ -137,9 +137,9 @@ internal static class EvalCommand
             var results = methods.Select(m => { var r = Landmarks300W.Evaluate(m, folder, Math.Max(1, parse.GetValue(o.Threads)), Progress($"eval 300w ({m.Name})")); Console.Error.WriteLine(); return r; }).ToList();
             var r0 = results[0];
             Console.WriteLine($"images {r0.Images} (missing {r0.Missing}), passes {parse.GetValue(o.Passes)}{(parse.GetValue(o.Flip) ? " + flip" : "")}, {(parse.GetValue(o.Detect) ? "detected faces" : "ground-truth boxes")}; 68 points, 2D convention");
-            Console.WriteLine("Method | NME io (%) | NME box (%) | FR@10% io | AUC@10% io | missed | ms per image");
+            Console.WriteLine("Method | NME io (%) | NME box (%) | NME io, no jaw (%) | FR@10% io | AUC@10% io | missed | ms per image");
             foreach (var r in results)
-                Console.WriteLine($"{r.Method} | {100 * r.NmeIo:F2} | {100 * r.NmeBox:F2} | {100 * r.Fr10Io:F2} | {r.Auc10Io:F4} | {r.Missed.Count} | {r.MedianMsPerFace:F1}");
+                Console.WriteLine($"{r.Method} | {100 * r.NmeIo:F2} | {100 * r.NmeBox:F2} | {100 * r.NmeIoInner:F2} | {100 * r.Fr10Io:F2} | {r.Auc10Io:F4} | {r.Missed.Count} | {r.MedianMsPerFace:F1}");
             if (r0.Sigma is { } s)
                 Console.WriteLine($"sigma calibration: {100 * s.WithinOneSigma:F1} % within 1 sigma, {100 * s.WithinTwoSigma:F1} % within 2 sigma (Gaussian: 39.3 / 86.5)");
             if (parse.GetValue(o.Plots) is string plots)
@@ -148,7 +148,7 @@ internal static class EvalCommand
             {
                 Dictionary<string, object?> Doc(Landmarks300WResult r) => new()
                 {
-                    ["images"] = r.Images, ["missing"] = r.Missing, ["nme_io"] = Round(r.NmeIo), ["nme_box"] = Round(r.NmeBox),
+                    ["images"] = r.Images, ["missing"] = r.Missing, ["nme_io"] = Round(r.NmeIo), ["nme_box"] = Round(r.NmeBox), ["nme_io_inner"] = Round(r.NmeIoInner),
                     ["fr10_io"] = Round(r.Fr10Io), ["auc10_io"] = Math.Round(r.Auc10Io, 5), ["missed"] = r.Missed.Count,
                     ["within_1_sigma"] = r.Sigma is { } s1 ? Math.Round(s1.WithinOneSigma, 4) : null, ["within_2_sigma"] = r.Sigma is { } s2 ? Math.Round(s2.WithinTwoSigma, 4) : null,
                     ["median_ms_per_face"] = Math.Round(r.MedianMsPerFace, 3), ["method"] = r.Method,
@@ -164,6 +164,8 @@ internal static class EvalCommand
     {
         var o = Options(name == "aflw2000" ? "AFLW2000-3D folder (imageNNNNN.jpg + imageNNNNN.mat)." : "Folder with the images, list.txt, pts21.npy and yaws.npy (3DDFA's AFLW layout).");
         var c = With(new Command(name, help), o);
+        var pose = new Option<bool>("--pose") { Description = "Also fit the 3D face model to each method's 68 points and score its yaw/pitch/roll against the dataset's pose (AFLW2000-3D)." };
+        if (name == "aflw2000") c.Options.Add(pose);
         c.SetAction(parse => CliErrors.Run(() =>
         {
             var (faces, missing) = load(Path.GetFullPath(parse.GetValue(o.Data)!));
@@ -182,6 +184,15 @@ internal static class EvalCommand
             Console.WriteLine("(NME %, All = mean of the three bins; '-' = empty bin)");
             Console.WriteLine("Method | all images | missed | ms per image");
             foreach (var r in results) Console.WriteLine($"{r.Method} | {100 * r.All:F2} | {r.Missed.Count} | {r.MedianMilliseconds:F1}");
+            var poses = new List<HeadPoseResult>();
+            if (parse.GetValue(pose))
+            {
+                var model = FaceModel.MorphableModel.Load();
+                var fitter = new Fitting.FaceFitter(model, Fitting.FittingLayout.Ibug68(model));
+                poses = methods.Select(m => { var r = HeadPoseProtocol.Evaluate(m, faces, fitter, progress: Progress($"pose ({m.Name})")); Console.Error.WriteLine(); return r; }).ToList();
+                Console.WriteLine("Method | yaw | pitch | roll | MAE (degrees, fitted model vs Pose_Para)");
+                foreach (var r in poses) Console.WriteLine($"{r.Method} | {r.Mean.Yaw:F2} | {r.Mean.Pitch:F2} | {r.Mean.Roll:F2} | {r.Mean.Mean:F2}");
+            }
             if (parse.GetValue(o.Plots) is string plots)
                 Console.WriteLine($"CED plots: {string.Join(", ", Plot(plots, $"{name} (NME / sqrt(w*h) of the box)", results.Select(r => (r.Method, (IReadOnlyCollection<double>)r.Nmes)).ToList()))}");
             if (parse.GetValue(o.Json) is string path)
@@ -194,7 +205,11 @@ internal static class EvalCommand
                     ["bin_images"] = YawBinnedResult.BinNames.Select((b, i) => (b, i)).ToDictionary(x => x.b, x => r.BinCounts[x.i]),
                     ["missed"] = r.Missed.Count, ["median_ms_per_image"] = Math.Round(r.MedianMilliseconds, 3), ["method"] = r.Method, ["points"] = r.PointSet,
                 };
-                WriteJson(path, parse, o, results.Select(Doc).ToList());
+                var docs = results.Select(Doc).ToList();
+                for (int i = 0; i < poses.Count; i++)
+                    docs[i]["pose_error_degrees"] = new Dictionary<string, double> { ["images"] = poses[i].Images, ["yaw"] = Math.Round(poses[i].Mean.Yaw, 3),
+                        ["pitch"] = Math.Round(poses[i].Mean.Pitch, 3), ["roll"] = Math.Round(poses[i].Mean.Roll, 3), ["mae"] = Math.Round(poses[i].Mean.Mean, 3) };
+                WriteJson(path, parse, o, docs);
             }
             return 0;
         }));

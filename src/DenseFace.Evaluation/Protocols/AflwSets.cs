@@ -35,7 +35,8 @@ public static class AflwSets
             catch (InvalidInputException) { missing++; continue; }
             if (s.ImagePath is null) { missing++; continue; }
             var truth = s.Landmarks2D68.Points;
-            faces.Add(new EvalFace(s.ImagePath, truth, null, s.YawDegrees, FaceBox.Tight(truth).ToRectangle(), LandmarkMetrics.BoxSize(truth)));
+            faces.Add(new EvalFace(s.ImagePath, truth, null, s.YawDegrees, FaceBox.Tight(truth).ToRectangle(), LandmarkMetrics.BoxSize(truth),
+                Aflw2000Pose.From(s).ToHeadPoseDegrees()));
         }
         missing += Directory.GetFiles(folder, "*.jpg").Count(j => !File.Exists(Path.ChangeExtension(j, ".mat")));
         if (faces.Count == 0) throw new InvalidInputException(folder, "no AFLW2000-3D samples (.mat with .jpg)");

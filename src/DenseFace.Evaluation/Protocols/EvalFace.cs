@@ -6,9 +6,12 @@ namespace DenseFace.Evaluation.Protocols;
 /// <summary>
 /// One annotated face of a benchmark: the image, the ground-truth points scored (0-based pixels), which of them are
 /// labelled (null: all), the ground-truth yaw (degrees, for the |yaw| bins), the crop box of protocol (a) (tight box
-/// of the ground-truth points) and the NME normaliser (pixels).
+/// of the ground-truth points) and the NME normaliser (pixels). <paramref name="Pose"/>: the ground-truth head pose in
+/// our convention (<see cref="Geometry.RigidTransform"/>, degrees) where the dataset has one (AFLW2000-3D, converted by
+/// <see cref="Datasets.Aflw2000Pose"/>).
 /// </summary>
-public sealed record EvalFace(string ImagePath, Vector2[] Truth, bool[]? Labelled, double YawDegrees, RectangleF Box, double Normaliser)
+public sealed record EvalFace(string ImagePath, Vector2[] Truth, bool[]? Labelled, double YawDegrees, RectangleF Box, double Normaliser,
+    (float Yaw, float Pitch, float Roll)? Pose = null)
 {
     /// <summary>The file name, used to name the sample in errors and reports.</summary>
     public string Name => Path.GetFileName(ImagePath);
