@@ -17,7 +17,10 @@ namespace DenseFace.Cli.Commands;
 internal static class EvalCommand
 {
     sealed record Common(Option<string> Data, Option<string?> Json, Option<int> Passes, Option<bool> Flip, Option<string?> Model, Option<int> Threads,
-        Option<bool> Detect, Option<string?> Peer, Option<string?> PeerDir, Option<string?> Plots);
+        Option<bool> Detect, Option<string?> Peer, Option<string?> PeerDir, Option<string?> Plots, Option<string?> PeerCorrection);
+
+    /// <summary>The committed correction learned by <c>eval learn-peer</c> on the 300-W training photos.</summary>
+    static string DefaultCorrection => Path.Combine(DataRoot.FindRepositoryRoot() ?? AppContext.BaseDirectory, "models", "peers", "mediapipe68_correction.json");
 
     public static Command Create()
     {
@@ -28,7 +31,40 @@ internal static class EvalCommand
         cmd.Subcommands.Add(CreateAflw("aflw21", "AFLW in 3DDFA's layout (images, list.txt, pts21.npy, yaws.npy): 19 of the 21 points (no ears), |yaw| bins.",
             AflwSets.Aflw21, AflwSets.Aflw21PointSet, p => Evaluation.Datasets.Aflw21Points.FromIbug68(p.Points68)));
         cmd.Subcommands.Add(CreateStability());
+        cmd.Subcommands.Add(CreateLearnPeer());
         return cmd;
+    }
+
+    static Command CreateLearnPeer()
+    {
+        var data = new Option<string[]>("--data") { Description = "300-W training folders (.pts); folders named 'testset' are refused.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var every = new Option<int>("--every") { Description = "Use every Nth annotated image.", DefaultValueFactory = _ => 3 };
+        var peerDir = new Option<string?>("--peer-dir") { Description = "The peer's installed folder (default: DATA/tools/peers/mediapipe-facemesh)." };
+        var peerOutput = new Option<string?>("--peer-output") { Description = "Reuse the peer's JSONL output (run.js) on these images instead of running it." };
+        var output = new Option<string?>("--out") { Description = "Where to write the correction (default models/peers/mediapipe68_correction.json)." };
+        var c = new Command("learn-peer", "Learn the MediaPipe 468->68 per-point correction on 300-W training photos (never test images).") { data, every, peerDir, peerOutput, output };
+        c.SetAction(parse => CliErrors.Run(() =>
+        {
+            var folders = parse.GetValue(data)!.Select(Path.GetFullPath).ToArray();
+            foreach (var f in folders)
+                if (f.Split(Path.DirectorySeparatorChar).Any(part => part.Equals("testset", StringComparison.OrdinalIgnoreCase) || part.Equals("test", StringComparison.OrdinalIgnoreCase)))
+                    throw new InvalidInputException(f, "a test folder: the correction may only be learned on training photos");
+            int n = Math.Max(1, parse.GetValue(every));
+            var faces = folders.SelectMany(f => Landmarks300W.Faces(f).Faces).Where((_, i) => i % n == n - 1).ToList();
+            var peer = parse.GetValue(peerOutput) is string jsonl ? MediapipeFaceMesh.FromJsonl(jsonl)
+                : MediapipeFaceMesh.Run(faces.Select(f => f.ImagePath).ToList(), parse.GetValue(peerDir));
+            var pairs = faces.Select(f => (f, m: peer.Match(f))).Where(x => x.m is not null).Select(x => (x.m!.Value.Points, x.f.Truth)).ToList();
+            var source = $"{pairs.Count} peer faces matched of {faces.Count} annotated images (every {n}th) in {string.Join(", ", parse.GetValue(data)!)}";
+            var corr = LearnedPointCorrection.Learn(pairs, source);
+            var path = parse.GetValue(output) ?? DefaultCorrection;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            corr.Save(path);
+            double before = pairs.Average(p => Evaluation.Metrics.LandmarkMetrics.NmeInterOcular(p.Points, p.Truth, "training pair"));
+            double after = pairs.Average(p => Evaluation.Metrics.LandmarkMetrics.NmeInterOcular(corr.Apply(p.Points), p.Truth, "training pair"));
+            Console.WriteLine($"learned on {source}: training NME io {100 * before:F2} % -> {100 * after:F2} %; wrote {path}");
+            return 0;
+        }));
+        return c;
     }
 
     static Command CreateStability()
@@ -87,11 +123,12 @@ internal static class EvalCommand
         new Option<bool>("--detect") { Description = "Protocol (b): our detector finds the face (missed faces counted) instead of the ground-truth box." },
         new Option<string?>("--peer") { Description = "Also run a peer on the same images: mediapipe." },
         new Option<string?>("--peer-dir") { Description = "The peer's installed folder (default: DATA/tools/peers/mediapipe-facemesh)." },
-        new Option<string?>("--plots") { Description = "Write CED plots (ced.png, ced.svg) to this folder." });
+        new Option<string?>("--plots") { Description = "Write CED plots (ced.png, ced.svg) to this folder." },
+        new Option<string?>("--peer-correction") { Description = "With --peer mediapipe-learned: the learned 68-point correction (default models/peers/mediapipe68_correction.json)." });
 
     static Command With(Command c, Common o)
     {
-        foreach (var opt in new Option[] { o.Data, o.Json, o.Passes, o.Flip, o.Model, o.Threads, o.Detect, o.Peer, o.PeerDir, o.Plots }) c.Options.Add(opt);
+        foreach (var opt in new Option[] { o.Data, o.Json, o.Passes, o.Flip, o.Model, o.Threads, o.Detect, o.Peer, o.PeerDir, o.Plots, o.PeerCorrection }) c.Options.Add(opt);
         return c;
     }
 
@@ -103,11 +140,14 @@ internal static class EvalCommand
         switch (parse.GetValue(o.Peer))
         {
             case null: break;
-            case "mediapipe":
+            case "mediapipe" or "mediapipe-learned":
                 Console.Error.WriteLine($"peer: MediaPipe face mesh on {faces.Count} images (one thread)...");
-                methods.Add(MediapipeFaceMesh.Run(faces.Select(f => f.ImagePath).Distinct().ToList(), parse.GetValue(o.PeerDir)));
+                var peer = MediapipeFaceMesh.Run(faces.Select(f => f.ImagePath).Distinct().ToList(), parse.GetValue(o.PeerDir));
+                methods.Add(peer);
+                if (parse.GetValue(o.Peer) == "mediapipe-learned")
+                    methods.Add(MediapipeFaceMesh.FromResults(peer, LearnedPointCorrection.Load(parse.GetValue(o.PeerCorrection) ?? DefaultCorrection)));
                 break;
-            case string other: throw new InvalidInputException("--peer", $"'{other}' is not a known peer (mediapipe)");
+            case string other: throw new InvalidInputException("--peer", $"'{other}' is not a known peer (mediapipe, mediapipe-learned)");
         }
         return methods;
     }

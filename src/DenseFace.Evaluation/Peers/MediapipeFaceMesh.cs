@@ -25,7 +25,8 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
     /// Jaw mismatch: the mesh's face oval is a fixed ring of surface vertices that runs from the temples past the ears to the
     /// chin (3D convention, and higher on the cheek than iBUG's jaw 0/16 at the tragus), while 300-W annotates the visible
     /// silhouette; so jaw points carry a systematic offset, largest at large yaw. Inner points correspond well. No mapping
-    /// is learned (a correction fitted on the 300-W training photos would be allowed, never on test images; not done).
+    /// is learned by default; <see cref="LearnedPointCorrection"/> fitted on the 300-W training photos (never on test images)
+/// is the optional second variant.
     /// </para>
     /// </summary>
     public static ReadOnlySpan<int> To68 =>
@@ -39,9 +40,10 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
     ];
 
     readonly Dictionary<string, (double Ms, List<Vector2[]> Faces)> _results = new(StringComparer.Ordinal);
+    LearnedPointCorrection? _correction;
 
     /// <inheritdoc/>
-    public string Name => "MediaPipe face mesh";
+    public string Name => _correction is null ? "MediaPipe face mesh" : "MediaPipe face mesh + learned 68";
 
     /// <summary>The peer's folder under the data root.</summary>
     public static string DefaultDirectory => DataRoot.Path("tools", "peers", "mediapipe-facemesh");
@@ -60,7 +62,7 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
     /// <c>npm install --no-audit --no-fund --ignore-scripts</c>) on <paramref name="images"/> with one thread.
     /// </summary>
     /// <exception cref="InvalidInputException">The peer is not installed, or it failed (its error output is quoted).</exception>
-    public static MediapipeFaceMesh Run(IReadOnlyList<string> images, string? directory = null)
+    public static MediapipeFaceMesh Run(IReadOnlyList<string> images, string? directory = null, LearnedPointCorrection? correction = null)
     {
         directory = Path.GetFullPath(directory ?? DefaultDirectory);
         if (!File.Exists(Path.Combine(directory, "run.js"))) throw new InvalidInputException(directory, "no MediaPipe peer here (run.js missing)");
@@ -77,8 +79,31 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
             proc.StandardOutput.ReadToEnd();
             proc.WaitForExit();
             if (proc.ExitCode != 0) throw new InvalidInputException(directory, $"the peer exited with code {proc.ExitCode}: {stderr.Result.Trim()}");
-            var peer = new MediapipeFaceMesh();
-            foreach (var line in File.ReadLines(output))
+            return FromJsonl(output, correction);
+        }
+        catch (System.ComponentModel.Win32Exception e) { throw new InvalidInputException("node", $"Node.js is needed for the MediaPipe peer: {e.Message}"); }
+        finally { File.Delete(output); }
+    }
+
+    /// <summary>The same peer results answered through <paramref name="correction"/> (a second method from one peer run).</summary>
+    public static MediapipeFaceMesh FromResults(MediapipeFaceMesh results, LearnedPointCorrection correction)
+    {
+        var peer = new MediapipeFaceMesh { _correction = correction };
+        foreach (var kv in results._results) peer._results[kv.Key] = kv.Value;
+        return peer;
+    }
+
+    /// <summary>Reads the peer's output lines (<c>run.js</c>'s JSONL) instead of running it.</summary>
+    /// <exception cref="InvalidInputException">Missing file or a malformed line.</exception>
+    public static MediapipeFaceMesh FromJsonl(string path, LearnedPointCorrection? correction = null)
+    {
+        if (!File.Exists(path)) throw new InvalidInputException(path, "peer output not found");
+        var peer = new MediapipeFaceMesh { _correction = correction };
+        int n = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            n++;
+            try
             {
                 using var d = JsonDocument.Parse(line);
                 var r = d.RootElement;
@@ -87,19 +112,30 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
                     faces.Add(Map(f.GetProperty("mesh").EnumerateArray().Select(p => new Vector2((float)p[0].GetDouble(), (float)p[1].GetDouble())).ToList()));
                 peer._results[Path.GetFullPath(r.GetProperty("file").GetString()!)] = (r.GetProperty("ms").GetDouble(), faces);
             }
-            return peer;
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new InvalidInputException(path, $"line {n}: {e.Message}");
+            }
         }
-        catch (System.ComponentModel.Win32Exception e) { throw new InvalidInputException("node", $"Node.js is needed for the MediaPipe peer: {e.Message}"); }
-        finally { File.Delete(output); }
+        return peer;
     }
 
-    /// <inheritdoc/>
-    public FacePrediction? Predict(EvalFace face, Image8 image)
+    /// <summary>The peer's face over <paramref name="face"/>'s ground-truth box (mapped 68 points, uncorrected) and its time, or null.</summary>
+    public (Vector2[] Points, double Ms)? Match(EvalFace face)
     {
         if (!_results.TryGetValue(Path.GetFullPath(face.ImagePath), out var r)) return null;
         var truth = new FaceBox(face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height);
         var best = r.Faces.Select(f => (f, IoU: FaceBox.IoU(FaceBox.Tight(f), truth))).OrderByDescending(x => x.IoU).FirstOrDefault();
         if (best.f is null || best.IoU < OurLandmarkMethod.MinIoU) return null;
-        return new FacePrediction(best.f, best.f, r.Ms);
+        return (best.f, r.Ms);
+    }
+
+    /// <inheritdoc/>
+    public FacePrediction? Predict(EvalFace face, Image8 image)
+    {
+        if (Match(face) is not { } m) return null;
+        var (points, ms) = m;
+        var p = _correction?.Apply(points) ?? points;
+        return new FacePrediction(p, p, ms);
     }
 }
