@@ -25,7 +25,10 @@ internal static class EvalCommand
     public static Command Create()
     {
         var cmd = new Command("eval", "Benchmark protocols: accuracy of the shipped (or given) landmark model, optionally beside a peer.");
-        cmd.Subcommands.Add(Create300W());
+        cmd.Subcommands.Add(Create300W("300w", "300-W style folder, boxes from the ground-truth 68 points (or --detect); 2D annotation convention, inter-ocular NME.",
+            "Folder of images with iBUG .pts files (e.g. ../shared/data/300w/helen/testset).", Landmarks300W.Faces));
+        cmd.Subcommands.Add(Create300W("mmpose", "mmpose / COCO-style JSON with 68-point faces (mmpose's 300-W sets): the 300-W protocol on them.",
+            "The annotation JSON; file_name is resolved against its folder.", Landmarks300W.MmposeFaces));
         cmd.Subcommands.Add(CreateAflw("aflw2000", "AFLW2000-3D folder (.jpg + .mat): 68 points in the 3D convention, NME / sqrt(w*h) of the GT box, |yaw| bins.",
             AflwSets.Aflw2000, AflwSets.Aflw2000PointSet, p => p.Points68In3D));
         cmd.Subcommands.Add(CreateAflw("aflw21", "AFLW in 3DDFA's layout (images, list.txt, pts21.npy, yaws.npy): 19 of the 21 points (no ears), |yaw| bins.",
@@ -165,16 +168,15 @@ internal static class EvalCommand
         AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
-    static Command Create300W()
+    static Command Create300W(string name, string help, string dataHelp, Func<string, (List<EvalFace> Faces, int Missing)> load)
     {
-        var o = Options("Folder of images with iBUG .pts files (e.g. ../shared/data/300w/helen/testset).");
-        var c = With(new Command("300w", "300-W style folder, boxes from the ground-truth 68 points (or --detect); 2D annotation convention, inter-ocular NME."), o);
+        var o = Options(dataHelp);
+        var c = With(new Command(name, help), o);
         c.SetAction(parse => CliErrors.Run(() =>
         {
-            var folder = Path.GetFullPath(parse.GetValue(o.Data)!);
-            var (faces, _) = Landmarks300W.Faces(folder);
+            var (faces, missing) = load(Path.GetFullPath(parse.GetValue(o.Data)!));
             var methods = Methods(parse, o, faces);
-            var results = methods.Select(m => { var r = Landmarks300W.Evaluate(m, folder, Math.Max(1, parse.GetValue(o.Threads)), Progress($"eval 300w ({m.Name})")); Console.Error.WriteLine(); return r; }).ToList();
+            var results = methods.Select(m => { var r = Landmarks300W.Evaluate(m, faces, missing, Math.Max(1, parse.GetValue(o.Threads)), Progress($"eval {name} ({m.Name})")); Console.Error.WriteLine(); return r; }).ToList();
             var r0 = results[0];
             Console.WriteLine($"images {r0.Images} (missing {r0.Missing}), passes {parse.GetValue(o.Passes)}{(parse.GetValue(o.Flip) ? " + flip" : "")}, {(parse.GetValue(o.Detect) ? "detected faces" : "ground-truth boxes")}; 68 points, 2D convention");
             Console.WriteLine("Method | NME io (%) | NME box (%) | NME io, no jaw (%) | FR@10% io | AUC@10% io | missed | ms per image");
@@ -192,6 +194,7 @@ internal static class EvalCommand
                     ["fr10_io"] = Round(r.Fr10Io), ["auc10_io"] = Math.Round(r.Auc10Io, 5), ["missed"] = r.Missed.Count,
                     ["within_1_sigma"] = r.Sigma is { } s1 ? Math.Round(s1.WithinOneSigma, 4) : null, ["within_2_sigma"] = r.Sigma is { } s2 ? Math.Round(s2.WithinTwoSigma, 4) : null,
                     ["median_ms_per_face"] = Math.Round(r.MedianMsPerFace, 3), ["method"] = r.Method,
+                    ["per_landmark_nme_io"] = r.PerLandmarkIo.Select(e => Math.Round(100 * e, 3)).ToArray(),
                 };
                 WriteJson(path, parse, o, results.Select(Doc).ToList());
             }

@@ -129,6 +129,12 @@ public class EvalCommandTests
             Assert.Equal(0, d.RootElement.GetProperty("missed").GetInt32());
             Assert.True(d.RootElement.GetProperty("detect").GetBoolean());
             Assert.Equal(2, Run(["300w", "--data", data, "--model", model, "--peer", "nonesuch"]).Rc);
+            // the same protocol on an mmpose JSON set (mmpose's 300-W format), with per-landmark errors
+            var mm = Path.Combine(dir, "m.json");
+            Assert.Equal(0, Run(["mmpose", "--data", TestData.Path("data", "formats", "mmpose", "300w", "test_300w.json"), "--model", model, "--passes", "1", "--json", mm]).Rc);
+            using var m = JsonDocument.Parse(File.ReadAllText(mm));
+            Assert.Equal(2, m.RootElement.GetProperty("images").GetInt32());
+            Assert.Equal(68, m.RootElement.GetProperty("per_landmark_nme_io").GetArrayLength());
         }
         finally { Directory.Delete(dir, true); }
     }
