@@ -1,5 +1,6 @@
 using System.Numerics;
 using DenseFace.Evaluation.Metrics;
+using DenseFace.Geometry;
 
 namespace DenseFace.Tests.Evaluation;
 
@@ -100,18 +101,18 @@ public class LandmarkMetricsTests
         Assert.Equal(2.5, s.Scale, 4);
         Assert.Equal(1.1 * 180 / Math.PI, s.RotationDegrees, 2);
         for (int i = 0; i < a.Length; i++) Assert.True(Vector3.Distance(s.Apply(a[i]), b[i]) < 1e-4f);
-        Assert.True(ShapeAlignment.ReconstructionErrorMm(a, b, withScale: true, "s") < 1e-3);
+        Assert.True(ReconstructionMetrics.ErrorMm(a, b, withScale: true, "s") < 1e-3);
         // rigid only: a rotated, moved copy aligns exactly; a 180-degree turn is found too (not a reflection)
         var rigid = a.Select(p => Vector3.Transform(p, q) + Vector3.One).ToArray();
-        Assert.True(ShapeAlignment.ReconstructionErrorMm(a, rigid, withScale: false, "s") < 1e-3);
+        Assert.True(ReconstructionMetrics.ErrorMm(a, rigid, withScale: false, "s") < 1e-3);
         var half = a.Select(p => Vector3.Transform(p, Quaternion.CreateFromAxisAngle(Vector3.UnitY, MathF.PI))).ToArray();
         Assert.Equal(180, ShapeAlignment.Align(a, half, false, "s").RotationDegrees, 2);
         // hand case: a 2 cm square onto a 4 cm square with the same centre: rigidly each corner stays sqrt(2) cm off
         // (14.14 mm); a similarity (scale 2) fits exactly
         Vector3[] small = [new(-1, -1, 0), new(1, -1, 0), new(1, 1, 0), new(-1, 1, 0)];
         var big = small.Select(p => 2 * p).ToArray();
-        Assert.Equal(10 * Math.Sqrt(2), ShapeAlignment.ReconstructionErrorMm(small, big, withScale: false, "s"), 3);
-        Assert.Equal(0, ShapeAlignment.ReconstructionErrorMm(small, big, withScale: true, "s"), 3);
+        Assert.Equal(10 * Math.Sqrt(2), ReconstructionMetrics.ErrorMm(small, big, withScale: false, "s"), 3);
+        Assert.Equal(0, ReconstructionMetrics.ErrorMm(small, big, withScale: true, "s"), 3);
         Assert.Contains("mesh_4", Assert.Throws<InvalidInputException>(() => ShapeAlignment.Align(new Vector3[4], new Vector3[4], true, "mesh_4")).Message);
     }
 

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace DenseFace.Evaluation.Metrics;
+namespace DenseFace.Geometry;
 
 /// <summary>A similarity transform b ≈ s·R·a + t found by <see cref="ShapeAlignment.Align"/> (rotation as a unit quaternion).</summary>
 public readonly record struct Similarity3(Quaternion Rotation, double Scale, Vector3 Translation)
@@ -61,16 +61,16 @@ public static class ShapeAlignment
     }
 
     /// <summary>
-    /// Reconstruction error: the mean Euclidean distance between <paramref name="predicted"/> aligned onto
-    /// <paramref name="groundTruth"/> (rigidly, or by a similarity when <paramref name="withScale"/>) and the ground truth,
-    /// in the input units times <paramref name="unitsToMm"/> (10 for centimetres, the model's unit).
+    /// The mean Euclidean distance between <paramref name="a"/> aligned onto <paramref name="b"/> (rigidly, or by a
+    /// similarity when <paramref name="withScale"/>) and <paramref name="b"/>, in the input units.
     /// </summary>
-    public static double ReconstructionErrorMm(ReadOnlySpan<Vector3> predicted, ReadOnlySpan<Vector3> groundTruth, bool withScale, string sample, double unitsToMm = 10)
+    /// <exception cref="InvalidInputException">As <see cref="Align"/>.</exception>
+    public static double MeanDistanceAfterAlignment(ReadOnlySpan<Vector3> a, ReadOnlySpan<Vector3> b, bool withScale, string sample)
     {
-        var tr = Align(predicted, groundTruth, withScale, sample);
+        var tr = Align(a, b, withScale, sample);
         double sum = 0;
-        for (int i = 0; i < predicted.Length; i++) sum += Vector3.Distance(tr.Apply(predicted[i]), groundTruth[i]);
-        return sum / predicted.Length * unitsToMm;
+        for (int i = 0; i < a.Length; i++) sum += Vector3.Distance(tr.Apply(a[i]), b[i]);
+        return sum / a.Length;
     }
 
     /// <summary>Largest eigenvalue and its unit eigenvector of a symmetric 4×4 matrix (cyclic Jacobi).</summary>
