@@ -17,6 +17,9 @@ internal static class CommandRegistry
         yield return PseudoLabelCommand.Create();
         yield return TrainCommand.Create();
         yield return LandmarksCommand.Create();
+        yield return ReconstructCommand.Create();
+        yield return TrackCommand.Create();
+        yield return MultiViewCommand.Create();
         yield return EvalCommand.Create();
         yield return DetectCommand.Create();
         yield return BenchCommand.Create();

@@ -15,6 +15,71 @@ internal static class BenchCommand
         cmd.Subcommands.Add(CreateFit());
         cmd.Subcommands.Add(BenchNnCommand.Create());
         cmd.Subcommands.Add(CreateLandmarks());
+        cmd.Subcommands.Add(CreatePipeline());
+        cmd.Subcommands.Add(CreateTrack());
+        return cmd;
+    }
+
+    /// <summary><c>denseface bench track --sequences N --frames T --seed K --json OUT</c>: tracking on animated synthetic heads with known ground truth, with and without the temporal term.</summary>
+    static Command CreateTrack()
+    {
+        var sequences = new Option<int>("--sequences") { Description = "Animated heads (scenes 0..N-1).", DefaultValueFactory = _ => 3 };
+        var frames = new Option<int>("--frames") { Description = "Frames per sequence.", DefaultValueFactory = _ => 60 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed (training used 1 to 4).", DefaultValueFactory = _ => 3000 };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var cmd = new Command("track", "Tracking accuracy on rendered animated heads with known ground truth: pose, landmarks, velocity error, expressions, jitter; with and without the temporal term.") { sequences, frames, seed, json };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int q = parse.GetValue(sequences), t = parse.GetValue(frames);
+            if (q is < 1 or > 1000) throw new InvalidInputException("--sequences", $"{q} is outside 1..1000");
+            if (t is < 3 or > 10_000) throw new InvalidInputException("--frames", $"{t} is outside 3..10000");
+            var reconstructor = DenseFace.Pipeline.FaceReconstructor.Load();
+            var r = DenseFace.Training.Landmarks.SyntheticTrackingBenchmark.Run(reconstructor, q, t, parse.GetValue(seed), i => Console.Error.Write($"\rbench track: {i}/{q * t} frames   "));
+            Console.Error.WriteLine();
+            var table = new Table().AddColumns("fit", "tracked", "rotation deg mean / median", "68-point error %", "velocity error %", "expression error", "jitter % (truth)");
+            foreach (var (name, x) in r)
+                table.AddRow(name, $"{x.Tracked}/{x.Frames}", $"{x.RotationDegMean:F2} / {x.RotationDegMedian:F2}", $"{x.LandmarkErrorPercent:F2}", $"{x.VelocityErrorPercent:F3}", $"{x.ExpressionError:F3}", $"{x.JitterPercent:F3} ({x.TruthJitterPercent:F3})");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is string path)
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["sequences"] = q, ["frames"] = t, ["seed"] = parse.GetValue(seed),
+                    ["runs"] = r.ToDictionary(kv => kv.Key, kv => kv.Value),
+                }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>
+    /// <c>denseface bench pipeline --images N --json OUT</c>: one thread, photo end to end at 640 px (JPEG decode +
+    /// detect + landmarks + fit) with 2 and with 1 landmark pass, interleaved per photo, and a tracking frame
+    /// (landmarks + fit, decode excluded) on a video; medians per stage.
+    /// </summary>
+    static Command CreatePipeline()
+    {
+        var images = new Option<int>("--images") { Description = "HELEN test photos (resized to 640 px on the long side, JPEG q90 in memory).", DefaultValueFactory = _ => 40 };
+        var video = new Option<string?>("--video") { Description = "Video for the tracking frames (default: data/video/obama.mp4)." };
+        var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
+        var cmd = new Command("pipeline", "End-to-end speed, one thread: photo at 640 px (decode + detect + landmarks + fit) and tracking frame (landmarks + fit).") { images, video, json };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int n = parse.GetValue(images);
+            if (n is < 1 or > 10_000) throw new InvalidInputException("--images", $"{n} is outside 1..10000");
+            var r = DenseFace.Evaluation.Benchmarks.PipelineBenchmark.Run(n, parse.GetValue(video), i => Console.Error.Write($"\rbench pipeline: {i}   "));
+            Console.Error.WriteLine();
+            var table = new Table().AddColumns("run", "frames", "decode", "detect", "landmarks", "fit", "total (median ms)");
+            foreach (var (name, st) in r.Runs)
+                table.AddRow(Markup.Escape(name), st.Count.ToString(), $"{st.Decode:F2}", $"{st.Detect:F2}", $"{st.Landmarks:F2}", $"{st.Fit:F2}", $"{st.Total:F2}");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json) is string path)
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(r.Runs.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
+                {
+                    ["count"] = kv.Value.Count, ["decode_ms"] = kv.Value.Decode, ["detect_ms"] = kv.Value.Detect, ["landmarks_ms"] = kv.Value.Landmarks,
+                    ["fit_ms"] = kv.Value.Fit, ["total_ms"] = kv.Value.Total,
+                }), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            return 0;
+        }));
         return cmd;
     }
 
@@ -26,7 +91,8 @@ internal static class BenchCommand
         var passes = new Option<int>("--passes") { Description = "Network passes (1 or 2).", DefaultValueFactory = _ => 2 };
         var model = new Option<string?>("--model") { Description = "Model folder (default: the shipped models/landmarks)." };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
-        var cmd = new Command("landmarks", "Landmark network on held-out synthetic renders: error per face part, visibility accuracy, fit from predicted points vs exact ones.") { faces, seed, passes, model, json };
+        var sweep = new Option<bool>("--fit-sweep") { Description = "Also fit with sigma scaled by 1, 2, 4, 8 and 16, and with a constant sigma (the face's median, x1 and x4)." };
+        var cmd = new Command("landmarks", "Landmark network on held-out synthetic renders: error per face part, visibility accuracy, fit from predicted points vs exact ones.") { faces, seed, passes, model, json, sweep };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
             int n = parse.GetValue(faces);
@@ -34,23 +100,36 @@ internal static class BenchCommand
             var m = MorphableModel.Load();
             var predictor = DenseFace.Landmarks.LandmarkPredictor.Load(parse.GetValue(model));
             var r = DenseFace.Training.Landmarks.SyntheticLandmarkBenchmark.Run(m, predictor, n, parse.GetValue(seed), new DenseFace.Landmarks.PredictionOptions { Passes = parse.GetValue(passes) },
-                i => { if (i % 10 == 0 || i == n) Console.Error.Write($"\rbench landmarks: {i}/{n}   "); });
+                i => { if (i % 10 == 0 || i == n) Console.Error.Write($"\rbench landmarks: {i}/{n}   "); },
+                parse.GetValue(sweep) ? FitSweep() : null);
             Console.Error.WriteLine();
             var table = new Table().AddColumns("part", "error % of sqrt(w h) of the 68-point box");
             foreach (var (k, v) in r.ErrorByPart) table.AddRow(k, $"{v:F2}");
             table.AddRow("68 (2D convention)", $"{r.Ibug68Nme:F2}");
             AnsiConsole.Write(table);
             AnsiConsole.MarkupLine($"visibility accuracy {100 * r.VisibilityAccuracy:F1} %; face vertex error of the fit: from predicted points with sigma {r.FitFromPredictedMm:F2} mm, from exact points {r.FitFromExactMm:F2} mm, mean face {r.MeanFaceMm:F2} mm");
+            foreach (var (k, v) in r.FitVariants) AnsiConsole.MarkupLine($"  fit variant {Markup.Escape(k)}: vertex {v.VertexMm:F2} mm, rotation mean {v.RotationDeg:F2} / median {v.RotationDegMedian:F2} deg, expression {v.ExpressionError:F3}");
             if (parse.GetValue(json) is string path)
                 DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, object>
                 {
                     ["faces"] = r.Faces, ["seed"] = parse.GetValue(seed), ["error_percent_by_part"] = r.ErrorByPart, ["ibug68_nme_box_percent"] = r.Ibug68Nme,
                     ["visibility_accuracy"] = r.VisibilityAccuracy, ["fit_vertex_error_mm_predicted"] = r.FitFromPredictedMm,
-                    ["fit_vertex_error_mm_exact"] = r.FitFromExactMm, ["mean_face_vertex_error_mm"] = r.MeanFaceMm,
+                    ["fit_vertex_error_mm_exact"] = r.FitFromExactMm, ["mean_face_vertex_error_mm"] = r.MeanFaceMm, ["fit_variants"] = r.FitVariants.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double> { ["vertex_mm"] = kv.Value.VertexMm, ["rotation_deg_mean"] = kv.Value.RotationDeg, ["rotation_deg_median"] = kv.Value.RotationDegMedian, ["expression_error"] = kv.Value.ExpressionError }),
                 }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
             return 0;
         }));
         return cmd;
+    }
+
+    /// <summary>The variants of <c>bench landmarks --fit-sweep</c>.</summary>
+    static IReadOnlyList<DenseFace.Training.Landmarks.FitVariant> FitSweep()
+    {
+        var d = DenseFace.Pipeline.ReconstructionOptions.Default;
+        var list = new List<DenseFace.Training.Landmarks.FitVariant>();
+        foreach (float s in new[] { 1f, 2f, 4f, 8f, 16f }) list.Add(new($"sigma x{s}", d with { SigmaScale = s }));
+        list.Add(new("constant sigma (median)", d, ConstantSigma: true));
+        list.Add(new("constant sigma (median) x4", d with { SigmaScale = 4 }, ConstantSigma: true));
+        return list;
     }
 
     /// <summary><c>denseface bench fit --layout ibug68|rt320|dense520|full703 --frames N --json OUT</c>.</summary>

@@ -6,6 +6,7 @@ using DenseFace.Fitting;
 using DenseFace.Imaging;
 using DenseFace.IO;
 using DenseFace.Landmarks;
+using DenseFace.Pipeline;
 using Spectre.Console;
 
 namespace DenseFace.Cli.Commands;
@@ -61,7 +62,7 @@ internal static class DemoCommand
         return cmd;
     }
 
-    /// <summary>Fits the sample photo's 68 landmarks and renders the fitted head beside the overlay; returns the files written.</summary>
+    /// <summary>Reconstructs the sample photo (<see cref="FaceReconstructor"/>) and renders the fitted head beside the overlay; returns the files written.</summary>
     static IEnumerable<string> ReconstructSample(MorphableModel model, string? imagePath, string dir)
     {
         if (imagePath is null)
@@ -70,41 +71,37 @@ internal static class DemoCommand
             if (scan.Items.Count == 0) throw new InvalidInputException("data/300w/helen/testset", "no image with a .pts file found");
             imagePath = scan.Items[0].ImagePath;
         }
-        // the landmark network predicts the landmarks of the detected face
+        // the full pipeline (detector, landmark network, fit to the dense points with their sigma); the demo reports
+        // the face that is the annotated one (best overlap with its 68-point box), so it can be scored
         var truth = PtsFile.Read(Path.ChangeExtension(imagePath, ".pts"));
         var photo = ImageIO.Load(imagePath);
-        if (photo.Channels != 3) photo = photo.ConvertTo(3);
-        var predictor = LandmarkPredictor.Load();
-        // the face detector finds the faces; the demo takes the one that is the annotated face (best overlap with its
-        // 68-point box), so the prediction can be scored against the annotation
+        var reconstructor = new FaceReconstructor(model, LandmarkPredictor.Load(), DenseFace.Detection.FaceDetector.Load(), new ReconstructionOptions { TextureSize = 512 });
+        var r = reconstructor.Reconstruct(photo);
+        if (r.Faces.Count == 0) throw new InvalidInputException(imagePath, "the face detector found no face");
         var annotated = DenseFace.Detection.FaceBox.Tight(truth.Points);
-        var detected = DenseFace.Detection.FaceDetector.Load().Detect(photo);
-        if (detected.Count == 0) throw new InvalidInputException(imagePath, "the face detector found no face");
-        var chosen = detected.MaxBy(d => DenseFace.Detection.FaceBox.IoU(d.Box68, annotated)).Box68;
-        AnsiConsole.MarkupLine($"face detector: {detected.Count} faces; the annotated one at IoU {DenseFace.Detection.FaceBox.IoU(chosen, annotated):F2} with its 68-point box");
-        var box = chosen.ToRectangle();
-        var face = predictor.Predict(photo, box);
-        var predicted = face.Landmarks68.Select(p => p.Position).ToArray();
+        var face = r.Faces.MaxBy(f => DenseFace.Detection.FaceBox.IoU(new DenseFace.Detection.FaceBox(f.Box.X, f.Box.Y, f.Box.Width, f.Box.Height), annotated))!;
+        var predicted = face.Landmarks.Landmarks68.Select(p => p.Position).ToArray();
         double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.NmeInterOcular(predicted, truth.Points, imagePath);
         var stem = Path.GetFileNameWithoutExtension(imagePath);
-        AtomicFile.WriteAllText(Path.Combine(dir, stem + "_landmarks.jsonl"), LandmarkOutput.JsonLine(Path.GetFileName(imagePath), photo.Width, photo.Height, [(box, face)],
-            new Dictionary<string, double> { ["landmarks"] = face.Milliseconds }) + "\n");
-        ImageIO.Save(LandmarkOutput.Overlay(photo, [face]), Path.Combine(dir, stem + "_landmarks.png"));
-        AnsiConsole.MarkupLine($"landmark network: {face.Points.Length} {face.Layout} points with sigma in {face.Milliseconds:F1} ms; 68-point NME against the annotation {predictionNme * 100:F2} %");
-        var landmarks = new LandmarkSet(predicted, null, "predicted landmarks");
-        var fitter = new FaceFitter(model, FittingLayout.Ibug68(model));
-        var fitted = FitCommand.FitOne(fitter, imagePath, landmarks, 2f, null, dir, new FitCommand.Outputs(Obj: false, Mesh: true, Overlay: true));
-        var name = Path.GetFileNameWithoutExtension(imagePath);
-        var pose = fitted.Pose;
+        var files = r.Faces.Select((f, i) => (FaceFiles?)ReconstructionOutput.WriteFaceFiles(dir, stem, i, f, model)).ToList();
+        var json = Path.Combine(dir, stem + ".json");
+        AtomicFile.WriteAllText(json, ReconstructionOutput.JsonLine(Path.GetFileName(imagePath), r, model, files) + "\n");
+        var overlay = ReconstructionOutput.Overlay(photo, r, model);
+        var overlayPath = Path.Combine(dir, stem + ".overlay.png");
+        ImageIO.Save(overlay, overlayPath);
+        var pose = face.Pose;
         var coeffs = new ShapeCoefficients(model);
-        fitted.Result.Identity.CopyTo(coeffs.Identity, 0);
-        fitted.Result.Frames[0].Expression.CopyTo(coeffs.Expression, 0);
-        var overlay = ImageIO.Load(Path.Combine(dir, name + "_overlay.png"));
+        face.Identity.CopyTo(coeffs.Identity, 0);
+        face.Expression.CopyTo(coeffs.Expression, 0);
         var render = ModelRenderCommand.Render(model, coeffs, overlay.Height, pose.Yaw, pose.Pitch, pose.Roll);
-        var sheet = Path.Combine(dir, name + "_reconstruction.png");
-        ImageIO.Save(SideBySide([overlay, render]), sheet);
-        AnsiConsole.MarkupLine($"reconstructed [bold]{Markup.Escape(Path.GetFileName(imagePath))}[/] from the predicted 68 landmarks: fit residual {fitted.Nme * 100:F2} % of the inter-ocular distance, yaw/pitch/roll {pose.Yaw:F1}/{pose.Pitch:F1}/{pose.Roll:F1} deg, focal {fitted.Result.Cameras[0].Fx:F0} px");
-        return [Path.Combine(dir, name + ".json"), Path.Combine(dir, name + ".glb"), sheet, Path.Combine(dir, name + "_landmarks.jsonl"), Path.Combine(dir, name + "_landmarks.png")];
+        var sheet = Path.Combine(dir, stem + "_reconstruction.png");
+        ImageIO.Save(SideBySide([overlay.Channels == render.Channels ? overlay : overlay.ConvertTo(render.Channels), render]), sheet);
+        var t = r.Timings;
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(Path.GetFileName(imagePath))}[/]: {r.Faces.Count} faces; the annotated one: {face.Landmarks.Points.Length} {face.Landmarks.Layout} points with sigma, 68-point NME against the annotation {predictionNme * 100:F2} %");
+        AnsiConsole.MarkupLine($"fitted head: yaw/pitch/roll {pose.Yaw:F1}/{pose.Pitch:F1}/{pose.Roll:F1} deg, {pose.TranslationCm.Length():F0} cm away, focal {pose.FocalPx:F0} px, fit rms {face.RmsReprojectionPx:F2} px; detect {t.Detect:F0} ms, landmarks {t.Landmarks:F0} ms, fit {t.Fit:F0} ms, texture {t.Texture:F0} ms");
+        var written = new List<string> { json, overlayPath, sheet };
+        foreach (var f in files) { written.Add(Path.Combine(dir, f!.Mesh!)); if (f.Texture is not null) written.Add(Path.Combine(dir, f.Texture)); }
+        return written;
     }
 
     /// <summary>Places equally tall images left to right.</summary>

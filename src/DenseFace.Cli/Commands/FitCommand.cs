@@ -2,22 +2,22 @@ using System.CommandLine;
 using System.Numerics;
 using System.Text.Json;
 using DenseFace.Evaluation.Datasets;
-using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
-using DenseFace.Geometry;
-using DenseFace.Geometry.Export;
 using DenseFace.Imaging;
 using DenseFace.IO;
+using DenseFace.Evaluation.Metrics;
+using DenseFace.Pipeline;
 using Spectre.Console;
 
 namespace DenseFace.Cli.Commands;
 
 /// <summary>
 /// <c>denseface fit --image IMG --landmarks IMG.pts [--sigma S] --out DIR</c> (or <c>--folder DIR</c> for every
-/// image with a .pts): fits the ICT-FaceKit model to 68 iBUG landmarks (sliding jaw contour) and writes
-/// DIR/&lt;name&gt;.json, DIR/&lt;name&gt;.glb (model space, cm scaled to metres; .obj with --obj) and
-/// DIR/&lt;name&gt;_overlay.png (front-facing face wireframe, given points green, fitted points red).
+/// image with a .pts, threaded and resumable): fits the ICT-FaceKit model to 68 annotated iBUG landmarks
+/// (<see cref="AnnotationFitter"/>, sliding jaw contour) and writes DIR/&lt;name&gt;.json (the reconstruct JSON line
+/// plus the fitting residual), DIR/&lt;name&gt;.face0.glb (.obj with --obj) and DIR/&lt;name&gt;.overlay.png (wireframe,
+/// given points, fitted points red).
 /// </summary>
 internal static class FitCommand
 {
@@ -33,9 +33,10 @@ internal static class FitCommand
         var noOverlay = new Option<bool>("--no-overlay") { Description = "Do not write overlays." };
         var fixedJaw = new Option<bool>("--fixed-jaw") { Description = "Fixed jaw correspondences instead of sliding contour points." };
         var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
+        var threads = new Option<int>("--threads") { Description = "Photos fitted in parallel with --folder (-1 = all cores).", DefaultValueFactory = _ => 2 };
         var cmd = new Command("fit", "Fit the 3D face model to 68 iBUG landmarks of an image (or a folder of images).")
         {
-            image, landmarks, folder, sigma, focal, obj, noMesh, noOverlay, fixedJaw, output,
+            image, landmarks, folder, sigma, focal, obj, noMesh, noOverlay, fixedJaw, output, threads,
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
@@ -46,124 +47,76 @@ internal static class FitCommand
             string outDir = parse.GetValue(output)!;
             var opts = new Outputs(parse.GetValue(obj), !parse.GetValue(noMesh), !parse.GetValue(noOverlay));
             var model = MorphableModel.Load();
-            var fitter = new FaceFitter(model, FittingLayout.Ibug68(model, slidingContour: !parse.GetValue(fixedJaw)));
+            bool sliding = !parse.GetValue(fixedJaw);
             Directory.CreateDirectory(outDir);
             if (parse.GetValue(folder) is string dir)
             {
                 if (parse.GetValue(image) is not null) throw new InvalidInputException("--folder", "use either --image or --folder");
-                return FitFolder(fitter, dir, s, f, outDir, opts);
+                return FitFolder(model, sliding, dir, s, f, outDir, opts, parse.GetValue(threads));
             }
             string img = parse.GetValue(image) ?? throw new InvalidInputException("--image", "give --image IMG (with --landmarks IMG.pts) or --folder DIR");
             string pts = parse.GetValue(landmarks) ?? Path.ChangeExtension(img, ".pts");
-            var r = FitOne(fitter, img, PtsFile.Read(pts), s, f, outDir, opts);
-            AnsiConsole.MarkupLine($"{Markup.Escape(Path.GetFileName(img))}: rms {r.Result.RmsReprojectionPx:F2} px, NME {r.Nme * 100:F2} %, yaw/pitch/roll {r.Pose.Yaw:F1}/{r.Pose.Pitch:F1}/{r.Pose.Roll:F1} deg, focal {r.Result.Cameras[0].Fx:F0} px, {r.Result.Iterations} iterations -> {Markup.Escape(outDir)}");
+            var fitter = new AnnotationFitter(model, sliding);
+            var r = FitOne(fitter, img, Path.GetFileNameWithoutExtension(img), PtsFile.Read(pts).Points, s, f, outDir, opts);
+            var pose = r.Face.Pose;
+            AnsiConsole.MarkupLine($"{Markup.Escape(Path.GetFileName(img))}: fit residual rms {r.Face.RmsReprojectionPx:F2} px, {r.ResidualNme * 100:F2} % of the inter-ocular distance, yaw/pitch/roll {pose.Yaw:F1}/{pose.Pitch:F1}/{pose.Roll:F1} deg, focal {pose.FocalPx:F0} px -> {Markup.Escape(outDir)}");
             return 0;
         }));
         return cmd;
     }
 
     internal sealed record Outputs(bool Obj, bool Mesh, bool Overlay);
-    internal sealed record Fitted(FitResult Result, double Nme, (float Yaw, float Pitch, float Roll) Pose);
 
-    static int FitFolder(FaceFitter fitter, string dir, float sigma, float? focal, string outDir, Outputs opts)
+    /// <summary>A fitted photo: the face, its JSON line, and the fitting residual (mean distance of fitted to given points over the outer-eye-corner distance).</summary>
+    internal sealed record Fitted(ReconstructedFace Face, string Line, double ResidualNme);
+
+    /// <summary>Every image with a .pts in <paramref name="dir"/> on the threaded, resumable <see cref="PhotoBatch"/> runner; summary.json with the residuals.</summary>
+    static int FitFolder(MorphableModel model, bool sliding, string dir, float sigma, float? focal, string outDir, Outputs opts, int threads)
     {
-        var scan = DatasetScanner.Scan(dir, expectedPointCount: 68);
-        var rows = new List<Dictionary<string, object?>>();
-        var problems = scan.Problems.Select(p => (p.Path, p.Problem)).ToList();
-        var nmes = new List<double>();
-        AnsiConsole.Progress().Start(ctx =>
-        {
-            var task = ctx.AddTask($"fitting {scan.Items.Count} images", maxValue: Math.Max(1, scan.Items.Count));
-            foreach (var item in scan.Items)
-            {
-                try
-                {
-                    var r = FitOne(fitter, item.ImagePath, item.Landmarks, sigma, focal, outDir, opts);
-                    nmes.Add(r.Nme);
-                    rows.Add(new() { ["image"] = Path.GetFileName(item.ImagePath), ["nme"] = r.Nme, ["rms_px"] = r.Result.RmsReprojectionPx, ["yaw"] = r.Pose.Yaw });
-                }
-                catch (InvalidInputException e) { problems.Add((item.ImagePath, e.Message)); }
-                task.Increment(1);
-            }
-        });
-        nmes.Sort();
-        double mean = nmes.Count > 0 ? nmes.Average() : double.NaN, median = nmes.Count > 0 ? nmes[nmes.Count / 2] : double.NaN;
+        var problems = new List<(string Path, string Problem)>();
+        var items = PhotoBatch.Scan([dir], null, problems);
+        var fitters = new System.Collections.Concurrent.ConcurrentDictionary<FaceFitter, AnnotationFitter>();
+        int n = PhotoBatch.Run("fitting", outDir, model, items, problems, threads, (fitter, item) =>
+            FitOne(fitters.GetOrAdd(fitter, x => new AnnotationFitter(x)), item.ImagePath, item.Key, item.Points, sigma, focal, outDir, opts).Line,
+            sliding ? null : m => FittingLayout.Ibug68(m, slidingContour: false));
+        var residuals = File.ReadLines(Path.Combine(outDir, "index.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("fit_residual_nme_interocular").GetDouble()).Order().ToList();
+        double mean = residuals.Count > 0 ? residuals.Average() : double.NaN, median = residuals.Count > 0 ? residuals[residuals.Count / 2] : double.NaN;
         var summary = new Dictionary<string, object?>
         {
-            ["folder"] = Path.GetFullPath(dir), ["fitted"] = nmes.Count, ["skipped"] = problems.Count,
-            ["nme_mean"] = mean, ["nme_median"] = median, ["nme_normalisation"] = "outer eye corners (points 36 and 45)",
-            ["images"] = rows, ["problems"] = problems.Select(p => new Dictionary<string, string> { ["path"] = p.Item1, ["problem"] = p.Item2 }).ToList(),
+            ["folder"] = Path.GetFullPath(dir), ["fitted"] = n, ["skipped"] = problems.Count,
+            ["fit_residual_nme_mean"] = mean, ["fit_residual_nme_median"] = median,
+            ["definition"] = "fitting residual: mean distance of the fitted model's 68 projections to the given points, over the outer-eye-corner distance (not a landmark detection error)",
         };
         AtomicFile.WriteAllText(Path.Combine(outDir, "summary.json"), JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
-        foreach (var (path, problem) in problems) AnsiConsole.MarkupLine($"[yellow]skipped[/] {Markup.Escape(path)}: {Markup.Escape(problem)}");
-        AnsiConsole.MarkupLine($"fitted {nmes.Count} images, skipped {problems.Count}; reprojection NME (inter-ocular) mean {mean * 100:F2} %, median {median * 100:F2} %");
-        return nmes.Count > 0 ? 0 : 2;
+        AnsiConsole.MarkupLine($"fitted {n} images; fit residual (inter-ocular) mean {mean * 100:F2} %, median {median * 100:F2} %");
+        return n > 0 ? 0 : 2;
     }
 
-    internal static Fitted FitOne(FaceFitter fitter, string imagePath, LandmarkSet points, float sigma, float? focal, string outDir, Outputs opts)
+    /// <summary>Fits one photo's 68 points and writes &lt;stem&gt;.json, &lt;stem&gt;.face0.glb (.obj) and &lt;stem&gt;.overlay.png under <paramref name="outDir"/>.</summary>
+    internal static Fitted FitOne(AnnotationFitter fitter, string imagePath, string stem, ReadOnlySpan<Vector2> points, float sigma, float? focal, string outDir, Outputs opts)
     {
-        if (points.Count != fitter.Layout.Count)
-            throw new InvalidInputException(points.SourceName, $"has {points.Count} points; the fitter needs {fitter.Layout.Count} (iBUG 68)");
+        if (points.Length != 68) throw new InvalidInputException(imagePath, $"has {points.Length} annotated points; the fitter needs the 68 iBUG points");
         var img = ImageIO.Load(imagePath);
-        var lms = points.Points.Select(p => new Landmark2D(p.X, p.Y, sigma)).ToArray();
-        var r = fitter.FitImage(lms, new CameraSpec(img.Width, img.Height, focal));
-        var model = fitter.Model;
-        var positions = model.Evaluate(r.Identity, r.Frames[0].Expression);
-        var fitted = r.ProjectedLandmarksPx;
-        double nme = LandmarkMetrics.NmeInterOcular(fitted, points.Points, imagePath);
-        var pose = r.Frames[0].HeadPoseDegrees;
-        string name = Path.GetFileNameWithoutExtension(imagePath);
-
-        var expr = new Dictionary<string, float>();
-        for (int e = 0; e < model.ExpressionCount; e++) expr[model.ExpressionNames[e]] = r.Frames[0].Expression[e];
-        var t = r.Frames[0].Pose.Translation;
-        var q = r.Frames[0].Pose.Rotation;
-        var doc = new Dictionary<string, object?>
+        var face = fitter.Fit(points, img.Width, img.Height, sigma, focal);
+        var model = fitter.Fitter.Model;
+        var fitted = face.Fit!.ProjectedLandmarksPx;
+        double nme = LandmarkMetrics.NmeInterOcular(fitted, points, imagePath);
+        var files = opts.Mesh ? ReconstructionOutput.WriteFaceFiles(outDir, stem, 0, face, model, opts.Obj ? [".obj"] : null) : null;
+        var image = new ImageReconstruction(img.Width, img.Height, [face], new StageTimings(0, 0, 0, 0, 0, 0));
+        var line = ReconstructionOutput.JsonLine(Path.GetFullPath(imagePath), image, model, [files], extra: w =>
         {
-            ["image"] = Path.GetFullPath(imagePath), ["width"] = img.Width, ["height"] = img.Height, ["layout"] = fitter.Layout.Name,
-            ["identity"] = r.Identity, ["expressions"] = expr,
-            ["yaw_deg"] = pose.Yaw, ["pitch_deg"] = pose.Pitch, ["roll_deg"] = pose.Roll,
-            ["rotation_quaternion_xyzw"] = new[] { q.X, q.Y, q.Z, q.W },
-            ["translation_cm"] = new[] { t.X, t.Y, t.Z },
-            ["focal_px"] = r.Cameras[0].Fx, ["principal_point_px"] = new[] { r.Cameras[0].Cx, r.Cameras[0].Cy },
-            ["pose_convention"] = "model (y up, cm) to OpenCV camera: p_cam = R p + t; yaw/pitch/roll as DenseFace.Geometry.RigidTransform",
-            ["rms_reprojection_px"] = r.RmsReprojectionPx, ["nme_interocular"] = nme,
-            ["residuals_px"] = r.ReprojectionErrorsPx, ["fitted_landmarks_px"] = fitted.Select(p => new[] { p.X, p.Y }).ToArray(),
-            ["energy"] = new Dictionary<string, double> { ["landmarks"] = r.LandmarkEnergy, ["identity"] = r.IdentityEnergy, ["expression"] = r.ExpressionEnergy },
-            ["iterations"] = r.Iterations, ["sigma_px"] = sigma,
-        };
-        AtomicFile.WriteAllText(Path.Combine(outDir, name + ".json"), JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
-        if (opts.Mesh)
-        {
-            var mesh = model.ToMesh(positions);
-            GltfWriter.WriteGlb(Path.Combine(outDir, name + ".glb"), mesh);
-            if (opts.Obj) ObjWriter.Write(Path.Combine(outDir, name + ".obj"), mesh);
-        }
+            w.WriteNumber("fit_residual_nme_interocular", Math.Round(nme, 6));
+            w.WriteNumber("sigma_px", sigma);
+            w.WriteString("layout", fitter.Fitter.Layout.Name);
+        });
+        AtomicFile.WriteAllText(Path.Combine(outDir, stem + ".json"), line + "\n");
         if (opts.Overlay)
         {
-            var canvas = img.ConvertTo(3);
-            DrawWireframe(canvas, model, positions, r.Frames[0].Pose, r.Cameras[0]);
-            foreach (var p in points.Points) Draw.Disc(canvas, p, 2.5f, Rgba.Green);
+            var canvas = ReconstructionOutput.Overlay(img, image, model);
             foreach (var p in fitted) Draw.Disc(canvas, p, 1.8f, Rgba.Red);
-            ImageIO.Save(canvas, Path.Combine(outDir, name + "_overlay.png"));
+            ImageIO.Save(canvas, Path.Combine(outDir, stem + ".overlay.png"));
         }
-        return new Fitted(r, nme, pose);
-    }
-
-    /// <summary>Edges of the front-facing triangles of the narrow face area, projected with the fitted pose and camera.</summary>
-    static void DrawWireframe(Image8 canvas, MorphableModel model, Vector3[] positions, RigidTransform pose, PinholeCamera cam)
-    {
-        var range = model.TriangleRange(FaceSubArea.NarrowFace);
-        var tris = model.Triangles;
-        var color = new Rgba(80, 200, 255, 60);
-        for (int t = range.Start; t < range.End; t++)
-        {
-            var a = pose.Apply(positions[tris[3 * t]]); var b = pose.Apply(positions[tris[3 * t + 1]]); var c = pose.Apply(positions[tris[3 * t + 2]]);
-            if (a.Z <= 0 || b.Z <= 0 || c.Z <= 0) continue;
-            // front-facing: the outward normal points toward the camera centre
-            if (Vector3.Dot(Vector3.Cross(b - a, c - a), a) >= 0) continue;
-            Vector2 pa = cam.Project(a), pb = cam.Project(b), pc = cam.Project(c);
-            Draw.Line(canvas, pa, pb, color); Draw.Line(canvas, pb, pc, color); Draw.Line(canvas, pc, pa, color);
-        }
+        return new Fitted(face, line, nme);
     }
 }

@@ -143,7 +143,7 @@ internal static class LandmarksCommand
         return new RectangleF(v[0], v[1], v[2], v[3]);
     }
 
-    static IEnumerable<(string, RectangleF)> ReadBoxes(string file, string root)
+    internal static IEnumerable<(string, RectangleF)> ReadBoxes(string file, string root)
     {
         if (!File.Exists(file)) throw new InvalidInputException(file, "boxes file not found");
         int n = 0;

@@ -29,25 +29,6 @@ internal static class ModelExportCommand
         return cmd;
     }
 
-    /// <summary>
-    /// Writes the head. For .glb the base mesh is the identity with a neutral expression and the expression
-    /// weights go into the morph-target weights, so viewers can animate every ARKit shape by name; .obj and
-    /// .ply carry the posed shape (identity + expression).
-    /// </summary>
-    public static void Export(MorphableModel model, ShapeCoefficients coeffs, string path)
-    {
-        var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext == ".glb")
-        {
-            var positions = model.Evaluate(coeffs.Identity, new float[model.ExpressionCount]);
-            var mesh = model.ToMesh(positions, includeUvs: true, includeExpressionMorphTargets: true);
-            GltfWriter.WriteGlb(path, mesh, new GltfOptions { MorphWeights = coeffs.Expression });
-        }
-        else
-        {
-            var mesh = model.ToMesh(model.Evaluate(coeffs.Identity, coeffs.Expression));
-            if (ext == ".obj") ObjWriter.Write(path, mesh);
-            else PlyWriter.Write(path, mesh);
-        }
-    }
+    /// <summary>Writes the head (<see cref="HeadExport.Write"/>).</summary>
+    public static void Export(MorphableModel model, ShapeCoefficients coeffs, string path) => HeadExport.Write(model, coeffs.Identity, coeffs.Expression, path);
 }

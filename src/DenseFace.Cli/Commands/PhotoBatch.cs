@@ -54,16 +54,17 @@ internal static class PhotoBatch
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> for every item without a record yet; it returns the record (one JSON line, written
+    /// Runs <paramref name="work"/> for every item without a record yet, with one fitter per thread (of
+    /// <paramref name="layout"/>, default the iBUG 68 with sliding jaw contour); it returns the record (one JSON line, written
     /// to DIR/&lt;key&gt;.json) or throws <see cref="InvalidInputException"/> (or an I/O error) to skip the photo. Returns the number of
     /// records in the index.
     /// </summary>
     public static int Run(string title, string outDir, MorphableModel model, IReadOnlyList<Item> items, List<(string Path, string Problem)> problems, int threads,
-        Func<FaceFitter, Item, string> work)
+        Func<FaceFitter, Item, string> work, Func<MorphableModel, FittingLayout>? layout = null)
     {
         if (threads == 0 || threads < -1) throw new InvalidInputException("--threads", $"{threads} (expected -1 or a positive count)");
         Directory.CreateDirectory(outDir);
-        using var fitters = new ThreadLocal<FaceFitter>(() => new FaceFitter(model, FittingLayout.Ibug68(model)));
+        using var fitters = new ThreadLocal<FaceFitter>(() => new FaceFitter(model, layout?.Invoke(model) ?? FittingLayout.Ibug68(model)));
         var records = new string?[items.Count];
         var skipped = new (string, string)?[items.Count];
         int resumed = 0, done = 0;

@@ -2,6 +2,7 @@ using System.Numerics;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
 using DenseFace.Landmarks;
+using DenseFace.Pipeline;
 using DenseFace.Training.Synthesis;
 
 namespace DenseFace.Training.Landmarks;
@@ -9,7 +10,13 @@ namespace DenseFace.Training.Landmarks;
 /// <summary>Result of <see cref="SyntheticLandmarkBenchmark.Run"/>. Point errors are percent of sqrt(w·h) of the 68-point box; vertex errors in mm.</summary>
 public sealed record SyntheticLandmarkResult(
     int Faces, IReadOnlyDictionary<string, double> ErrorByPart, double Ibug68Nme, double VisibilityAccuracy,
-    double FitFromPredictedMm, double FitFromExactMm, double MeanFaceMm);
+    double FitFromPredictedMm, double FitFromExactMm, double MeanFaceMm, IReadOnlyDictionary<string, FitScore> FitVariants);
+
+/// <summary>Errors of one way of fitting: mean face-vertex error (mm), head rotation (degrees, angle of the relative rotation; mean and median over faces) and expression weights (mean |ψ − ψ_true|).</summary>
+public readonly record struct FitScore(double VertexMm, double RotationDeg, double RotationDegMedian, double ExpressionError);
+
+/// <summary>A way of fitting the predicted points (<see cref="FaceReconstructor.ToObservations"/> with these options), named for the report.</summary>
+public sealed record FitVariant(string Name, ReconstructionOptions Options, bool ConstantSigma = false);
 
 /// <summary>
 /// The landmark network on a held-out synthetic set (a generator seed never used in training): per face-part
@@ -29,9 +36,18 @@ public static class SyntheticLandmarkBenchmark
         ["back_of_head"] = ["scalp", "neck"],
     };
 
-    /// <summary>Runs on <paramref name="faces"/> renders of generator seed <paramref name="seed"/>.</summary>
-    public static SyntheticLandmarkResult Run(MorphableModel model, LandmarkPredictor predictor, int faces, int seed, PredictionOptions? options = null, Action<int>? progress = null)
+    /// <summary>
+    /// Runs on <paramref name="faces"/> renders of generator seed <paramref name="seed"/>. The fit from predicted
+    /// points uses <see cref="ReconstructionOptions.Default"/> (as <see cref="FaceReconstructor"/> does); each of
+    /// <paramref name="variants"/> is fitted too (e.g. other σ scales, or a constant σ: the face's median).
+    /// </summary>
+    public static SyntheticLandmarkResult Run(MorphableModel model, LandmarkPredictor predictor, int faces, int seed, PredictionOptions? options = null, Action<int>? progress = null,
+        IReadOnlyList<FitVariant>? variants = null)
     {
+        variants ??= [];
+        var variantFitters = variants.Select(v => new FaceFitter(model, FittingLayout.From(model, predictor.Layout), v.Options.Fit)).ToArray();
+        var variantSum = new (double Mm, double Deg, double Expr)[variants.Count];
+        var variantDeg = variants.Select(_ => new List<double>()).ToArray();
         var layout = predictor.Layout;
         var gen = new SyntheticFaceGenerator(model, new SynthesisOptions { Seed = seed, ImageSize = 192, Layouts = [SynthesisLayout.From(layout)] });
         var source = new SyntheticLandmarkSource(model, gen);
@@ -60,21 +76,45 @@ public static class SyntheticLandmarkBenchmark
             ibug += ie / 68 / norm;
             basis.Evaluate(s.Identity.AsSpan(0, basis.IdentityCount), s.Expression, truth);
             var cam = new CameraSpec(s.Image.Width, s.Image.Height);
-            var predicted = f.Points.Select(p => new Landmark2D(p.X, p.Y, MathF.Max(0.5f, p.Sigma))).ToArray();
-            fitPred += FaceError(fitter.FitImage(predicted, cam), basis, truth, fit);
+            fitPred += FaceError(fitter.FitImage(FaceReconstructor.ToObservations(f, ReconstructionOptions.Default), cam), basis, truth, fit);
+            for (int v = 0; v < variants.Count; v++)
+            {
+                var obs = FaceReconstructor.ToObservations(f, variants[v].Options);
+                if (variants[v].ConstantSigma)
+                {
+                    float median = obs.Select(o => o.Sigma).Order().ElementAt(obs.Length / 2);
+                    for (int k = 0; k < obs.Length; k++) obs[k] = obs[k] with { Sigma = median };
+                }
+                var r = variantFitters[v].FitImage(obs, cam);
+                variantSum[v].Mm += FaceError(r, basis, truth, fit);
+                double deg = RotationErrorDeg(r.Frames[0].Pose.Rotation, s.ModelToCamera.Rotation);
+                variantSum[v].Deg += deg;
+                variantDeg[v].Add(deg);
+                double ex = 0;
+                for (int j = 0; j < s.Expression.Length; j++) ex += Math.Abs(r.Frames[0].Expression[j] - s.Expression[j]);
+                variantSum[v].Expr += ex / s.Expression.Length;
+            }
             var exact = e.Dense.Select(p => float.IsFinite(p.X) ? new Landmark2D(p.X, p.Y, 1f) : new Landmark2D(0, 0, 1e6f)).ToArray();
             fitExact += FaceError(fitter.FitImage(exact, cam), basis, truth, fit);
             meanFace += MeanMm(truth, mean);
             progress?.Invoke(i + 1);
         }
         return new SyntheticLandmarkResult(faces, Parts.Keys.ToDictionary(k => k, k => cnt[k] > 0 ? 100 * sum[k] / cnt[k] : double.NaN),
-            100 * ibug / faces, visOk / Math.Max(1, visN), fitPred / faces, fitExact / faces, meanFace / faces);
+            100 * ibug / faces, visOk / Math.Max(1, visN), fitPred / faces, fitExact / faces, meanFace / faces,
+            variants.Select((v, i) => (v.Name, new FitScore(variantSum[i].Mm / faces, variantSum[i].Deg / faces, variantDeg[i].Order().ElementAt(faces / 2), variantSum[i].Expr / faces))).ToDictionary(t => t.Name, t => t.Item2));
     }
 
     static double FaceError(FitResult r, SubsetBasis basis, Vector3[] truth, Vector3[] fit)
     {
         basis.Evaluate(r.Identity.AsSpan(0, basis.IdentityCount), r.Frames[0].Expression, fit);
         return MeanMm(truth, fit);
+    }
+
+    /// <summary>Angle of the rotation taking <paramref name="a"/> to <paramref name="b"/>, degrees.</summary>
+    internal static double RotationErrorDeg(Quaternion a, Quaternion b)
+    {
+        double dot = Math.Abs(Quaternion.Dot(Quaternion.Normalize(a), Quaternion.Normalize(b)));
+        return 2 * Math.Acos(Math.Min(1, dot)) * 180 / Math.PI;
     }
 
     static double MeanMm(ReadOnlySpan<Vector3> a, ReadOnlySpan<Vector3> b)

@@ -82,7 +82,14 @@ public sealed class SyntheticFaceGenerator
     public IReadOnlyList<SynthesisLayout> Layouts => _layouts;
 
     /// <summary>Generates sample <paramref name="index"/> (any non-negative value); same (seed, index), same bytes.</summary>
-    public Sample Generate(long index)
+    public Sample Generate(long index) => Generate(index, null);
+
+    /// <summary>
+    /// Generates sample <paramref name="index"/> with its head pose and expression replaced by <paramref name="scene"/>
+    /// (when given): person, identity, camera, lighting, background and the random draws after them stay those of the
+    /// index, so a series of overrides animates one scene (<see cref="SyntheticSequence"/>).
+    /// </summary>
+    public Sample Generate(long index, SceneOverride? scene)
     {
         if (index < 0) throw new InvalidInputException(nameof(index), $"sample index {index} is negative");
         var rng = new Random(Mix(_o.Seed, index));
@@ -93,10 +100,16 @@ public sealed class SyntheticFaceGenerator
         for (int k = 0; k < beta.Length; k++) beta[k] = SceneRandomizer.TruncatedNormal(rng, _o.IdentityTruncation);
         var psi = new float[_model.ExpressionCount];
         SceneRandomizer.Expressions(rng, _groups, _o.MaxActiveExpressions, psi);
+        if (scene is not null)
+        {
+            if (scene.Expression.Length != psi.Length) throw new InvalidInputException("scene", $"has {scene.Expression.Length} expression weights; the model has {psi.Length}");
+            scene.Expression.CopyTo(psi, 0);
+        }
         var positions = _model.Evaluate(beta, psi);
 
         // Pose and camera.
         float yaw = SceneRandomizer.Angle(rng, _o.MaxYaw), pitch = SceneRandomizer.Angle(rng, _o.MaxPitch), roll = SceneRandomizer.Angle(rng, _o.MaxRoll);
+        if (scene is not null) (yaw, pitch, roll) = (scene.Yaw, scene.Pitch, scene.Roll);
         float focal = size * (_o.MinFocalFactor + (_o.MaxFocalFactor - _o.MinFocalFactor) * rng.NextSingle());
         float fraction = _o.MinHeadFraction + (_o.MaxHeadFraction - _o.MinHeadFraction) * rng.NextSingle();
         float distance = focal * HeadHeightCm / (fraction * size);

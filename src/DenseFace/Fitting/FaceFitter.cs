@@ -173,12 +173,12 @@ public sealed class FaceFitter
         return BuildResult(p, s, cameras, iterations);
     }
 
-    /// <summary>Starts tracking a video seen by <paramref name="camera"/> (see <see cref="FaceTracker"/>).</summary>
-    public FaceTracker CreateTracker(CameraSpec camera)
+    /// <summary>Starts tracking a video seen by <paramref name="camera"/> (see <see cref="TemporalFitter"/>).</summary>
+    public TemporalFitter CreateTracker(CameraSpec camera)
     {
         ArgumentNullException.ThrowIfNull(camera);
         camera.Validate("camera");
-        return new FaceTracker(this, camera);
+        return new TemporalFitter(this, camera);
     }
 
     /// <summary>

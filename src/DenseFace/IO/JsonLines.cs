@@ -33,4 +33,20 @@ public static class JsonLines
         w.WriteNumberValue(Math.Round(width, 2)); w.WriteNumberValue(Math.Round(height, 2));
         w.WriteEndArray();
     }
+
+    /// <summary>Writes <c>"name": {"key": value, ...}</c> with the values rounded to <paramref name="digits"/> decimals.</summary>
+    public static void WriteNumbers(Utf8JsonWriter w, string name, IEnumerable<KeyValuePair<string, double>> values, int digits = 3)
+    {
+        w.WriteStartObject(name);
+        foreach (var (k, v) in values) w.WriteNumber(k, Math.Round(v, digits));
+        w.WriteEndObject();
+    }
+
+    /// <summary>Writes <c>"name": [v0, v1, ...]</c> rounded to <paramref name="digits"/> decimals.</summary>
+    public static void WriteArray(Utf8JsonWriter w, string name, ReadOnlySpan<float> values, int digits = 4)
+    {
+        w.WriteStartArray(name);
+        foreach (float v in values) w.WriteNumberValue(Math.Round(v, digits));
+        w.WriteEndArray();
+    }
 }

@@ -21,20 +21,24 @@ public static class LandmarkOutput
             foreach (var (box, f) in faces)
             {
                 w.WriteStartObject();
-                JsonLines.WriteBox(w, "box", box.X, box.Y, box.Width, box.Height);
-                WritePoints(w, "landmarks68", f.Landmarks68, false);
-                WritePoints(w, "landmarks68_3d", f.Landmarks68In3DConvention, false);
-                w.WriteStartObject("dense");
-                w.WriteString("layout", f.Layout);
-                WritePoints(w, "points", f.Points, true);
-                w.WriteEndObject();
+                WriteFaceMembers(w, box, f);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            w.WriteStartObject("timing_ms");
-            foreach (var (k, v) in timingMs) w.WriteNumber(k, Math.Round(v, 3));
-            w.WriteEndObject();
+            JsonLines.WriteNumbers(w, "timing_ms", timingMs);
         });
+
+    /// <summary>Writes a face's "box", "landmarks68", "landmarks68_3d" and "dense" members into the open JSON object.</summary>
+    internal static void WriteFaceMembers(Utf8JsonWriter w, RectangleF box, FaceLandmarks f)
+    {
+        JsonLines.WriteBox(w, "box", box.X, box.Y, box.Width, box.Height);
+        WritePoints(w, "landmarks68", f.Landmarks68, false);
+        WritePoints(w, "landmarks68_3d", f.Landmarks68In3DConvention, false);
+        w.WriteStartObject("dense");
+        w.WriteString("layout", f.Layout);
+        WritePoints(w, "points", f.Points, true);
+        w.WriteEndObject();
+    }
 
     static void WritePoints(Utf8JsonWriter w, string name, ReadOnlySpan<PredictedLandmark> points, bool full)
     {

@@ -13,7 +13,7 @@ namespace DenseFace.Fitting;
 /// different directions, which is what pins down identity and focal length (a frontal first frame leaves both loose). Workspaces are preallocated; per frame the solver allocates nothing (the returned
 /// <see cref="FrameFit"/> is new). Not thread-safe.
 /// </summary>
-public sealed class FaceTracker
+public sealed class TemporalFitter
 {
     readonly FaceFitter _fitter;
     readonly CameraSpec _camera;
@@ -36,7 +36,7 @@ public sealed class FaceTracker
     /// <summary>Sliding contour points are re-picked every this many frames.</summary>
     const int ContourInterval = 5;
 
-    internal FaceTracker(FaceFitter fitter, CameraSpec camera)
+    internal TemporalFitter(FaceFitter fitter, CameraSpec camera)
     {
         _fitter = fitter; _camera = camera;
         _focalFree = [camera.FocalPx is null];
@@ -79,6 +79,9 @@ public sealed class FaceTracker
     /// <summary>Current camera (focal length fitted on the first frame unless given).</summary>
     public PinholeCamera Camera => new(_camera.Width, _camera.Height, (float)_s.Focal[0], (float)_s.Focal[0], _camera.Cx, _camera.Cy);
 
+    /// <summary>Root mean square distance (pixels) between the last tracked frame's landmarks and their fitted projections.</summary>
+    public double LastRmsReprojectionPx { get; private set; }
+
     /// <summary>Tracks one frame; <paramref name="landmarks"/> follow the fitter's layout.</summary>
     /// <exception cref="InvalidInputException">Bad landmarks (see <see cref="FaceFitter.FitImage"/>).</exception>
     public FrameFit Track(ReadOnlySpan<Landmark2D> landmarks)
@@ -118,8 +121,14 @@ public sealed class FaceTracker
             if (_keys >= 2 && w >= 2) RefitIdentity(slot);
         }
         _frames++;
+        double sq = 0;
         for (int k = 0; k < _p.L; k++)
+        {
             _p.ProjectLandmark(_s, 0, 0, k, out _anchor[2 * k], out _anchor[2 * k + 1]);
+            double dx = _anchor[2 * k] - landmarks[k].X, dy = _anchor[2 * k + 1] - landmarks[k].Y;
+            sq += dx * dx + dy * dy;
+        }
+        LastRmsReprojectionPx = Math.Sqrt(sq / _p.L);
         var psi = new float[_p.E];
         for (int e = 0; e < _p.E; e++) psi[e] = (float)_s.Psi[e];
         return new FrameFit(FaceFitter.ToRigid(_s.Rotation[0], _s.Translation, 0), psi);

@@ -1,0 +1,104 @@
+using System.Numerics;
+using DenseFace.FaceModel;
+using DenseFace.Pipeline;
+using DenseFace.Training.Synthesis;
+
+namespace DenseFace.Training.Landmarks;
+
+/// <summary>
+/// Errors of one tracking run over a rendered sequence: head rotation (degrees; mean and median over frames),
+/// the fitted 68 iBUG points against their exact projections (mean distance in % of sqrt(w·h) of the exact 68-point
+/// box), velocity error (mean |Δp − Δg| between consecutive frames, same unit, as in Chandran et al.), expression
+/// weights (mean |ψ − ψ_true|), and jitter of the fitted points (mean second difference, same unit) beside the exact
+/// motion's own.
+/// </summary>
+public sealed record TrackingScore(int Frames, int Tracked, double RotationDegMean, double RotationDegMedian, double LandmarkErrorPercent,
+    double VelocityErrorPercent, double ExpressionError, double JitterPercent, double TruthJitterPercent);
+
+/// <summary>
+/// Tracking accuracy on an animated synthetic head with known ground truth (<see cref="SyntheticSequence"/>): the same
+/// rendered frames go through two <see cref="FaceTracker"/>s, with and without the temporal term.
+/// </summary>
+public static class SyntheticTrackingBenchmark
+{
+    /// <summary>Runs <paramref name="sequences"/> sequences of <paramref name="frames"/> frames (scenes 0, 1, ... of generator seed <paramref name="seed"/>).</summary>
+    public static IReadOnlyDictionary<string, TrackingScore> Run(FaceReconstructor reconstructor, int sequences, int frames, int seed, Action<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(reconstructor);
+        var model = reconstructor.Model;
+        var gen = new SyntheticFaceGenerator(model, new SynthesisOptions
+        {
+            Seed = seed, ImageSize = 320, OccluderProbability = 0, GlassesProbability = 0, DegradationProbability = 0,
+            Layouts = [SynthesisLayout.From(reconstructor.Predictor.Layout)],
+        });
+        var ibug = reconstructor.Layout.Points[..68].ToArray();
+        var runs = new[] { ("temporal", true), ("per frame", false) };
+        var acc = runs.ToDictionary(r => r.Item1, _ => new Accumulator());
+        int done = 0;
+        for (int q = 0; q < sequences; q++)
+        {
+            var seq = new SyntheticSequence(gen, q, frames);
+            var trackers = runs.Select(r => new FaceTracker(reconstructor, gen.Options.ImageSize, gen.Options.ImageSize, new TrackingOptions { TemporalTerm = r.Item2 })).ToArray();
+            var prev = new Vector2[]?[runs.Length];
+            var prevTruth = default(Vector2[]);
+            var prev2 = new Vector2[]?[runs.Length];
+            var prevTruth2 = default(Vector2[]);
+            for (int t = 0; t < frames; t++)
+            {
+                var s = seq.Render(t);
+                var truth = s.Layouts[0].Points[..68];
+                var box = Detection.FaceBox.Tight(truth);
+                float scale = MathF.Sqrt(box.Width * box.Height);
+                for (int r = 0; r < runs.Length; r++)
+                {
+                    var a = acc[runs[r].Item1];
+                    a.Frames++;
+                    var f = trackers[r].Track(s.Image, t / 30.0).Face;
+                    if (f is null) { prev[r] = null; prev2[r] = null; continue; }
+                    a.Tracked++;
+                    var p = f.Project(model, ibug);
+                    a.Rotation.Add(SyntheticLandmarkBenchmark.RotationErrorDeg(f.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
+                    for (int k = 0; k < 68; k++) a.Landmark += Vector2.Distance(p[k], truth[k]) / scale / 68;
+                    double ex = 0;
+                    for (int e = 0; e < s.Expression.Length; e++) ex += Math.Abs(f.Expression[e] - s.Expression[e]);
+                    a.Expression += ex / s.Expression.Length;
+                    if (prev[r] is { } pp && prevTruth is not null)
+                    {
+                        double v = 0;
+                        for (int k = 0; k < 68; k++) v += ((p[k] - pp[k]) - (truth[k] - prevTruth[k])).Length() / scale / 68;
+                        a.Velocity += v; a.VelocityCount++;
+                        if (prev2[r] is { } p2 && prevTruth2 is not null)
+                        {
+                            double j = 0, jt = 0;
+                            for (int k = 0; k < 68; k++)
+                            {
+                                j += (p[k] - 2 * pp[k] + p2[k]).Length() / scale / 68;
+                                jt += (truth[k] - 2 * prevTruth[k] + prevTruth2[k]).Length() / scale / 68;
+                            }
+                            a.Jitter += j; a.TruthJitter += jt; a.JitterCount++;
+                        }
+                    }
+                    prev2[r] = prev[r]; prev[r] = p;
+                }
+                prevTruth2 = prevTruth; prevTruth = truth;
+                progress?.Invoke(++done);
+            }
+        }
+        return acc.ToDictionary(kv => kv.Key, kv => kv.Value.Score());
+    }
+
+    sealed class Accumulator
+    {
+        public int Frames, Tracked, VelocityCount, JitterCount;
+        public double Landmark, Expression, Velocity, Jitter, TruthJitter;
+        public readonly List<double> Rotation = [];
+        public TrackingScore Score()
+        {
+            int n = Math.Max(1, Tracked);
+            var rot = Rotation.Order().ToArray();
+            return new TrackingScore(Frames, Tracked, rot.Length > 0 ? rot.Average() : double.NaN, rot.Length > 0 ? rot[rot.Length / 2] : double.NaN,
+                100 * Landmark / n, VelocityCount > 0 ? 100 * Velocity / VelocityCount : double.NaN, Expression / n,
+                JitterCount > 0 ? 100 * Jitter / JitterCount : double.NaN, JitterCount > 0 ? 100 * TruthJitter / JitterCount : double.NaN);
+        }
+    }
+}
