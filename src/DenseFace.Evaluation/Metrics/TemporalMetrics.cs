@@ -8,7 +8,7 @@ namespace DenseFace.Evaluation.Metrics;
 /// normalised per frame pair by the normaliser of frame t (e.g. inter-ocular distance or sqrt(w·h) of the box); a
 /// tracker that follows the truth exactly, or is off by a constant, scores 0. For unlabelled clips, acceleration
 /// jitter: the mean |p_t+1 − 2 p_t + p_t−1| (second difference, normalised the same way); 0 for a still or uniformly
-/// moving face, so it measures shake, not motion.
+/// moving face, so it measures shake, not motion (<see cref="TemporalJitter"/>, which the tracker's summary uses too).
 /// </summary>
 public static class TemporalMetrics
 {
@@ -29,19 +29,16 @@ public static class TemporalMetrics
         return Finite(sum / n, sequence);
     }
 
-    /// <summary>The acceleration jitter (a fraction of the normaliser).</summary>
+    /// <summary>
+    /// The acceleration jitter (a fraction of the normaliser) of a complete sequence: <see cref="TemporalJitter.PointAcceleration"/>
+    /// (which also takes sequences with gaps) after checking that every frame has points and a usable normaliser, so the
+    /// answer is never NaN.
+    /// </summary>
     /// <exception cref="InvalidInputException">Fewer than 3 frames, mismatched lengths, a degenerate normaliser or a non-finite point.</exception>
     public static double Jitter(IReadOnlyList<Vector2[]> predicted, IReadOnlyList<double> normalisers, string sequence)
     {
         Check(predicted, normalisers, 3, sequence);
-        double sum = 0; long n = 0;
-        for (int t = 1; t + 1 < predicted.Count; t++)
-        {
-            var (a, b, c) = (predicted[t - 1], predicted[t], predicted[t + 1]);
-            for (int k = 0; k < b.Length; k++) sum += (c[k] - 2 * b[k] + a[k]).Length() / normalisers[t];
-            n += b.Length;
-        }
-        return Finite(sum / n, sequence);
+        return Finite(TemporalJitter.PointAcceleration(predicted, normalisers.Select(n => (float)n).ToArray()), sequence);
     }
 
     static void Check(IReadOnlyList<Vector2[]> frames, IReadOnlyList<double> normalisers, int minFrames, string sequence)

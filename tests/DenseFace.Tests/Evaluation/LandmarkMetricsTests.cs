@@ -127,9 +127,9 @@ public class LandmarkMetricsTests
         // an offset alone is no velocity error
         Assert.Equal(0, TemporalMetrics.VelocityError(gt.Select(f => new[] { f[0] + Vector2.One }).ToList(), gt, norm, "seq"), 9);
         // jitter: uniform motion 0; x = 0, 1, 0, 1 has second differences -2, 2 -> 2 px / 10
-        Assert.Equal(0, TemporalMetrics.Jitter(pr, norm, "seq"), 9);
+        Assert.Equal(0, TemporalMetrics.Jitter(pr, norm, "seq"), 6);
         var shake = new List<Vector2[]> { new[] { new Vector2(0, 0) }, new[] { new Vector2(1, 0) }, new[] { new Vector2(0, 0) }, new[] { new Vector2(1, 0) } };
-        Assert.Equal(0.2, TemporalMetrics.Jitter(shake, norm, "seq"), 9);
+        Assert.Equal(0.2, TemporalMetrics.Jitter(shake, norm, "seq"), 6);
         var e = Assert.Throws<InvalidInputException>(() => TemporalMetrics.Jitter(shake, [10, 0, 10, 10], "clip_7"));
         Assert.Contains("clip_7", e.Message); Assert.Contains("frame 1", e.Message);
         Assert.Throws<InvalidInputException>(() => TemporalMetrics.VelocityError(pr.Take(1).ToList(), gt.Take(1).ToList(), [10], "seq"));
