@@ -45,6 +45,9 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
     /// <inheritdoc/>
     public string Name => _correction is null ? "MediaPipe face mesh" : "MediaPipe face mesh + learned 68";
 
+    /// <summary>The peer's time per image of every image it ran on (ms, its detector + mesh + iris).</summary>
+    public IEnumerable<double> Milliseconds => _results.Values.Select(r => r.Ms);
+
     /// <summary>The peer's folder under the data root.</summary>
     public static string DefaultDirectory => DataRoot.Path("tools", "peers", "mediapipe-facemesh");
 
