@@ -1,4 +1,5 @@
 using System.Numerics;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Pipeline;
 using DenseFace.Training.Synthesis;
@@ -58,7 +59,7 @@ public static class SyntheticTrackingBenchmark
                     a.Tracked++;
                     var p = f.Project(model, ibug);
                     a.Rotation.Add(SyntheticLandmarkBenchmark.RotationErrorDeg(f.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
-                    for (int k = 0; k < 68; k++) a.Landmark += Vector2.Distance(p[k], truth[k]) / scale / 68;
+                    a.Landmark += LandmarkMetrics.Nme(p, truth, scale, $"sequence frame {t}");
                     double ex = 0;
                     for (int e = 0; e < s.Expression.Length; e++) ex += Math.Abs(f.Expression[e] - s.Expression[e]);
                     a.Expression += ex / s.Expression.Length;
