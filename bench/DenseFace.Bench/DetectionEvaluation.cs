@@ -1,3 +1,4 @@
+using static DenseFace.Bench.BenchArgs;
 using System.Diagnostics;
 using System.Text.Json;
 using DenseFace.Detection;
@@ -130,12 +131,6 @@ internal static class DetectionEvaluation
         report["speed_ms_1thread"] = Speed(net, modelPath, Photos("helen/testset").Take(speedImages).ToList());
         if (json != null) DenseFace.IO.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return 0;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     private static double Median(IEnumerable<double> values)

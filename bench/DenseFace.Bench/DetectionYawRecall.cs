@@ -1,3 +1,4 @@
+using static DenseFace.Bench.BenchArgs;
 using System.Drawing;
 using System.Text.Json;
 using DenseFace.Detection;
@@ -77,11 +78,5 @@ internal static class DetectionYawRecall
         Console.WriteLine(text);
         if (json != null) DenseFace.IO.AtomicFile.WriteAllText(json, text + "\n");
         return 0;
-    }
-
-    private static string? Arg(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 }

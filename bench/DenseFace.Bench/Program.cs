@@ -3,7 +3,27 @@ using BenchmarkDotNet.Running;
 // BenchmarkDotNet micro-benchmarks: dotnet run -c Release --project bench/DenseFace.Bench -- --filter '*'
 // Face-detection evaluation and speed vs ONNX Runtime: dotnet run -c Release --project bench/DenseFace.Bench -- detect [--json OUT]
 // Recall by |yaw| on synthetic renders: dotnet run -c Release --project bench/DenseFace.Bench -- detect-synth [--count N] [--json OUT]
-if (args.Length > 0 && args[0] == "detect") return DenseFace.Bench.DetectionEvaluation.Run(args[1..]);
-if (args.Length > 0 && args[0] == "detect-synth") return DenseFace.Bench.DetectionYawRecall.Run(args[1..]);
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-return 0;
+// Neural engine vs ONNX Runtime (in-process and onnxruntime-node) and PyTorch (what `denseface bench nn` runs):
+//   dotnet run -c Release --project bench/DenseFace.Bench -- nn [--json OUT] [--skip-peers] [--rounds R] [--runs N] [--train-steps N]
+// Where the inference plan's time goes: ... -- nn-profile [--size S] [--runs N] [--batch B] [--threads T]
+// The shipped landmark network exported to ONNX, ONNX Runtime vs ours: ... -- onnx-landmarks [--model DIR] [--onnx FILE] [--faces N] [--json OUT]
+Func<string[], int>? command = args.Length == 0 ? null : args[0] switch
+{
+    "onnx-landmarks" => DenseFace.Bench.LandmarkOnnxCheck.Run,
+    "nn-profile" => DenseFace.Bench.NeuralEngineBenchmark.Profile,
+    "nn" => DenseFace.Bench.NeuralEngineBenchmark.Run,
+    "detect" => DenseFace.Bench.DetectionEvaluation.Run,
+    "detect-synth" => DenseFace.Bench.DetectionYawRecall.Run,
+    _ => null,
+};
+if (command == null)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}
+try { return command(args[1..]); }
+catch (DenseFace.InvalidInputException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}

@@ -1,3 +1,4 @@
+using DenseFace.Training.Layouts;
 using System.CommandLine;
 using DenseFace.FaceModel;
 using DenseFace.FaceModel.Layouts;

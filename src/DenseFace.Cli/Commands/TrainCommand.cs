@@ -40,21 +40,36 @@ internal static class TrainCommand
         return cmd;
     }
 
-    /// <summary><c>train export --from DIR --out DIR [--fp32]</c>: copies a trained model folder (e.g. OUT/best) as the shipped model, fp16 by default.</summary>
+    /// <summary>
+    /// <c>train export --from DIR [--out DIR] [--fp32] [--onnx FILE]</c>: copies a trained model folder (e.g. OUT/best) as the
+    /// shipped model, fp16 by default, and/or writes the network as an ONNX file (BN folded, float32) for other runtimes.
+    /// </summary>
     static Command CreateExport()
     {
-        var from = new Option<string>("--from") { Description = "Model folder with landmarks.json + landmarks.safetensors (e.g. the run's best/).", Required = true };
-        var to = new Option<string>("--out") { Description = "Destination folder (e.g. models/landmarks).", Required = true };
-        var fp32 = new Option<bool>("--fp32") { Description = "Keep float32 weights (default: float16 storage)." };
-        var cmd = new Command("export", "Write a trained model folder as a shipped model (fp16 weights by default).") { from, to, fp32 };
+        var from = new Option<string>("--from") { Description = "Model folder with landmarks.json + landmarks.safetensors (e.g. the run's best/, or models/landmarks).", Required = true };
+        var to = new Option<string?>("--out") { Description = "Destination model folder (e.g. models/landmarks)." };
+        var fp32 = new Option<bool>("--fp32") { Description = "Keep float32 weights in --out (default: float16 storage)." };
+        var onnx = new Option<string?>("--onnx") { Description = "Also (or only) write the network as ONNX here: input [batch, 3, S, S] normalised RGB, output [batch, outputs] (see models/landmarks/README.md)." };
+        var cmd = new Command("export", "Write a trained model folder as a shipped model (fp16 weights by default) and/or as an ONNX file.") { from, to, fp32, onnx };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
-            string src = parse.GetValue(from)!, dst = parse.GetValue(to)!;
+            string src = parse.GetValue(from)!;
+            string? dst = parse.GetValue(to), onnxPath = parse.GetValue(onnx);
+            if (dst == null && onnxPath == null) throw new InvalidInputException("train export", "give --out DIR, --onnx FILE or both");
             var config = DenseFace.Landmarks.LandmarkModelConfig.Load(Path.Combine(src, DenseFace.Landmarks.LandmarkPredictor.ConfigFileName));
             var net = DenseFace.Neural.Network.Create(config.Network);
             net.LoadWeights(Path.Combine(src, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName));
-            DenseFace.Landmarks.LandmarkPredictor.Save(dst, config, net, parse.GetValue(fp32) ? DenseFace.Neural.SafetensorsDType.F32 : DenseFace.Neural.SafetensorsDType.F16);
-            Console.WriteLine($"wrote {dst} ({new FileInfo(Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName)).Length / 1e6:F1} MB weights)");
+            if (dst != null)
+            {
+                DenseFace.Landmarks.LandmarkPredictor.Save(dst, config, net, parse.GetValue(fp32) ? DenseFace.Neural.SafetensorsDType.F32 : DenseFace.Neural.SafetensorsDType.F16);
+                Console.WriteLine($"wrote {dst} ({new FileInfo(Path.Combine(dst, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName)).Length / 1e6:F1} MB weights)");
+            }
+            if (onnxPath != null)
+            {
+                DenseFace.Landmarks.LandmarkPredictor.SaveOnnx(onnxPath, config, net);
+                int s = config.Network.InputSize;
+                Console.WriteLine($"wrote {onnxPath} ({new FileInfo(onnxPath).Length / 1e6:F1} MB, opset {DenseFace.Neural.Onnx.OnnxExporter.Opset}; input 'input' [batch, 3, {s}, {s}], output 'output' [batch, {config.Network.NumOutputs}])");
+            }
             return 0;
         }));
         return cmd;

@@ -69,7 +69,7 @@ public sealed record AppearanceParameters
     /// <summary>Draws every parameter from <paramref name="seed"/> (same seed, same parameters).</summary>
     public static AppearanceParameters Sample(int seed)
     {
-        var rng = new Random(seed);
+        var rng = new SeededRandom(seed);
         float melanin = MathF.Pow(rng.NextSingle(), 1.3f);
         return new AppearanceParameters
         {

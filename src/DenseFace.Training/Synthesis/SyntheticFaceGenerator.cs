@@ -92,7 +92,7 @@ public sealed class SyntheticFaceGenerator
     public Sample Generate(long index, SceneOverride? scene)
     {
         if (index < 0) throw new InvalidInputException(nameof(index), $"sample index {index} is negative");
-        var rng = new Random(Mix(_o.Seed, index));
+        var rng = new SeededRandom(Mix(_o.Seed, index));
         int size = _o.ImageSize;
 
         // Shape.

@@ -28,7 +28,7 @@ public sealed class ShapeCoefficients
     /// </summary>
     public void RandomizeIdentity(int seed, float truncation = 2.5f)
     {
-        var rng = new Random(seed);
+        var rng = new SeededRandom(seed);
         for (int i = 0; i < Identity.Length; i++)
             Identity[i] = (float)rng.NextTruncatedGaussian(truncation);
     }

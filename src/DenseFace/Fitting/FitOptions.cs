@@ -6,7 +6,7 @@ namespace DenseFace.Fitting;
 ///   E = Σ_ijk ‖x_ijk − μ_ijk‖² / (2 σ_ijk²)  +  w_id ‖β‖²  +  w_exp Σ_i ‖ψ_i‖²  +  w_t Σ_i,k ‖x_i,k − x_(i−1),k‖²
 /// </code>
 /// with x the projections in pixels (the temporal term uses the first camera). Defaults were chosen on the
-/// synthetic benchmark (<see cref="FitBenchmark"/>, 12 random faces, σ = 1.5 px, median face-vertex error in mm /
+/// synthetic benchmark (<c>DenseFace.Training.Fitting.FitBenchmark</c>, <c>bench fit</c>: 12 random faces, σ = 1.5 px, median face-vertex error in mm /
 /// mean |ψ error|): w_id ∈ {0.1, 0.5, 1, 3} gave 4.09 / 2.99 / 2.60 / 2.73 mm on ibug68 and 1.62 / 1.59 / 1.66 /
 /// 1.81 mm on dense320, so w_id = 1; w_exp ∈ {0.1, 0.3, 1, 3} left the vertex error flat (±0.1 mm) and gave
 /// expression errors 0.150 / 0.132 / 0.100 / 0.076 (ibug68) and 0.094 / 0.082 / 0.067 / 0.053 (dense320), so

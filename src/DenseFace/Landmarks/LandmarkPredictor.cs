@@ -102,6 +102,39 @@ public sealed class LandmarkPredictor
         config.Save(Path.Combine(directory, ConfigFileName));
     }
 
+    /// <summary>
+    /// Writes the landmark network as an ONNX file (<see cref="Neural.Onnx.OnnxExporter"/>: BN folded, opset 13, input
+    /// [batch, 3, S, S] float32 RGB crops normalised as (v/255 − mean)/std, output [batch, <see cref="LandmarkHead.OutputCount"/>]).
+    /// The metadata adds the layout, ROI scale and the output layout of <see cref="LandmarkHead"/> (dense (μx, μy, log σ)
+    /// triples, visibility logits, 68-point triples; μ in normalised ROI coordinates, see <see cref="FaceRoi"/>).
+    /// </summary>
+    public static void SaveOnnx(string path, LandmarkModelConfig config, Network network)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(network);
+        var layout = config.Validate("landmark model config");
+        var head = config.Head(layout);
+        if (network.Config.NumOutputs != head.OutputCount) throw new InvalidInputException("network", $"has {network.Config.NumOutputs} outputs, the layout {head.OutputCount}");
+        string inv(double v) => v.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var metadata = new Dictionary<string, string>
+        {
+            ["denseface_model"] = "landmarks",
+            ["layout"] = config.Layout,
+            ["dense_points"] = inv(head.DensePoints),
+            ["roi_scale"] = inv(config.RoiScale),
+            ["output_layout"] = $"[0, {head.Visibility(0)}): {head.DensePoints} dense points as (mu_x, mu_y, log_sigma); "
+                + $"[{head.Visibility(0)}, {head.Ibug(0)}): {head.DensePoints} visibility logits; "
+                + $"[{head.Ibug(0)}, {head.OutputCount}): {LandmarkHead.Ibug68} iBUG-68 points (300-W 2D convention) as (mu_x, mu_y, log_sigma)",
+            ["coordinates"] = "mu in normalised ROI coordinates: ROI centre (0, 0), outer pixel edges at +-1; crop pixel centre c = (n * S / 2) + (S - 1) / 2",
+            ["roi"] = $"square of side roi_scale * max(w, h) of the tight 68-point face box, centred on it, resampled to the input size",
+        };
+        Neural.Onnx.OnnxExporter.Save(network, path, new Neural.Onnx.OnnxExportOptions
+        {
+            Metadata = metadata,
+            Description = $"DenseFace landmark network ({config.Layout}, {network.Config.Architecture}, {network.Config.InputSize} px input)",
+        });
+    }
+
     /// <summary>The shipped model's folder: <c>models/landmarks</c> beside the assembly, else under the repository root; null when neither has one.</summary>
     public static string? DefaultModelDirectory()
     {

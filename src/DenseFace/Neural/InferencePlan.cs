@@ -11,7 +11,8 @@ namespace DenseFace.Neural;
 /// </summary>
 public sealed class InferencePlan
 {
-    private abstract class Op(Tensor input, Tensor output)
+    /// <summary>One step of the plan (also read by <see cref="Onnx.OnnxExporter"/>, which writes the plan as an ONNX graph).</summary>
+    internal abstract class Op(Tensor input, Tensor output)
     {
         public string Label = "";
         public Tensor Input => input;
@@ -20,23 +21,34 @@ public sealed class InferencePlan
         public abstract void Run(ComputeContext compute);
     }
 
-    private sealed class ConvOp(Tensor input, Tensor output, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op(input, output)
+    /// <summary>y = act(conv(x, folded weight) + folded bias [+ residual]).</summary>
+    internal sealed class ConvOp(Tensor input, Tensor output, string name, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op(input, output)
     {
         private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
         public Tensor? Residual;
+        /// <summary>The convolution's module name (e.g. <c>features.1.conv.0.0</c>).</summary>
+        public string Name => name;
+        public ConvGeometry Geometry => geometry;
+        /// <summary>BN-folded weight [out, in/groups, k, k].</summary>
+        public float[] Weight => weight;
+        /// <summary>BN-folded bias [out].</summary>
+        public float[] Bias => bias;
+        public FusedActivation Activation => act;
         public override IEnumerable<Tensor> Inputs => Residual == null ? [Input] : [Input, Residual];
         public override void Run(ComputeContext compute) => Convolution.Forward(Input, geometry, weight, bias, act, Output, Residual, compute, _packed);
     }
 
-    private sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op(input, output)
+    internal sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op(input, output)
     {
+        public Linear Layer => layer;
         public override void Run(ComputeContext compute)
             => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute);
     }
 
     /// <summary>A layer without a fused form (pooling, PReLU, lone BN...) run through its own forward.</summary>
-    private sealed class ModuleOp(Tensor input, Module module, Tensor output) : Op(input, output)
+    internal sealed class ModuleOp(Tensor input, Module module, Tensor output) : Op(input, output)
     {
+        public Module Module => module;
         public override void Run(ComputeContext compute)
         {
             // the module's Forward writes its own (shared) output buffer, and several plans of one network may run
@@ -52,6 +64,11 @@ public sealed class InferencePlan
     private readonly List<Op> _ops = [];
     private readonly Tensor _input;
     private readonly Tensor _output;
+
+    /// <summary>The steps in execution order, the plan's input and its output tensor.</summary>
+    internal IReadOnlyList<Op> Ops => _ops;
+    internal Tensor InputTensor => _input;
+    internal Tensor OutputTensor => _output;
 
     /// <summary>Threads the kernels may use.</summary>
     public ComputeContext Compute { get; } = new();
@@ -194,7 +211,7 @@ public sealed class InferencePlan
         if (x.Rank != 4 || x.C != g.InChannels) throw new ArgumentException($"conv '{conv.Name}' expects {g.InChannels} channels, got {x.ShapeString}");
         var y = new Tensor(x.N, g.OutChannels, g.OutSize(x.H), g.OutSize(x.W));
         var (w, b) = Fold(conv, bn);
-        _ops.Add(new ConvOp(x, y, g, w, b, act) { Label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}" });
+        _ops.Add(new ConvOp(x, y, conv.Name, g, w, b, act) { Label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}" });
         return y;
     }
 

@@ -15,8 +15,18 @@ public sealed record ReconstructionOptions
 {
     /// <summary>How the landmark network runs (passes, flip averaging).</summary>
     public PredictionOptions Landmarks { get; init; } = PredictionOptions.Default;
-    /// <summary>Energy weights and solver settings of the fit (<see cref="FaceFitter"/>).</summary>
-    public FitOptions Fit { get; init; } = new();
+    /// <summary>
+    /// Energy weights and solver settings of the fit (<see cref="FaceFitter"/>). Default: <see cref="FitOptions"/>'s
+    /// weights with 30 identity modes, focal lengths 1.6 and 4 × max(width, height) tried for the rigid start, and at
+    /// most 30 iterations: on 40 held-out synthetic renders (seed 2000, <c>bench landmarks --fit-sweep</c>) these gave
+    /// the same errors to 0.01 mm, 0.01° and 0.001 as 60 modes, 5 focal lengths and 60 iterations (4.51 mm, 3.46°
+    /// median rotation, 0.046 expression error) in 3.2 instead of 8.2 ms per fit: landmarks as uncertain as the
+    /// network's do not pin down the higher identity modes.
+    /// </summary>
+    public FitOptions Fit { get; init; } = DefaultFit;
+
+    /// <summary>The default <see cref="Fit"/>.</summary>
+    public static FitOptions DefaultFit { get; } = new() { IdentityModes = 30, FocalSweep = [1.6, 4.0], MaxIterations = 30 };
     /// <summary>Known focal length in pixels; null estimates it per image.</summary>
     public float? FocalPx { get; init; }
     /// <summary>
@@ -29,8 +39,8 @@ public sealed record ReconstructionOptions
     /// weighs the landmark term by 1 / scale² against the priors: the network's errors are correlated across
     /// neighbouring points, so treating hundreds of them as independent overweights the data. Default 8, chosen on
     /// 40 held-out synthetic renders (generator seed 2000; <c>bench landmarks --seed 2000 --fit-sweep</c>): scales
-    /// 1 / 2 / 4 / 8 / 16 gave face-vertex errors 4.98 / 4.85 / 4.72 / 4.63 / 4.62 mm (mean face 4.72 mm) and
-    /// expression errors 0.067 / 0.058 / 0.048 / 0.040 / 0.034; 16 damps real expressions more for no shape gain.
+    /// 1 / 2 / 4 / 8 / 16 gave face-vertex errors 4.78 / 4.62 / 4.52 / 4.51 / 4.54 mm (mean face 4.62 mm) and
+    /// expression errors 0.074 / 0.065 / 0.055 / 0.046 / 0.041; 16 damps real expressions more for no shape gain.
     /// </summary>
     public float SigmaScale { get; init; } = 8f;
     /// <summary>Side of the UV texture of the face tile taken from the photo (16 to 4096), or 0 for none. Default 0.</summary>

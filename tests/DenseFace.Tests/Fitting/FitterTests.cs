@@ -1,3 +1,5 @@
+using DenseFace.FaceModel;
+using DenseFace.Training.Fitting;
 using System.Numerics;
 using DenseFace.Fitting;
 using DenseFace.Geometry;
@@ -59,6 +61,16 @@ public class FitterTests
         Assert.True(FitBenchmark.RotationErrorDegrees(r.Frames[0].Pose, face.Pose) < 0.3);
         Assert.True(Vector3.Distance(r.Frames[0].Pose.Translation, face.Pose.Translation) < 0.5, $"{r.Frames[0].Pose.Translation} vs {face.Pose.Translation}");
         Assert.Equal(face.Camera.Fx, r.Cameras[0].Fx);
+        // shape recovery: the fitted face matches the true one to a small fraction of the mean face's error
+        var narrow = FaceParts.Vertices(FaceSubArea.NarrowFace);
+        var basis = model.CreateSubsetBasis(Enumerable.Range(narrow.Start, narrow.Count).ToArray());
+        Vector3[] truth = new Vector3[basis.PointCount], fitted = new Vector3[basis.PointCount], mean = new Vector3[basis.PointCount];
+        basis.Evaluate(face.Identity, face.Expression, truth);
+        basis.Evaluate(r.Identity, r.Frames[0].Expression, fitted);
+        basis.Evaluate(new float[model.IdentityCount], new float[model.ExpressionCount], mean);
+        double fitMm = 10 * Enumerable.Range(0, truth.Length).Average(i => Vector3.Distance(truth[i], fitted[i]));
+        double meanMm = 10 * Enumerable.Range(0, truth.Length).Average(i => Vector3.Distance(truth[i], mean[i]));
+        Assert.True(fitMm < 0.3 && fitMm < 0.1 * meanMm, $"vertex error {fitMm:F3} mm (mean face {meanMm:F2} mm)");
     }
 
     /// <summary>Half the landmarks 5× noisier: telling the fitter each σ beats one shared σ (reprojection to the clean points).</summary>

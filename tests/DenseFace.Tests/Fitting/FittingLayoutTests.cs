@@ -1,3 +1,4 @@
+using DenseFace.Training.Fitting;
 using System.Numerics;
 using DenseFace.FaceModel;
 using DenseFace.Geometry;

@@ -1,3 +1,4 @@
+using DenseFace.Training.Fitting;
 using DenseFace.Fitting;
 using DenseFace.Tests.FaceModel;
 using Xunit;

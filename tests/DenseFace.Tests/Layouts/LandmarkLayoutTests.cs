@@ -1,3 +1,4 @@
+using DenseFace.Training.Layouts;
 using System.Numerics;
 using DenseFace.Cli.Commands;
 using DenseFace.FaceModel;

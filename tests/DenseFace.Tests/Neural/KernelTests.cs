@@ -80,7 +80,7 @@ public class KernelTests
     {
         // (cin, cout, k, stride, pad, groups, h, w): stem, depthwise s1/s2, grouped, pointwise, strided 1x1, 7x7,
         // small depthwise planes (stride 1, then stride 2 with 16 outputs), stride 2 on widths 16, 32, 64,
-        // stride 1 on widths that are multiples of 16, stride-2 3x3 stems on widths that are multiples of 32
+        // stride 1 on any width (multiples of 16, masked tails), stride-2 3x3 stems on widths that are multiples of 32
         var cases = new[]
         {
             (3, 8, 3, 2, 1, 1, 17, 20), (16, 16, 3, 1, 1, 16, 37, 35), (16, 16, 3, 2, 1, 16, 9, 40), (8, 12, 3, 1, 1, 4, 6, 7),
@@ -90,7 +90,15 @@ public class KernelTests
             (16, 16, 3, 2, 1, 16, 8, 8), (8, 8, 3, 2, 1, 8, 4, 16), (8, 8, 3, 2, 1, 8, 16, 4), (8, 8, 3, 2, 1, 8, 1, 32), (8, 8, 3, 2, 1, 8, 2, 32),
             (16, 16, 3, 2, 1, 16, 16, 16), (8, 8, 3, 2, 1, 8, 6, 16), (8, 8, 3, 2, 1, 8, 4, 32), (8, 8, 3, 2, 1, 8, 6, 64),
             (8, 8, 3, 1, 1, 8, 5, 16), (8, 8, 3, 1, 1, 8, 3, 48), (8, 8, 3, 1, 1, 8, 1, 32),
-            (3, 32, 3, 2, 1, 1, 10, 64), (3, 20, 3, 2, 1, 1, 7, 96), (5, 8, 3, 2, 1, 1, 4, 32),
+            // stride 1 on widths with a masked tail vector (MobileNetV2 at 224: 56, 28, 14, 7), one row, one column
+            (8, 8, 3, 1, 1, 8, 7, 7), (8, 8, 3, 1, 1, 8, 14, 14), (8, 8, 3, 1, 1, 8, 6, 28), (8, 8, 3, 1, 1, 8, 4, 56),
+            (8, 8, 3, 1, 1, 8, 3, 17), (8, 8, 3, 1, 1, 8, 1, 7), (8, 8, 3, 1, 1, 8, 5, 1),
+            // stride 2 with masked tails and odd sizes (112, 56, 28, 14 -> 56, 28, 14, 7 at 224)
+            (8, 8, 3, 2, 1, 8, 4, 112), (8, 8, 3, 2, 1, 8, 6, 56), (8, 8, 3, 2, 1, 8, 7, 28), (8, 8, 3, 2, 1, 8, 14, 14),
+            (8, 8, 3, 2, 1, 8, 7, 7), (8, 8, 3, 2, 1, 8, 5, 33), (8, 8, 3, 2, 1, 8, 3, 1), (8, 8, 3, 2, 1, 8, 1, 50),
+            (3, 32, 3, 2, 1, 1, 10, 64), (3, 20, 3, 2, 1, 1, 7, 96), (5, 8, 3, 2, 1, 1, 4, 32), (3, 32, 3, 2, 1, 1, 6, 224),
+            // pointwise on maps whose pixel count leaves partial column panels (7 x 7, 14 x 14)
+            (40, 24, 1, 1, 0, 1, 7, 7), (24, 40, 1, 1, 0, 1, 14, 14),
         };
         ulong seed = 100;
         foreach (var (cin, cout, k, s, p, gr, h, w) in cases)

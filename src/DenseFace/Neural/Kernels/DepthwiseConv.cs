@@ -347,9 +347,9 @@ public static unsafe class DepthwiseConv
         }
     }
 
-    /// <summary>True when <see cref="Stride1Rows"/> handles the plane: 3x3, stride 1, padding 1, width a multiple of 16, Vector512.</summary>
+    /// <summary>True when <see cref="Stride1Rows"/> handles the plane: 3x3, stride 1, padding 1, any width, Vector512.</summary>
     internal static bool IsStride1Rows(int k, int stride, int pad, int w)
-        => k == 3 && pad == 1 && stride == 1 && w % 16 == 0 && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+        => k == 3 && pad == 1 && stride == 1 && w >= 1 && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
 
     private static readonly Vector512<int> LeftNeighbour = Vector512.Create(15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
     private static readonly Vector512<int> RightNeighbour = Vector512.Create(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
@@ -357,37 +357,57 @@ public static unsafe class DepthwiseConv
     /// <summary>
     /// 3x3, stride 1, padding 1 read straight from the plane (no padded copy), 16 outputs per vector: the
     /// left and right taps are unaligned loads inside the row and, at the row ends, a lane shift (vpermt2ps)
-    /// against zeros; padding rows are skipped. Same summation order as the other paths (bias, then taps row by row).
+    /// against zeros; padding rows are skipped. A width that is not a multiple of 16 (MobileNetV2's 56, 28, 14
+    /// and 7 at 224 x 224) ends each row with a masked vector: masked loads (zero in the lanes past the row, which
+    /// never fault) and a masked store. Same summation order as the other paths (bias, then taps row by row).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Stride1Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
     {
         var b = Vector512.Create(bias);
         var leftIdx = LeftNeighbour; var rightIdx = RightNeighbour;
+        var zero = Vector512<float>.Zero;
+        int full = w & ~15, tail = w - full;
+        var tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(tail)).AsSingle();
         for (int oy = 0; oy < h; oy++)
         {
             int ky0 = oy == 0 ? 1 : 0, ky1 = oy == h - 1 ? 2 : 3;
-            for (int j = 0; j < w; j += 16)
+            for (int j = 0; j < full; j += 16)
             {
                 var a = b;
                 for (int ky = ky0; ky < ky1; ky++)
                 {
                     float* p = x + (long)(oy - 1 + ky) * w + j;
                     var mid = Vector512.Load(p);
-                    var left = j > 0 ? Vector512.Load(p - 1) : Avx512F.PermuteVar16x32x2(Vector512<float>.Zero, leftIdx, mid);
-                    var right = j + 16 < w ? Vector512.Load(p + 1) : Avx512F.PermuteVar16x32x2(mid, rightIdx, Vector512<float>.Zero);
+                    var left = j > 0 ? Vector512.Load(p - 1) : Avx512F.PermuteVar16x32x2(zero, leftIdx, mid);
+                    var right = j + 16 < w ? Vector512.Load(p + 1) : Avx512F.PermuteVar16x32x2(mid, rightIdx, zero);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), left, a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), mid, a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), right, a);
                 }
                 Activate(a, act).Store(y + (long)oy * w + j);
             }
+            if (tail == 0) continue;
+            {
+                var a = b;
+                for (int ky = ky0; ky < ky1; ky++)
+                {
+                    float* p = x + (long)(oy - 1 + ky) * w + full;
+                    var mid = Avx512F.MaskLoad(p, tailMask, zero);
+                    var left = full > 0 ? Avx512F.MaskLoad(p - 1, tailMask, zero) : Avx512F.PermuteVar16x32x2(zero, leftIdx, mid);
+                    var right = Avx512F.PermuteVar16x32x2(mid, rightIdx, zero); // lane tail-1 reads the zero past the row
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), left, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), mid, a);
+                    a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), right, a);
+                }
+                Avx512F.MaskStore(y + (long)oy * w + full, tailMask, Activate(a, act));
+            }
         }
     }
 
-    /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1, even height, width 16 or a multiple of 32, Vector512.</summary>
+    /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1 (width 16: even height), Vector512.</summary>
     internal static bool IsStride2Rows(int k, int stride, int pad, int h, int w)
-        => k == 3 && pad == 1 && stride == 2 && h % 2 == 0 && (w == 16 || w % 32 == 0)
+        => k == 3 && pad == 1 && stride == 2 && w >= 1 && (w != 16 || h % 2 == 0)
            && Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
 
     private static readonly Vector512<int> ShiftedOddLanes = Vector512.Create(0, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29);
@@ -398,17 +418,18 @@ public static unsafe class DepthwiseConv
     private static readonly Vector512<float> AllButLanes0And8 = Vector512.Create(0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1).AsSingle();
 
     /// <summary>
-    /// 3x3, stride 2, padding 1 read straight from the plane (no padded copy): for widths that are multiples of
-    /// 32, each vector of 16 outputs takes its three column taps from the even, odd and shifted-odd lanes of
-    /// 32 inputs (vpermt2ps), the left neighbour of the first lane coming from the previous input column; for
-    /// width 16, one vector holds two output rows of 8 and each tap permutes the two input rows. The top
-    /// padding row is skipped; with an even height the bottom one is never reached. Same summation order as
-    /// the other paths (bias, then taps row by row).
+    /// 3x3, stride 2, padding 1 read straight from the plane (no padded copy): each vector of 16 outputs takes its
+    /// three column taps from the even, odd and shifted-odd lanes of 32 inputs (vpermt2ps), the left neighbour of
+    /// the first lane coming from the previous input column; when fewer than 32 inputs remain in the row (widths
+    /// that are not multiples of 32, e.g. MobileNetV2's 112, 56, 28 and 14 at 224 x 224) the two input vectors are
+    /// masked loads (zero past the row, never faulting) and the output vector a masked store. For width 16, one
+    /// vector holds two output rows of 8 and each tap permutes the two input rows. Padding rows are skipped.
+    /// Same summation order as the other paths (bias, then taps row by row).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Stride2Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
     {
-        int outH = h / 2, outW = w / 2;
+        int outH = (h - 1) / 2 + 1, outW = (w - 1) / 2 + 1;
         var b = Vector512.Create(bias);
         if (w == 16)
         {
@@ -431,23 +452,33 @@ public static unsafe class DepthwiseConv
             return;
         }
         var evenLanes = EvenLanes; var oddLanes = OddLanes; var shifted = ShiftedOddLanes; var notLane0 = AllButLane0;
+        var lanes = Vector512<int>.Indices;
         for (int oy = 0; oy < outH; oy++)
             for (int j = 0; j < outW; j += 16)
             {
+                // inputs 2j .. 2j + 31 of each row; masks only on the row's last, partial vector pair
+                int inputs = w - 2 * j;
+                bool whole = inputs >= 32;
+                var loMask = Vector512.LessThan(lanes, Vector512.Create(inputs)).AsSingle();
+                var hiMask = Vector512.LessThan(lanes, Vector512.Create(inputs - 16)).AsSingle();
                 var a = b;
                 for (int ky = 0; ky < 3; ky++)
                 {
                     int r = 2 * oy - 1 + ky;
-                    if (r < 0) continue;
+                    if (r < 0 || r >= h) continue;
                     float* row = x + (long)r * w + 2 * j;
-                    var lo = Vector512.Load(row); var hi = Vector512.Load(row + 16);
+                    Vector512<float> lo, hi;
+                    if (whole) { lo = Vector512.Load(row); hi = Vector512.Load(row + 16); }
+                    else { lo = Avx512F.MaskLoad(row, loMask, Vector512<float>.Zero); hi = Avx512F.MaskLoad(row + 16, hiMask, Vector512<float>.Zero); }
                     var prev = j > 0 ? row[-1] : 0f;
                     var l = Vector512.ConditionalSelect(notLane0, Avx512F.PermuteVar16x32x2(lo, shifted, hi), Vector512.Create(prev));
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3]), l, a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 1]), Avx512F.PermuteVar16x32x2(lo, evenLanes, hi), a);
                     a = Vector512.FusedMultiplyAdd(Vector512.Create(wk[ky * 3 + 2]), Avx512F.PermuteVar16x32x2(lo, oddLanes, hi), a);
                 }
-                Activate(a, act).Store(y + (long)oy * outW + j);
+                float* dst = y + (long)oy * outW + j;
+                if (outW - j >= 16) Activate(a, act).Store(dst);
+                else Avx512F.MaskStore(dst, Vector512.LessThan(lanes, Vector512.Create(outW - j)).AsSingle(), Activate(a, act));
             }
     }
 

@@ -227,7 +227,12 @@ public static unsafe class Sgemm
     {
         if (k > KC || nr > NR) throw new ArgumentException("panel product needs k <= KC and nr <= NR");
         float* tile = stackalloc float[MR * NR];
-        for (int ir = 0; ir < m; ir += MR)
+        int ir = 0;
+        if (nr == 16 && Simd.Level == SimdLevel.Vector512)
+            for (; ir + 2 * MR <= m; ir += 2 * MR) // half panel (e.g. the stem's last 16 columns at 224 x 224): 16 x 16 tiles
+                Kernel512x16(k, packedA + (long)ir * k, packedA + (long)(ir + MR) * k, panelB, c + (long)ir * ldc, ldc, accumulate, true,
+                    rowBias == null ? null : rowBias + ir, act);
+        for (; ir < m; ir += MR)
             MicroKernel(k, packedA + (long)ir * k, panelB, c + (long)ir * ldc, ldc, Math.Min(MR, m - ir), nr, accumulate, true,
                 rowBias == null ? null : rowBias + ir, act, tile);
     }
@@ -371,6 +376,25 @@ public static unsafe class Sgemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreTile(float* tile, float* c, int ldc, int mr, int nr, bool load, bool last, float* bias, FusedActivation act)
     {
+        if (Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported)
+        {
+            // Partial tiles (feature maps whose pixel count is not a multiple of 32, e.g. 7 x 7 and 14 x 14): masked
+            // loads and stores of the two row vectors, same sums as the scalar loop ((tile + C) + bias, then activation).
+            var lanes = Vector512<int>.Indices;
+            var m0 = Vector512.LessThan(lanes, Vector512.Create(nr)).AsSingle();
+            var m1 = Vector512.LessThan(lanes, Vector512.Create(nr - 16)).AsSingle();
+            for (int r = 0; r < mr; r++)
+            {
+                float* cr = c + (long)r * ldc;
+                var v0 = Vector512.Load(tile + r * NR);
+                var v1 = Vector512.Load(tile + r * NR + 16);
+                if (load) { v0 += Avx512F.MaskLoad(cr, m0, Vector512<float>.Zero); v1 += Avx512F.MaskLoad(cr + 16, m1, Vector512<float>.Zero); }
+                if (last) { v0 = Epilogue(v0, bias, r, act); v1 = Epilogue(v1, bias, r, act); }
+                Avx512F.MaskStore(cr, m0, v0);
+                Avx512F.MaskStore(cr + 16, m1, v1);
+            }
+            return;
+        }
         for (int r = 0; r < mr; r++)
         {
             float* cr = c + (long)r * ldc;
@@ -431,20 +455,18 @@ public static unsafe class Sgemm
     private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool load, bool last, float* bias, int r, FusedActivation act)
     {
         if (load) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
-        if (last)
-        {
-            if (bias != null) { var bv = Vector512.Create(bias[r]); v0 += bv; v1 += bv; }
-            if (act != FusedActivation.None)
-            {
-                v0 = Vector512.Max(v0, Vector512<float>.Zero); v1 = Vector512.Max(v1, Vector512<float>.Zero);
-                if (act == FusedActivation.ReLU6)
-                {
-                    var six = Vector512.Create(6f);
-                    v0 = Vector512.Min(v0, six); v1 = Vector512.Min(v1, six);
-                }
-            }
-        }
+        if (last) { v0 = Epilogue(v0, bias, r, act); v1 = Epilogue(v1, bias, r, act); }
         v0.Store(c); v1.Store(c + 16);
+    }
+
+    /// <summary>Row <paramref name="r"/>'s bias (when given), then the activation.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Epilogue(Vector512<float> v, float* bias, int r, FusedActivation act)
+    {
+        if (bias != null) v += Vector512.Create(bias[r]);
+        if (act == FusedActivation.None) return v;
+        v = Vector512.Max(v, Vector512<float>.Zero);
+        return act == FusedActivation.ReLU6 ? Vector512.Min(v, Vector512.Create(6f)) : v;
     }
 
     /// <summary>16 x 16 tile from two consecutive 8-row A panels and the first 16 columns of a B panel.</summary>
@@ -501,15 +523,7 @@ public static unsafe class Sgemm
     private static void Store512(float* c, Vector512<float> v, bool load, bool last, float* bias, int r, FusedActivation act)
     {
         if (load) v += Vector512.Load(c);
-        if (last)
-        {
-            if (bias != null) v += Vector512.Create(bias[r]);
-            if (act != FusedActivation.None)
-            {
-                v = Vector512.Max(v, Vector512<float>.Zero);
-                if (act == FusedActivation.ReLU6) v = Vector512.Min(v, Vector512.Create(6f));
-            }
-        }
+        if (last) v = Epilogue(v, bias, r, act);
         v.Store(c);
     }
 

@@ -17,7 +17,7 @@ public sealed class OnnxNetwork
     /// <summary>Operators the importer maps (default ONNX domain, opsets 7-21 semantics).</summary>
     public static readonly IReadOnlySet<string> SupportedOps = new HashSet<string>
     {
-        "Conv", "Relu", "Clip", "Sigmoid", "MaxPool", "Resize", "Add", "Sub", "Mul", "Div", "Concat", "Reshape",
+        "Conv", "Relu", "Clip", "Sigmoid", "MaxPool", "GlobalAveragePool", "Resize", "Add", "Sub", "Mul", "Div", "Concat", "Reshape",
         "Transpose", "Flatten", "Gemm", "BatchNormalization", "Identity",
         // evaluated on shapes when a session is planned
         "Shape", "Gather", "Unsqueeze", "Squeeze", "Constant", "Cast",

@@ -262,6 +262,10 @@ public sealed class OnnxSession
                 return;
             }
             case "MaxPool": _steps.Add(PlanMaxPool(node, x)); return;
+            case "GlobalAveragePool":
+                if (x.Rank != 4) throw Fail(node, $"only 2D pooling is supported (input {x.ShapeString})");
+                _steps.Add(new GlobalAveragePoolStep(x, NewOutput(node, [x.N, x.C, 1, 1])));
+                return;
             case "Resize": _steps.Add(PlanResize(node, x, ints)); return;
             case "Gemm": _steps.Add(PlanGemm(node, x)); return;
         }
@@ -663,6 +667,12 @@ public sealed class OnnxSession
                     }
                 }
         }
+    }
+
+    /// <summary>Mean of each plane (the [N, C, 1, 1] output of GlobalAveragePool).</summary>
+    private sealed class GlobalAveragePoolStep(Tensor x, Tensor y) : PlaneStep(x, y)
+    {
+        protected override void Plane(ReadOnlySpan<float> src, Span<float> dst) => dst[0] = TensorPrimitives.Sum(src) * (1f / src.Length);
     }
 
     /// <summary>Nearest-neighbour resize with precomputed source rows and columns.</summary>

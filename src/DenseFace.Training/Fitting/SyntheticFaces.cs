@@ -2,7 +2,9 @@ using System.Numerics;
 using DenseFace.FaceModel;
 using DenseFace.Geometry;
 
-namespace DenseFace.Fitting;
+using DenseFace.Fitting;
+
+namespace DenseFace.Training.Fitting;
 
 /// <summary>Ranges of the synthetic faces of <see cref="SyntheticFaces"/> (angles in degrees, focal in px, noise σ in px).</summary>
 public sealed record SyntheticFaceOptions

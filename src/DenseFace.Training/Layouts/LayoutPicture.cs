@@ -3,7 +3,10 @@ using DenseFace.Geometry;
 using DenseFace.Imaging;
 using DenseFace.Rendering;
 
-namespace DenseFace.FaceModel.Layouts;
+using DenseFace.FaceModel;
+using DenseFace.FaceModel.Layouts;
+
+namespace DenseFace.Training.Layouts;
 
 /// <summary>
 /// Sanity pictures of a <see cref="LandmarkLayout"/>: the head rendered with <see cref="SimpleRenderer"/> in three

@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Numerics;
 using DenseFace.Geometry;
 
-namespace DenseFace.FaceModel.Layouts;
+using DenseFace.FaceModel;
+using DenseFace.FaceModel.Layouts;
+
+namespace DenseFace.Training.Layouts;
 
 /// <summary>
 /// Builds the built-in landmark layouts from the neutral ICT-FaceKit mesh, deterministically (no randomness; every
