@@ -39,7 +39,7 @@ public static class TemporalStability
     /// </summary>
     public static AffineTransform2D Warp(int t, Vector2 centre, double faceSize, int seed)
     {
-        var rng = new Random(seed);
+        var rng = new SeededRandom(seed);
         double Wave(double amplitude)
         {
             double p1 = rng.NextDouble() * 2 * Math.PI, p2 = rng.NextDouble() * 2 * Math.PI, f1 = 0.5 + rng.NextDouble(), f2 = 1.5 + rng.NextDouble();
