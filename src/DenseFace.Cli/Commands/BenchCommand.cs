@@ -62,23 +62,36 @@ internal static class BenchCommand
         var images = new Option<int>("--images") { Description = "HELEN test photos (resized to 640 px on the long side, JPEG q90 in memory).", DefaultValueFactory = _ => 40 };
         var video = new Option<string?>("--video") { Description = "Video for the tracking frames (default: data/video/obama.mp4)." };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
-        var cmd = new Command("pipeline", "End-to-end speed, one thread: photo at 640 px (decode + detect + landmarks + fit) and tracking frame (landmarks + fit).") { images, video, json };
+        var peer = new Option<string?>("--peer") { Description = "Also time a peer on the same photos, one thread: mediapipe." };
+        var peerDir = new Option<string?>("--peer-dir") { Description = "The peer's installed folder (default: DATA/tools/peers/mediapipe-facemesh)." };
+        var cmd = new Command("pipeline", "End-to-end speed, one thread: photo at 640 px (decode + detect + landmarks + fit) and tracking frame (landmarks + fit).") { images, video, json, peer, peerDir };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
             int n = parse.GetValue(images);
             if (n is < 1 or > 10_000) throw new InvalidInputException("--images", $"{n} is outside 1..10000");
-            var r = DenseFace.Evaluation.Benchmarks.PipelineBenchmark.Run(n, parse.GetValue(video), i => Console.Error.Write($"\rbench pipeline: {i}   "));
+            string? peerFolder = parse.GetValue(peer) switch
+            {
+                null => null,
+                "mediapipe" => parse.GetValue(peerDir) ?? "",
+                var other => throw new InvalidInputException("--peer", $"'{other}' is not a known peer (mediapipe)"),
+            };
+            var r = DenseFace.Evaluation.Benchmarks.PipelineBenchmark.Run(n, parse.GetValue(video), i => Console.Error.Write($"\rbench pipeline: {i}   "), peerFolder);
             Console.Error.WriteLine();
             var table = new Table().AddColumns("run", "frames", "decode", "detect", "landmarks", "fit", "total (median ms)");
             foreach (var (name, st) in r.Runs)
                 table.AddRow(Markup.Escape(name), st.Count.ToString(), $"{st.Decode:F2}", $"{st.Detect:F2}", $"{st.Landmarks:F2}", $"{st.Fit:F2}", $"{st.Total:F2}");
             AnsiConsole.Write(table);
+            if (r.Peer is not null) AnsiConsole.MarkupLine($"peer {Markup.Escape(r.Peer)}: {r.PeerMedianMs:F2} ms median per photo (its detector + mesh + iris, one thread, {r.PeerPhotos} photos; no fit)");
             if (parse.GetValue(json) is string path)
-                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(r.Runs.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
+            {
+                var doc = r.Runs.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
                 {
                     ["count"] = kv.Value.Count, ["decode_ms"] = kv.Value.Decode, ["detect_ms"] = kv.Value.Detect, ["landmarks_ms"] = kv.Value.Landmarks,
                     ["fit_ms"] = kv.Value.Fit, ["total_ms"] = kv.Value.Total,
-                }), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                });
+                if (r.Peer is not null) doc["peer " + r.Peer] = new() { ["count"] = r.PeerPhotos, ["total_ms"] = r.PeerMedianMs };
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
             return 0;
         }));
         return cmd;

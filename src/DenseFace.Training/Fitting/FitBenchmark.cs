@@ -261,44 +261,9 @@ public static class FitBenchmark
         return 10 * s / a.Length;
     }
 
-    /// <summary>Mean distance (mm) after the rigid alignment of <paramref name="b"/> onto <paramref name="a"/> (Horn's quaternion method).</summary>
+    /// <summary>Mean distance (mm) after the rigid alignment of <paramref name="b"/> onto <paramref name="a"/> (<see cref="ShapeAlignment"/>).</summary>
     internal static double ProcrustesMeanDistanceMm(ReadOnlySpan<Vector3> a, ReadOnlySpan<Vector3> b)
-    {
-        int n = a.Length;
-        Vector3 ca = default, cb = default;
-        for (int i = 0; i < n; i++) { ca += a[i]; cb += b[i]; }
-        ca /= n; cb /= n;
-        double sxx = 0, sxy = 0, sxz = 0, syx = 0, syy = 0, syz = 0, szx = 0, szy = 0, szz = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var p = b[i] - cb; var q = a[i] - ca;
-            sxx += p.X * q.X; sxy += p.X * q.Y; sxz += p.X * q.Z;
-            syx += p.Y * q.X; syy += p.Y * q.Y; syz += p.Y * q.Z;
-            szx += p.Z * q.X; szy += p.Z * q.Y; szz += p.Z * q.Z;
-        }
-        double[,] m =
-        {
-            { sxx + syy + szz, syz - szy, szx - sxz, sxy - syx },
-            { syz - szy, sxx - syy - szz, sxy + syx, szx + sxz },
-            { szx - sxz, sxy + syx, -sxx + syy - szz, syz + szy },
-            { sxy - syx, szx + sxz, syz + szy, -sxx - syy + szz },
-        };
-        // largest eigenvector by power iteration on m + c I (c makes it positive definite)
-        double c = 0;
-        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) c += Math.Abs(m[i, j]);
-        double[] v = [1, 0, 0, 0], w = new double[4];
-        for (int it = 0; it < 500; it++)
-        {
-            for (int i = 0; i < 4; i++) { w[i] = c * v[i]; for (int j = 0; j < 4; j++) w[i] += m[i, j] * v[j]; }
-            double len = Math.Sqrt(w.Sum(x => x * x));
-            if (!(len > 0)) break;
-            for (int i = 0; i < 4; i++) v[i] = w[i] / len;
-        }
-        var rot = Quaternion.Normalize(new Quaternion((float)v[1], (float)v[2], (float)v[3], (float)v[0]));
-        double s = 0;
-        for (int i = 0; i < n; i++) s += Vector3.Distance(Vector3.Transform(b[i] - cb, rot), a[i] - ca);
-        return 10 * s / n;
-    }
+        => 10 * ShapeAlignment.MeanDistanceAfterAlignment(b, a, withScale: false, "fitted shape");
 
     static double Median(List<double> x)
     {

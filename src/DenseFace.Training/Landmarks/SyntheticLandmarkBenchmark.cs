@@ -1,4 +1,5 @@
 using System.Numerics;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
 using DenseFace.Landmarks;
@@ -72,9 +73,7 @@ public static class SyntheticLandmarkBenchmark
                 if (partOf[k] is string part) { sum[part] += Vector2.Distance(f.Points[k].Position, e.Dense[k]) / norm; cnt[part]++; }
                 visOk += (f.Points[k].Visibility >= 0.5f) == e.DenseVisible[k] ? 1 : 0; visN++;
             }
-            double ie = 0;
-            for (int k = 0; k < 68; k++) ie += Vector2.Distance(f.Landmarks68[k].Position, e.Ibug68[k]);
-            ibug += ie / 68 / norm;
+            ibug += LandmarkMetrics.Nme(f.Landmarks68.Select(q => q.Position).ToArray(), e.Ibug68, norm, $"synthetic face {i}");
             basis.Evaluate(s.Identity.AsSpan(0, basis.IdentityCount), s.Expression, truth);
             var cam = new CameraSpec(s.Image.Width, s.Image.Height);
             fitPred += FaceError(fitter.FitImage(FaceReconstructor.ToObservations(f, ReconstructionOptions.Default), cam), basis, truth, fit);
