@@ -19,6 +19,16 @@ public static class PoseMetrics
     public static PoseError Error((double Yaw, double Pitch, double Roll) predicted, (double Yaw, double Pitch, double Roll) truth, string sample)
         => new(Wrap(predicted.Yaw - truth.Yaw, sample), Wrap(predicted.Pitch - truth.Pitch, sample), Wrap(predicted.Roll - truth.Roll, sample));
 
+    /// <summary>
+    /// The angle (degrees, in [0, 180]) of the rotation taking <paramref name="truth"/> to <paramref name="predicted"/>:
+    /// the geodesic distance between two orientations, independent of any Euler convention.
+    /// </summary>
+    public static double RotationAngleDegrees(System.Numerics.Quaternion predicted, System.Numerics.Quaternion truth)
+    {
+        var d = System.Numerics.Quaternion.Normalize(predicted * System.Numerics.Quaternion.Conjugate(truth));
+        return 2 * Math.Acos(Math.Min(1.0, Math.Abs((double)d.W))) * 180 / Math.PI;
+    }
+
     /// <summary>The per-angle means over samples.</summary>
     public static PoseError Mean(IReadOnlyCollection<PoseError> errors)
         => errors.Count == 0 ? throw new InvalidInputException("pose errors", "no samples")

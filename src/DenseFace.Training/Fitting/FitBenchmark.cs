@@ -1,3 +1,4 @@
+using DenseFace.Evaluation.Metrics;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -138,7 +139,7 @@ public static class FitBenchmark
             vErr.Add(MeanDistanceMm(truth, fit));
             meanErr.Add(MeanDistanceMm(truth, meanFace));
             vErrP.Add(ProcrustesMeanDistanceMm(truth, fit));
-            pErr.Add(RotationErrorDegrees(r.Frames[0].Pose, face.Pose));
+            pErr.Add(PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, face.Pose.Rotation));
             eErr.Add(MeanAbsDifference(r.Frames[0].Expression, face.Expression));
             fErr.Add(100 * Math.Abs(r.Cameras[0].Fx - face.Camera.Fx) / face.Camera.Fx);
         }
@@ -166,7 +167,7 @@ public static class FitBenchmark
                 double c0 = ThreadCpuMs();
                 var fr = tracker.Track(lms);
                 if (f > 0) { trackCpu += ThreadCpuMs() - c0; trackMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds; }
-                poseErrs.Add(RotationErrorDegrees(fr.Pose, pose));
+                poseErrs.Add(PoseMetrics.RotationAngleDegrees(fr.Pose.Rotation, pose.Rotation));
                 exprErrs.Add(MeanAbsDifference(fr.Expression, psi));
                 if (f % 10 == 9 || f == settings.Frames - 1)
                 {
@@ -239,12 +240,6 @@ public static class FitBenchmark
         foreach (var l in lms) mean += l.Sigma;
         mean /= lms.Length;
         return lms.Select(l => l with { Sigma = mean }).ToArray();
-    }
-
-    public static double RotationErrorDegrees(RigidTransform a, RigidTransform b)
-    {
-        var d = Quaternion.Normalize(a.Rotation * Quaternion.Conjugate(b.Rotation));
-        return 2 * Math.Acos(Math.Min(1.0, Math.Abs((double)d.W))) * 180 / Math.PI;
     }
 
     static double MeanAbsDifference(float[] a, float[] b)

@@ -89,7 +89,7 @@ public static class SyntheticLandmarkBenchmark
                 var r = variantFitters[v].FitImage(obs, cam);
                 variantMs[v].Add(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 variantSum[v].Mm += FaceError(r, basis, truth, fit);
-                double deg = RotationErrorDeg(r.Frames[0].Pose.Rotation, s.ModelToCamera.Rotation);
+                double deg = PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, s.ModelToCamera.Rotation);
                 variantSum[v].Deg += deg;
                 variantDeg[v].Add(deg);
                 double ex = 0;
@@ -110,13 +110,6 @@ public static class SyntheticLandmarkBenchmark
     {
         basis.Evaluate(r.Identity.AsSpan(0, basis.IdentityCount), r.Frames[0].Expression, fit);
         return MeanMm(truth, fit);
-    }
-
-    /// <summary>Angle of the rotation taking <paramref name="a"/> to <paramref name="b"/>, degrees.</summary>
-    internal static double RotationErrorDeg(Quaternion a, Quaternion b)
-    {
-        double dot = Math.Abs(Quaternion.Dot(Quaternion.Normalize(a), Quaternion.Normalize(b)));
-        return 2 * Math.Acos(Math.Min(1, dot)) * 180 / Math.PI;
     }
 
     static double MeanMm(ReadOnlySpan<Vector3> a, ReadOnlySpan<Vector3> b)

@@ -58,7 +58,7 @@ public static class SyntheticTrackingBenchmark
                     if (f is null) { prev[r] = null; prev2[r] = null; continue; }
                     a.Tracked++;
                     var p = f.Project(model, ibug);
-                    a.Rotation.Add(SyntheticLandmarkBenchmark.RotationErrorDeg(f.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
+                    a.Rotation.Add(DenseFace.Evaluation.Metrics.PoseMetrics.RotationAngleDegrees(f.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
                     a.Landmark += LandmarkMetrics.Nme(p, truth, scale, $"sequence frame {t}");
                     double ex = 0;
                     for (int e = 0; e < s.Expression.Length; e++) ex += Math.Abs(f.Expression[e] - s.Expression[e]);

@@ -134,4 +134,16 @@ public class LandmarkMetricsTests
         Assert.Contains("clip_7", e.Message); Assert.Contains("frame 1", e.Message);
         Assert.Throws<InvalidInputException>(() => TemporalMetrics.VelocityError(pr.Take(1).ToList(), gt.Take(1).ToList(), [10], "seq"));
     }
+
+    [Fact]
+    public void RotationAngleIsTheGeodesicDistance()
+    {
+        var a = System.Numerics.Quaternion.CreateFromAxisAngle(System.Numerics.Vector3.UnitY, MathF.PI / 6);            // 30 degrees
+        var b = System.Numerics.Quaternion.CreateFromAxisAngle(System.Numerics.Vector3.UnitX, MathF.PI / 2);            // 90 degrees about x
+        Assert.Equal(30, PoseMetrics.RotationAngleDegrees(a, System.Numerics.Quaternion.Identity), 3);
+        Assert.Equal(30, PoseMetrics.RotationAngleDegrees(System.Numerics.Quaternion.Identity, a), 3);
+        Assert.Equal(0, PoseMetrics.RotationAngleDegrees(a, -a), 3);                                                    // q and -q are one rotation
+        // 30 degrees about y then 90 about x, against 90 about x: the difference is the 30 degree turn
+        Assert.Equal(30, PoseMetrics.RotationAngleDegrees(b * a, b), 3);
+    }
 }

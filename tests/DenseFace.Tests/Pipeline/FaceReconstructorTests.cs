@@ -35,9 +35,7 @@ public class FaceReconstructorTests
             Assert.All(face.Identity, b => Assert.True(float.IsFinite(b)));
             Assert.NotNull(face.Texture);
             Assert.Equal(64, face.Texture!.Color.Width);
-            var q = Quaternion.Normalize(face.ModelToCamera.Rotation);
-            var t = Quaternion.Normalize(s.ModelToCamera.Rotation);
-            errors.Add(2 * Math.Acos(Math.Min(1, Math.Abs(Quaternion.Dot(q, t)))) * 180 / Math.PI);
+            errors.Add(DenseFace.Evaluation.Metrics.PoseMetrics.RotationAngleDegrees(face.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
             Assert.True(face.Pose.FocalPx > 0);
             Assert.True(r.Timings.Landmarks > 0 && r.Timings.Fit > 0 && r.Timings.Total >= r.Timings.Landmarks + r.Timings.Fit);
         }
