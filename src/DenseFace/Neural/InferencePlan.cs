@@ -9,7 +9,7 @@ namespace DenseFace.Neural;
 /// activation buffers are allocated once, so <see cref="Run"/> allocates nothing for activations. The plan
 /// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread).
 /// </summary>
-public sealed class InferencePlan
+internal sealed class InferencePlan
 {
     /// <summary>One step of the plan (also read by <see cref="Onnx.OnnxExporter"/>, which writes the plan as an ONNX graph).</summary>
     internal abstract class Op(Tensor input, Tensor output)
