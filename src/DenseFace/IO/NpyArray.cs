@@ -5,7 +5,7 @@ using System.Text;
 namespace DenseFace.IO;
 
 /// <summary>Element types of the NumPy <c>.npy</c> format that <see cref="NpyArray"/> reads.</summary>
-internal enum NpyElementType
+public enum NpyElementType
 {
     /// <summary><c>b1</c> / <c>?</c>: one byte, 0 = false, anything else = true.</summary>
     Bool,
@@ -38,7 +38,7 @@ internal enum NpyElementType
 /// and to C (row-major) order, so <see cref="AsSpan{T}"/> and the <c>To*</c> helpers always see row-major
 /// elements; <see cref="WasFortranOrder"/> and <see cref="WasBigEndian"/> record how the file stored it.
 /// </summary>
-internal sealed class NpyArray
+public sealed class NpyArray
 {
     /// <summary>Largest data size accepted (bytes); larger arrays are rejected before allocating.</summary>
     public const long MaxDataBytes = 1L << 30;

@@ -7,7 +7,7 @@ namespace DenseFace.IO;
 /// <c>numpy.savez</c> / <c>savez_compressed</c>). <see cref="Read(string)"/> decompresses every entry
 /// (sizes capped before allocating); <see cref="Get"/> parses an entry on first use. Not thread-safe.
 /// </summary>
-internal sealed class NpzArchive
+public sealed class NpzArchive
 {
     /// <summary>Largest uncompressed entry accepted (bytes).</summary>
     public const long MaxEntryBytes = NpyArray.MaxDataBytes + NpyArray.MaxHeaderBytes + 16;
