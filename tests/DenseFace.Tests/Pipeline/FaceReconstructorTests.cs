@@ -142,6 +142,21 @@ public class ImageCollectionTests
             var e = Assert.Throws<InvalidInputException>(() => ImageCollection.Open(Path.Combine(dir, "list.txt")));
             Assert.Contains("list.txt:6", e.Message);
             Assert.Contains("missing.jpg", e.Message);
+            // a list naming files outside its folder: keys never climb out (they name outputs)
+            var other = Directory.CreateTempSubdirectory("denseface-coll-other-").FullName;
+            try
+            {
+                File.WriteAllText(Path.Combine(other, "far.jpg"), "x");
+                File.WriteAllText(Path.Combine(dir, "far.txt"), Path.Combine(other, "far.jpg") + "\n../" + Path.GetFileName(other) + "/far.jpg\n");
+                var far = ImageCollection.Open(Path.Combine(dir, "far.txt"));
+                var key = Assert.Single(far.Items).Key;
+                Assert.DoesNotContain("..", key);
+                Assert.False(Path.IsPathRooted(key));
+                Assert.EndsWith(Path.GetFileName(other) + "/far.jpg", key);
+                Assert.Throws<InvalidInputException>(() => ReconstructionOutput.InsideFolder(dir, "../escape.json"));
+                Assert.StartsWith(dir, ReconstructionOutput.InsideFolder(dir, key + ".json"));
+            }
+            finally { Directory.Delete(other, true); }
             var single = ImageCollection.Open(Path.Combine(dir, "z.jpg"));
             Assert.True(single.IsSingleImage);
             Assert.Single(single.Items);
