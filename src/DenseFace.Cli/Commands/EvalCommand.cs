@@ -33,6 +33,8 @@ internal static class EvalCommand
             AflwSets.Aflw2000, AflwSets.Aflw2000PointSet, p => p.Points68In3D));
         cmd.Subcommands.Add(CreateAflw("aflw21", "AFLW in 3DDFA's layout (images, list.txt, pts21.npy, yaws.npy): 19 of the 21 points (no ears), |yaw| bins.",
             AflwSets.Aflw21, AflwSets.Aflw21PointSet, p => Evaluation.Datasets.Aflw21Points.FromIbug68(p.Points68)));
+        cmd.Subcommands.Add(CreateAflw("synth", "Folder from 'denseface synth' (exact labels): the 68 iBUG surface points (3D convention), |yaw| bins; --reconstruction adds the 3D error against the exact shape.",
+            SyntheticSets.Load, "68 iBUG surface points, 3D convention (exact synthetic labels)", p => p.Points68In3D));
         cmd.Subcommands.Add(CreateStability());
         cmd.Subcommands.Add(CreateLearnPeer());
         return cmd;
@@ -205,10 +207,17 @@ internal static class EvalCommand
 
     static Command CreateAflw(string name, string help, Func<string, (List<EvalFace> Faces, int Missing)> load, string pointSet, Func<FacePrediction, System.Numerics.Vector2[]> select)
     {
-        var o = Options(name == "aflw2000" ? "AFLW2000-3D folder (imageNNNNN.jpg + imageNNNNN.mat)." : "Folder with the images, list.txt, pts21.npy and yaws.npy (3DDFA's AFLW layout).");
+        var o = Options(name switch
+        {
+            "aflw2000" => "AFLW2000-3D folder (imageNNNNN.jpg + imageNNNNN.mat).",
+            "synth" => "Folder written by 'denseface synth' (images + index.jsonl).",
+            _ => "Folder with the images, list.txt, pts21.npy and yaws.npy (3DDFA's AFLW layout).",
+        });
         var c = With(new Command(name, help), o);
-        var pose = new Option<bool>("--pose") { Description = "Also fit the 3D face model to each method's 68 points and score its yaw/pitch/roll against the dataset's pose (AFLW2000-3D)." };
-        if (name == "aflw2000") c.Options.Add(pose);
+        var pose = new Option<bool>("--pose") { Description = "Also fit the 3D face model to each method's 68 points and score its yaw/pitch/roll against the dataset's pose." };
+        if (name is "aflw2000" or "synth") c.Options.Add(pose);
+        var reconstruction = new Option<bool>("--reconstruction") { Description = "Also reconstruct each face (FaceReconstructor, ground-truth box) and score the 3D shape against the exact one (mm, rigid alignment), beside the mean face." };
+        if (name == "synth") c.Options.Add(reconstruction);
         c.SetAction(parse => CliErrors.Run(() =>
         {
             var (faces, missing) = load(Path.GetFullPath(parse.GetValue(o.Data)!));
@@ -233,8 +242,19 @@ internal static class EvalCommand
                 var model = FaceModel.MorphableModel.Load();
                 var fitter = new Fitting.FaceFitter(model, Fitting.FittingLayout.Ibug68(model));
                 poses = methods.Select(m => { var r = HeadPoseProtocol.Evaluate(m, faces, fitter, progress: Progress($"pose ({m.Name})")); Console.Error.WriteLine(); return r; }).ToList();
-                Console.WriteLine("Method | yaw | pitch | roll | MAE (degrees, fitted model vs Pose_Para)");
+                Console.WriteLine("Method | yaw | pitch | roll | MAE (degrees, fitted model vs the dataset's pose)");
                 foreach (var r in poses) Console.WriteLine($"{r.Method} | {r.Mean.Yaw:F2} | {r.Mean.Pitch:F2} | {r.Mean.Roll:F2} | {r.Mean.Mean:F2}");
+            }
+            SyntheticSets.ReconstructionResult? rec = null;
+            if (name == "synth" && parse.GetValue(reconstruction))
+            {
+                var (_, _, truth) = SyntheticSets.LoadWithTruth(Path.GetFullPath(parse.GetValue(o.Data)!));
+                var reconstructor = Pipeline.FaceReconstructor.Load(new Pipeline.ReconstructionOptions { Landmarks = new Landmarks.PredictionOptions { Passes = parse.GetValue(o.Passes) } },
+                    parse.GetValue(o.Model), withDetector: false);
+                var bar = Progress("reconstruction");
+                rec = SyntheticSets.Reconstruction(reconstructor, faces, truth, i => bar(i, faces.Count));
+                Console.Error.WriteLine();
+                Console.WriteLine($"reconstruction error (narrow face, rigid alignment, mm): ours mean {rec.FittedMm:F2} / median {rec.FittedMedianMm:F2}; mean face {rec.MeanFaceMm:F2} ({rec.Faces} faces)");
             }
             if (parse.GetValue(o.Plots) is string plots)
                 Console.WriteLine($"CED plots: {string.Join(", ", Plot(plots, $"{name} (NME / sqrt(w*h) of the box)", results.Select(r => (r.Method, (IReadOnlyCollection<double>)r.Nmes)).ToList()))}");
@@ -249,6 +269,9 @@ internal static class EvalCommand
                     ["missed"] = r.Missed.Count, ["median_ms_per_image"] = Math.Round(r.MedianMilliseconds, 3), ["method"] = r.Method, ["points"] = r.PointSet,
                 };
                 var docs = results.Select(Doc).ToList();
+                if (rec is not null)
+                    docs[0]["reconstruction_error_mm"] = new Dictionary<string, double> { ["faces"] = rec.Faces, ["mean"] = Math.Round(rec.FittedMm, 4),
+                        ["median"] = Math.Round(rec.FittedMedianMm, 4), ["mean_face"] = Math.Round(rec.MeanFaceMm, 4) };
                 for (int i = 0; i < poses.Count; i++)
                     docs[i]["pose_error_degrees"] = new Dictionary<string, double> { ["images"] = poses[i].Images, ["yaw"] = Math.Round(poses[i].Mean.Yaw, 3),
                         ["pitch"] = Math.Round(poses[i].Mean.Pitch, 3), ["roll"] = Math.Round(poses[i].Mean.Roll, 3), ["mae"] = Math.Round(poses[i].Mean.Mean, 3) };

@@ -151,4 +151,32 @@ public class EvalCommandTests
         w.Write((ushort)header.Length); w.Write(Encoding.ASCII.GetBytes(header));
         foreach (var v in data) w.Write(v);
     }
+
+    [Fact]
+    public void SynthScoresExactLabelsAndReconstructionBesideTheMeanFace()
+    {
+        var dir = Directory.CreateTempSubdirectory("denseface-eval-synth-").FullName;
+        try
+        {
+            var data = Path.Combine(dir, "synth");
+            Assert.Equal(0, SynthCommand.Create().Parse(["--count", "3", "--size", "96", "--seed", "9", "--out", data, "--layouts", "ibug68", "--threads", "1"]).Invoke());
+            var (faces, missing, truth) = SyntheticSets.LoadWithTruth(data);
+            Assert.Equal(3, faces.Count);
+            Assert.Equal(0, missing);
+            Assert.All(faces, f => Assert.Equal(truth[f.ImagePath].Yaw, f.YawDegrees));
+            var model = TinyModel(dir);
+            var json = Path.Combine(dir, "s.json");
+            var (rc, output) = Run(["synth", "--data", data, "--model", model, "--passes", "1", "--reconstruction", "--json", json]);
+            Assert.Equal(0, rc);
+            Assert.Contains("reconstruction error", output);
+            using var d = JsonDocument.Parse(File.ReadAllText(json));
+            var r = d.RootElement;
+            foreach (var key in new[] { "images", "missing", "bins", "balanced", "all_images" }) Assert.True(r.TryGetProperty(key, out _), key);
+            var rec = r.GetProperty("reconstruction_error_mm");
+            Assert.Equal(3, rec.GetProperty("faces").GetInt32());
+            Assert.True(rec.GetProperty("mean_face").GetDouble() > 0.5, "the exact shapes differ from the mean face");
+            Assert.True(double.IsFinite(rec.GetProperty("mean").GetDouble()));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
