@@ -18,6 +18,32 @@ internal static class BenchCommand
         cmd.Subcommands.Add(CreateLandmarks());
         cmd.Subcommands.Add(CreatePipeline());
         cmd.Subcommands.Add(CreateTrack());
+        cmd.Subcommands.Add(CreateLocalise());
+        return cmd;
+    }
+
+    /// <summary><c>denseface bench localise --faces N --seed K</c>: detector recall per |yaw| bin with and without the landmark-network window search, and its false alarms.</summary>
+    static Command CreateLocalise()
+    {
+        var faces = new Option<int>("--faces") { Description = "Synthetic renders (|yaw| up to 90).", DefaultValueFactory = _ => 120 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 7000 };
+        var sigma = new Option<float>("--max-sigma") { Description = "Acceptance threshold: median 68-point sigma over the ROI side.", DefaultValueFactory = _ => 0.03f };
+        var cmd = new Command("localise", "Face localisation: the detector's recall per |yaw| bin, the landmark-network window search as its fallback, false alarms on face-free crops.") { faces, seed, sigma };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int n = parse.GetValue(faces);
+            if (n is < 1 or > 100_000) throw new InvalidInputException("--faces", $"{n} is outside 1..100000");
+            var r0 = DenseFace.Pipeline.FaceReconstructor.Load();
+            var r = DenseFace.Training.Landmarks.LocalisationBenchmark.Run(r0.Model, r0, n, parse.GetValue(seed), parse.GetValue(sigma), i => Console.Error.Write($"\rbench localise: {i}/{n}   "));
+            Console.Error.WriteLine();
+            string[] bins = ["0-30", "30-60", "60-90"];
+            for (int b = 0; b < 3; b++)
+                Console.WriteLine($"|yaw| {bins[b]}: {r.Faces[b]} faces, detector {r.DetectorFound[b]} ({100.0 * r.DetectorFound[b] / Math.Max(1, r.Faces[b]):F1} %), with the fallback {r.DetectorFound[b] + r.FallbackFound[b]} ({100.0 * (r.DetectorFound[b] + r.FallbackFound[b]) / Math.Max(1, r.Faces[b]):F1} %)");
+            Console.WriteLine($"fallback ran on {r.FallbackTried} renders; false alarms on face-free crops: {r.NonFaceFalseAlarms} of {r.NonFaceImages}");
+            static string Q(double[] v) => v.Length == 0 ? "-" : $"{v[0]:F4} / {v[v.Length / 4]:F4} / {v[v.Length / 2]:F4} / {v[3 * v.Length / 4]:F4} / {v[^1]:F4}";
+            Console.WriteLine($"winning window's relative sigma (min / q1 / median / q3 / max): missed faces {Q(r.FaceWinnerSigma)}; face-free crops {Q(r.NonFaceWinnerSigma)}");
+            return 0;
+        }));
         return cmd;
     }
 
