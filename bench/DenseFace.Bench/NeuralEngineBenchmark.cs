@@ -118,7 +118,7 @@ internal static class NeuralEngineBenchmark
             ["versions"] = new JsonObject
             {
                 ["onnxruntime_nuget"] = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
-                ["dotnet"] = Environment.Version.ToString(), ["simd"] = DenseFace.Neural.Kernels.Simd.Detected.ToString(),
+                ["dotnet"] = Environment.Version.ToString(), ["simd"] = DenseFace.Simd.Detected.ToString(),
             },
             ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, load average at the end {File.ReadAllText("/proc/loadavg").Trim()}",
             ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
