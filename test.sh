@@ -27,10 +27,10 @@ dotnet test "$project" -c Release --nologo "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 count
 
-# The kernel tests (and the gradient checks that loop over SIMD levels) again with narrower hardware. .NET 10
+# The kernel tests (and the gradient checks and JPEG upsampling tests that loop over SIMD levels) again with narrower hardware. .NET 10
 # reads DOTNET_EnableAVX512 (DOTNET_EnableAVX512F, the older name, no longer switches Vector512 off; both are
 # set); DOTNET_EnableAVX2=0 also turns off FMA and Vector256, leaving Vector128 (SSE) and scalar.
-kernels='FullyQualifiedName~DenseFace.Tests.Neural.KernelTests|FullyQualifiedName~DenseFace.Tests.Neural.GradientCheckTests.Conv2dGradients|FullyQualifiedName~DenseFace.Tests.Neural.GradientCheckTests.FusedBatchNormActivationBackward'
+kernels='FullyQualifiedName~DenseFace.Tests.Neural.KernelTests|FullyQualifiedName~DenseFace.Tests.Imaging.Jpeg.UpsampleLevelTests|FullyQualifiedName~DenseFace.Tests.Neural.GradientCheckTests.Conv2dGradients|FullyQualifiedName~DenseFace.Tests.Neural.GradientCheckTests.FusedBatchNormActivationBackward'
 for off in "DOTNET_EnableAVX512F=0 DOTNET_EnableAVX512=0" "DOTNET_EnableAVX2=0"; do
   if [ $rc -ne 0 ] && [ $counted -eq 0 ]; then break; fi # the build failed: nothing to rerun
   echo "test.sh: kernel tests with $off"
