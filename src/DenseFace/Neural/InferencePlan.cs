@@ -7,7 +7,9 @@ namespace DenseFace.Neural;
 /// the preceding convolution (w' = w * gamma / sqrt(var + eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)),
 /// ReLU/ReLU6 and residual additions are fused into the convolution epilogue, dropout is removed, and all
 /// activation buffers are allocated once, so <see cref="Run"/> allocates nothing for activations. The plan
-/// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread).
+/// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread). With
+/// <see cref="Compute"/> allowing T &gt; 1 threads and a batch of at least T, each thread runs its own slice of the
+/// batch (see <see cref="RunShards"/>); smaller batches split every layer over the threads.
 /// </summary>
 public sealed class InferencePlan
 {
@@ -22,9 +24,12 @@ public sealed class InferencePlan
     }
 
     /// <summary>y = act(conv(x, folded weight) + folded bias [+ residual]).</summary>
-    internal sealed class ConvOp(Tensor input, Tensor output, string name, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op(input, output)
+    internal sealed class ConvOp(Tensor input, Tensor output, string name, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act,
+        float[]? packed = null) : Op(input, output)
     {
-        private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
+        private readonly float[]? _packed = geometry.IsDepthwise ? null : packed ?? Convolution.PackWeights(geometry, weight);
+        /// <summary>The weights packed for the matrix product (null for depthwise), shared with the plan's batch shards.</summary>
+        public float[]? Packed => _packed;
         public Tensor? Residual;
         /// <summary>The convolution's module name (e.g. <c>features.1.conv.0.0</c>).</summary>
         public string Name => name;
@@ -64,6 +69,12 @@ public sealed class InferencePlan
     private readonly List<Op> _ops = [];
     private readonly Tensor _input;
     private readonly Tensor _output;
+    private readonly Network _network;
+    /// <summary>While a parent plan compiles its batch shards: its convolutions by module, whose folded and packed weights the shard reuses.</summary>
+    private readonly Dictionary<Conv2d, ConvOp>? _sharedConvs;
+    private readonly Dictionary<Conv2d, ConvOp> _convs = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Batch-level parallelism: one single-threaded plan per thread over a contiguous slice of the batch (built on first use).</summary>
+    private InferencePlan[]? _shards;
 
     /// <summary>The steps in execution order, the plan's input and its output tensor.</summary>
     internal IReadOnlyList<Op> Ops => _ops;
@@ -80,8 +91,12 @@ public sealed class InferencePlan
     /// <summary>Outputs per image.</summary>
     public int Outputs { get; }
 
-    internal InferencePlan(Network network, int height, int width, int batch)
+    internal InferencePlan(Network network, int height, int width, int batch) : this(network, height, width, batch, null) { }
+
+    private InferencePlan(Network network, int height, int width, int batch, Dictionary<Conv2d, ConvOp>? sharedConvs)
     {
+        _network = network;
+        _sharedConvs = sharedConvs;
         if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch));
         Batch = batch; Height = height; Width = width;
         var first = network.Root.Modules().OfType<Conv2d>().FirstOrDefault()
@@ -130,8 +145,46 @@ public sealed class InferencePlan
         if (input.Length != _input.Length)
             throw new InvalidInputException("input", $"{input.Length} floats given, plan expects {Batch} x {InputChannels} x {Height} x {Width} = {_input.Length}");
         input.CopyTo(_input.Span);
-        foreach (var op in _ops) op.Run(Compute);
+        int threads = Compute.MaxDegreeOfParallelism;
+        if (threads > 1 && Batch >= threads) RunShards(threads);
+        else foreach (var op in _ops) op.Run(Compute);
         return _output.Span;
+    }
+
+    /// <summary>
+    /// Batch-level parallelism for batch &gt;= threads: thread t runs images [B t / T, B (t + 1) / T) through its own
+    /// single-threaded plan (same folded, packed weights; own activation buffers), instead of every layer being
+    /// split over the threads with a barrier after each (small late layers leave the second thread idle). Each
+    /// image's sums are those of a one-thread plan of that shard's batch size, so results are deterministic for a
+    /// given batch and thread count; they equal the layer-split results except where a shard's batch size picks
+    /// another kernel (the head uses matrix-vector products up to 2 images per batch, a matrix product above).
+    /// </summary>
+    private void RunShards(int threads)
+    {
+        if (_shards == null || _shards.Length != threads)
+        {
+            var shards = new InferencePlan[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                int n = ShardEnd(t, threads) - ShardStart(t, threads);
+                shards[t] = new InferencePlan(_network, Height, Width, n, _convs);
+                shards[t].Compute.MaxDegreeOfParallelism = 1;
+            }
+            _shards = shards;
+        }
+        Compute.For(threads, RunShard);
+    }
+
+    private int ShardStart(int t, int threads) => (int)((long)Batch * t / threads);
+    private int ShardEnd(int t, int threads) => (int)((long)Batch * (t + 1) / threads);
+
+    private void RunShard(int t)
+    {
+        var shard = _shards![t];
+        int threads = _shards.Length, i0 = ShardStart(t, threads), n = ShardEnd(t, threads) - i0;
+        int perImage = _input.Length / Batch;
+        var y = shard.Run(_input.Data.AsSpan(i0 * perImage, n * perImage));
+        y.CopyTo(_output.Data.AsSpan(i0 * Outputs, n * Outputs));
     }
 
     /// <summary>Runs the plan once and returns each step's label and wall time in milliseconds (diagnostics).</summary>
@@ -210,8 +263,17 @@ public sealed class InferencePlan
         var g = conv.Geometry;
         if (x.Rank != 4 || x.C != g.InChannels) throw new ArgumentException($"conv '{conv.Name}' expects {g.InChannels} channels, got {x.ShapeString}");
         var y = new Tensor(x.N, g.OutChannels, g.OutSize(x.H), g.OutSize(x.W));
-        var (w, b) = Fold(conv, bn);
-        _ops.Add(new ConvOp(x, y, conv.Name, g, w, b, act) { Label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}" });
+        ConvOp op;
+        string label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}";
+        if (_sharedConvs != null && _sharedConvs.TryGetValue(conv, out var parent))
+            op = new ConvOp(x, y, conv.Name, g, parent.Weight, parent.Bias, act, parent.Packed) { Label = label };
+        else
+        {
+            var (w, b) = Fold(conv, bn);
+            op = new ConvOp(x, y, conv.Name, g, w, b, act) { Label = label };
+        }
+        _convs[conv] = op;
+        _ops.Add(op);
         return y;
     }
 

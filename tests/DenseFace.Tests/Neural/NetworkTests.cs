@@ -99,6 +99,31 @@ public class NetworkTests
     }
 
     [Fact]
+    public void BatchShardsAgreeWithTheLayerSplitPlan()
+    {
+        // Batch >= threads runs one single-threaded plan per thread over a slice of the batch (shared weights).
+        var net = Mobile(10, 0.35);
+        RandomiseBatchNorm(net, 8);
+        net.Eval();
+        const int h = 32, w = 32;
+        foreach (var (batch, threads) in new[] { (4, 2), (8, 2), (5, 2), (3, 3), (6, 4) })
+        {
+            var x = Reference.Random(batch * 3 * h * w, (ulong)(batch * 10 + threads));
+            var serial = net.CompileInference(h, w, batch);
+            serial.Compute.MaxDegreeOfParallelism = 1;
+            var expect = serial.Run(x).ToArray();
+            var plan = net.CompileInference(h, w, batch);
+            plan.Compute.MaxDegreeOfParallelism = threads;
+            var got = plan.Run(x).ToArray();
+            double scale = expect.Max(Math.Abs);
+            // Same per-image sums, except that a shard of at most 2 images computes the head by matrix-vector products.
+            Assert.True(Reference.MaxAbsDiff(got, expect) <= 1e-5 * scale, $"batch {batch}, {threads} threads: {Reference.MaxAbsDiff(got, expect)}");
+            if (batch / threads > 2) Assert.Equal(expect, got);
+            Assert.Equal(got, plan.Run(x).ToArray()); // a second run (shards reused) gives the same bits
+        }
+    }
+
+    [Fact]
     public void AnyInputSizeWorks()
     {
         var net = Mobile(7, 0.35);
