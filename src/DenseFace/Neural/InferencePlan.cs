@@ -9,7 +9,7 @@ namespace DenseFace.Neural;
 /// activation buffers are allocated once, so <see cref="Run"/> allocates nothing for activations. The plan
 /// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread). With
 /// <see cref="Compute"/> allowing T &gt; 1 threads and a batch of at least T, each thread runs its own slice of the
-/// batch (see <see cref="RunShards"/>); smaller batches split every layer over the threads.
+/// batch image by image (see <see cref="RunShards"/>); smaller batches split every layer over the threads.
 /// </summary>
 public sealed class InferencePlan
 {
@@ -75,6 +75,10 @@ public sealed class InferencePlan
     private readonly Dictionary<Conv2d, ConvOp> _convs = new(ReferenceEqualityComparer.Instance);
     /// <summary>Batch-level parallelism: one single-threaded plan per thread over a contiguous slice of the batch (built on first use).</summary>
     private InferencePlan[]? _shards;
+    private Action<int>? _runShard;
+
+    /// <summary>Batch-level parallelism on (default); off splits every layer over the threads at any batch (benchmark A/B).</summary>
+    internal bool BatchShards { get; set; } = true;
 
     /// <summary>The steps in execution order, the plan's input and its output tensor.</summary>
     internal IReadOnlyList<Op> Ops => _ops;
@@ -146,18 +150,18 @@ public sealed class InferencePlan
             throw new InvalidInputException("input", $"{input.Length} floats given, plan expects {Batch} x {InputChannels} x {Height} x {Width} = {_input.Length}");
         input.CopyTo(_input.Span);
         int threads = Compute.MaxDegreeOfParallelism;
-        if (threads > 1 && Batch >= threads) RunShards(threads);
+        if (threads > 1 && Batch >= threads && BatchShards) RunShards(threads);
         else foreach (var op in _ops) op.Run(Compute);
         return _output.Span;
     }
 
     /// <summary>
-    /// Batch-level parallelism for batch &gt;= threads: thread t runs images [B t / T, B (t + 1) / T) through its own
-    /// single-threaded plan (same folded, packed weights; own activation buffers), instead of every layer being
-    /// split over the threads with a barrier after each (small late layers leave the second thread idle). Each
-    /// image's sums are those of a one-thread plan of that shard's batch size, so results are deterministic for a
-    /// given batch and thread count; they equal the layer-split results except where a shard's batch size picks
-    /// another kernel (the head uses matrix-vector products up to 2 images per batch, a matrix product above).
+    /// Batch-level parallelism for batch &gt;= threads: thread t takes images [B t / T, B (t + 1) / T) and runs them one
+    /// at a time through its own single-threaded batch-1 plan (same folded, packed weights; own activation buffers,
+    /// small enough to stay in cache, which a whole batch's activations are not), instead of every layer being split
+    /// over the threads with a barrier after each (small late layers leave the second thread idle). Each image's
+    /// result is bit-identical to a batch-1 plan's; it equals the layer-split result except for the head, which a
+    /// batch above 2 computes as a matrix product instead of matrix-vector products (rounding-level differences).
     /// </summary>
     private void RunShards(int threads)
     {
@@ -166,25 +170,21 @@ public sealed class InferencePlan
             var shards = new InferencePlan[threads];
             for (int t = 0; t < threads; t++)
             {
-                int n = ShardEnd(t, threads) - ShardStart(t, threads);
-                shards[t] = new InferencePlan(_network, Height, Width, n, _convs);
+                shards[t] = new InferencePlan(_network, Height, Width, 1, _convs);
                 shards[t].Compute.MaxDegreeOfParallelism = 1;
             }
             _shards = shards;
         }
-        Compute.For(threads, RunShard);
+        Compute.For(threads, _runShard ??= RunShard);
     }
-
-    private int ShardStart(int t, int threads) => (int)((long)Batch * t / threads);
-    private int ShardEnd(int t, int threads) => (int)((long)Batch * (t + 1) / threads);
 
     private void RunShard(int t)
     {
-        var shard = _shards![t];
-        int threads = _shards.Length, i0 = ShardStart(t, threads), n = ShardEnd(t, threads) - i0;
+        var shard = _shards!;
+        int threads = shard.Length, i0 = (int)((long)Batch * t / threads), i1 = (int)((long)Batch * (t + 1) / threads);
         int perImage = _input.Length / Batch;
-        var y = shard.Run(_input.Data.AsSpan(i0 * perImage, n * perImage));
-        y.CopyTo(_output.Data.AsSpan(i0 * Outputs, n * Outputs));
+        for (int i = i0; i < i1; i++)
+            shard[t].Run(_input.Data.AsSpan(i * perImage, perImage)).CopyTo(_output.Data.AsSpan(i * Outputs, Outputs));
     }
 
     /// <summary>Runs the plan once and returns each step's label and wall time in milliseconds (diagnostics).</summary>
