@@ -13,6 +13,7 @@ public class InvalidInputException : Exception
     /// <summary>What is wrong with it, without the input name.</summary>
     public string Problem { get; }
 
+    /// <summary>An error about <paramref name="inputName"/>; the message reads "inputName: problem".</summary>
     public InvalidInputException(string inputName, string problem, Exception? inner = null)
         : base($"{inputName}: {problem}", inner)
     {

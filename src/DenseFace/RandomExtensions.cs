@@ -1,7 +1,7 @@
 namespace DenseFace;
 
 /// <summary>Normal deviates from <see cref="Random"/> (deterministic for a seeded generator).</summary>
-public static class RandomExtensions
+internal static class RandomExtensions
 {
     /// <summary>A standard normal sample (Box–Muller; consumes two uniforms).</summary>
     public static double NextGaussian(this Random rng)

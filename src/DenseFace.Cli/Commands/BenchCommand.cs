@@ -18,6 +18,32 @@ internal static class BenchCommand
         cmd.Subcommands.Add(CreateLandmarks());
         cmd.Subcommands.Add(CreatePipeline());
         cmd.Subcommands.Add(CreateTrack());
+        cmd.Subcommands.Add(CreateLocalise());
+        return cmd;
+    }
+
+    /// <summary><c>denseface bench localise --faces N --seed K</c>: detector recall per |yaw| bin with and without the landmark-network window search, and its false alarms.</summary>
+    static Command CreateLocalise()
+    {
+        var faces = new Option<int>("--faces") { Description = "Synthetic renders (|yaw| up to 90).", DefaultValueFactory = _ => 120 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 7000 };
+        var sigma = new Option<float>("--max-sigma") { Description = "Acceptance threshold: median 68-point sigma over the ROI side.", DefaultValueFactory = _ => 0.03f };
+        var cmd = new Command("localise", "Face localisation: the detector's recall per |yaw| bin, the landmark-network window search as its fallback, false alarms on face-free crops.") { faces, seed, sigma };
+        cmd.SetAction(parse => CliErrors.Run(() =>
+        {
+            int n = parse.GetValue(faces);
+            if (n is < 1 or > 100_000) throw new InvalidInputException("--faces", $"{n} is outside 1..100000");
+            var r0 = DenseFace.Pipeline.FaceReconstructor.Load();
+            var r = DenseFace.Training.Landmarks.LocalisationBenchmark.Run(r0.Model, r0, n, parse.GetValue(seed), parse.GetValue(sigma), i => Console.Error.Write($"\rbench localise: {i}/{n}   "));
+            Console.Error.WriteLine();
+            string[] bins = ["0-30", "30-60", "60-90"];
+            for (int b = 0; b < 3; b++)
+                Console.WriteLine($"|yaw| {bins[b]}: {r.Faces[b]} faces, detector {r.DetectorFound[b]} ({100.0 * r.DetectorFound[b] / Math.Max(1, r.Faces[b]):F1} %), with the fallback {r.DetectorFound[b] + r.FallbackFound[b]} ({100.0 * (r.DetectorFound[b] + r.FallbackFound[b]) / Math.Max(1, r.Faces[b]):F1} %)");
+            Console.WriteLine($"fallback ran on {r.FallbackTried} renders; false alarms on face-free crops: {r.NonFaceFalseAlarms} of {r.NonFaceImages}");
+            static string Q(double[] v) => v.Length == 0 ? "-" : $"{v[0]:F4} / {v[v.Length / 4]:F4} / {v[v.Length / 2]:F4} / {v[3 * v.Length / 4]:F4} / {v[^1]:F4}";
+            Console.WriteLine($"winning window's relative sigma (min / q1 / median / q3 / max): missed faces {Q(r.FaceWinnerSigma)}; face-free crops {Q(r.NonFaceWinnerSigma)}");
+            return 0;
+        }));
         return cmd;
     }
 
@@ -62,23 +88,36 @@ internal static class BenchCommand
         var images = new Option<int>("--images") { Description = "HELEN test photos (resized to 640 px on the long side, JPEG q90 in memory).", DefaultValueFactory = _ => 40 };
         var video = new Option<string?>("--video") { Description = "Video for the tracking frames (default: data/video/obama.mp4)." };
         var json = new Option<string?>("--json") { Description = "Write the results as JSON to this file." };
-        var cmd = new Command("pipeline", "End-to-end speed, one thread: photo at 640 px (decode + detect + landmarks + fit) and tracking frame (landmarks + fit).") { images, video, json };
+        var peer = new Option<string?>("--peer") { Description = "Also time a peer on the same photos, one thread: mediapipe." };
+        var peerDir = new Option<string?>("--peer-dir") { Description = "The peer's installed folder (default: DATA/tools/peers/mediapipe-facemesh)." };
+        var cmd = new Command("pipeline", "End-to-end speed, one thread: photo at 640 px (decode + detect + landmarks + fit) and tracking frame (landmarks + fit).") { images, video, json, peer, peerDir };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
             int n = parse.GetValue(images);
             if (n is < 1 or > 10_000) throw new InvalidInputException("--images", $"{n} is outside 1..10000");
-            var r = DenseFace.Evaluation.Benchmarks.PipelineBenchmark.Run(n, parse.GetValue(video), i => Console.Error.Write($"\rbench pipeline: {i}   "));
+            string? peerFolder = parse.GetValue(peer) switch
+            {
+                null => null,
+                "mediapipe" => parse.GetValue(peerDir) ?? "",
+                var other => throw new InvalidInputException("--peer", $"'{other}' is not a known peer (mediapipe)"),
+            };
+            var r = DenseFace.Evaluation.Benchmarks.PipelineBenchmark.Run(n, parse.GetValue(video), i => Console.Error.Write($"\rbench pipeline: {i}   "), peerFolder);
             Console.Error.WriteLine();
             var table = new Table().AddColumns("run", "frames", "decode", "detect", "landmarks", "fit", "total (median ms)");
             foreach (var (name, st) in r.Runs)
                 table.AddRow(Markup.Escape(name), st.Count.ToString(), $"{st.Decode:F2}", $"{st.Detect:F2}", $"{st.Landmarks:F2}", $"{st.Fit:F2}", $"{st.Total:F2}");
             AnsiConsole.Write(table);
+            if (r.Peer is not null) AnsiConsole.MarkupLine($"peer {Markup.Escape(r.Peer)}: {r.PeerMedianMs:F2} ms median per photo (its detector + mesh + iris, one thread, {r.PeerPhotos} photos; no fit)");
             if (parse.GetValue(json) is string path)
-                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(r.Runs.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
+            {
+                var doc = r.Runs.ToDictionary(kv => kv.Key, kv => new Dictionary<string, double>
                 {
                     ["count"] = kv.Value.Count, ["decode_ms"] = kv.Value.Decode, ["detect_ms"] = kv.Value.Detect, ["landmarks_ms"] = kv.Value.Landmarks,
                     ["fit_ms"] = kv.Value.Fit, ["total_ms"] = kv.Value.Total,
-                }), new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                });
+                if (r.Peer is not null) doc["peer " + r.Peer] = new() { ["count"] = r.PeerPhotos, ["total_ms"] = r.PeerMedianMs };
+                DenseFace.IO.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            }
             return 0;
         }));
         return cmd;

@@ -81,7 +81,7 @@ internal static class DemoCommand
         var annotated = DenseFace.Detection.FaceBox.Tight(truth.Points);
         var face = r.Faces.MaxBy(f => DenseFace.Detection.FaceBox.IoU(new DenseFace.Detection.FaceBox(f.Box.X, f.Box.Y, f.Box.Width, f.Box.Height), annotated))!;
         var predicted = face.Landmarks.Landmarks68.Select(p => p.Position).ToArray();
-        double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.Nme(predicted, truth.Points, DenseFace.Evaluation.Metrics.LandmarkMetrics.OuterEyeCornerDistance(truth.Points), imagePath);
+        double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.NmeInterOcular(predicted, truth.Points, imagePath);
         var stem = Path.GetFileNameWithoutExtension(imagePath);
         var files = r.Faces.Select((f, i) => (FaceFiles?)ReconstructionOutput.WriteFaceFiles(dir, stem, i, f, model)).ToList();
         var json = Path.Combine(dir, stem + ".json");

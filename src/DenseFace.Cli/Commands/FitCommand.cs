@@ -101,7 +101,7 @@ internal static class FitCommand
         var face = fitter.Fit(points, img.Width, img.Height, sigma, focal);
         var model = fitter.Fitter.Model;
         var fitted = face.Fit!.ProjectedLandmarksPx;
-        double nme = LandmarkMetrics.Nme(fitted, points, LandmarkMetrics.OuterEyeCornerDistance(points), imagePath);
+        double nme = LandmarkMetrics.NmeInterOcular(fitted, points, imagePath);
         var files = opts.Mesh ? ReconstructionOutput.WriteFaceFiles(outDir, stem, 0, face, model, opts.Obj ? [".obj"] : null) : null;
         var image = new ImageReconstruction(img.Width, img.Height, [face], new StageTimings(0, 0, 0, 0, 0, 0));
         var line = ReconstructionOutput.JsonLine(Path.GetFullPath(imagePath), image, model, [files], extra: w =>

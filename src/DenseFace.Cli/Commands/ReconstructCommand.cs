@@ -66,8 +66,8 @@ internal static class ReconstructCommand
                 string stem = Path.ChangeExtension(item.Key, null);
                 var files = r.Faces.Select((f, i) => (FaceFiles?)ReconstructionOutput.WriteFaceFiles(outDir, stem, i, f, reconstructor.Model, extra)).ToList();
                 var line = ReconstructionOutput.JsonLine(item.Key, r, reconstructor.Model, files);
-                AtomicFile.WriteAllText(Path.Combine(outDir, stem + ".json"), line + "\n");
-                if (overlay) ImageIO.Save(ReconstructionOutput.Overlay(image, r, reconstructor.Model), Path.Combine(outDir, stem + ".overlay.png"));
+                AtomicFile.WriteAllText(ReconstructionOutput.InsideFolder(outDir, stem + ".json"), line + "\n");
+                if (overlay) ImageIO.Save(ReconstructionOutput.Overlay(image, r, reconstructor.Model), ReconstructionOutput.InsideFolder(outDir, stem + ".overlay.png"));
                 return new ImageBatch.Outcome(line, r.Faces.Count);
             });
             return summary.Written + summary.Resumed == 0 && items.Count > 0 ? 2 : 0;
@@ -97,7 +97,7 @@ internal static class ReconstructCommand
         if (boxesFile is not null)
             foreach (var (file, r) in LandmarksCommand.ReadBoxes(boxesFile, collection.Root))
             {
-                var key = Path.GetRelativePath(collection.Root, file).Replace('\\', '/');
+                var key = ImageCollection.Key(collection.Root, file);
                 if (!given.TryGetValue(key, out var list)) given[key] = list = [];
                 list.Add(r);
             }

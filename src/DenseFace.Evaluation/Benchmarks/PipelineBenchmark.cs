@@ -9,8 +9,11 @@ namespace DenseFace.Evaluation.Benchmarks;
 /// <summary>Median stage times (ms) of one benchmark run over <see cref="Count"/> photos or frames.</summary>
 public readonly record struct StageMedians(int Count, double Decode, double Detect, double Landmarks, double Fit, double Total);
 
-/// <summary>Result of <see cref="PipelineBenchmark.Run"/>: medians per run name.</summary>
-public sealed record PipelineBenchmarkResult(IReadOnlyDictionary<string, StageMedians> Runs);
+/// <summary>
+/// Result of <see cref="PipelineBenchmark.Run"/>: medians per run name, and with a peer its median time per photo
+/// (its own detector + mesh + iris, one thread) on the same 640 px photos.
+/// </summary>
+public sealed record PipelineBenchmarkResult(IReadOnlyDictionary<string, StageMedians> Runs, string? Peer = null, int PeerPhotos = 0, double PeerMedianMs = 0);
 
 /// <summary>
 /// End-to-end speed on one thread. Photos: the first N HELEN test photos (sorted by name) resized to 640 px on the long
@@ -22,7 +25,12 @@ public sealed record PipelineBenchmarkResult(IReadOnlyDictionary<string, StageMe
 public static class PipelineBenchmark
 {
     /// <summary>Runs on <paramref name="photos"/> photos and the video at <paramref name="videoPath"/> (default data/video/obama.mp4).</summary>
-    public static PipelineBenchmarkResult Run(int photos, string? videoPath = null, Action<int>? progress = null)
+    /// <param name="photos">Timed photos.</param>
+    /// <param name="videoPath">Video for the tracking frames.</param>
+    /// <param name="progress">Called with the photo count done.</param>
+    /// <param name="peerDirectory">Also time the MediaPipe face mesh peer (<see cref="Peers.MediapipeFaceMesh"/>) installed
+    /// there (empty string: its default folder) on the same timed photos, written as the same JPEG bytes.</param>
+    public static PipelineBenchmarkResult Run(int photos, string? videoPath = null, Action<int>? progress = null, string? peerDirectory = null)
     {
         var files = Directory.GetFiles(DataRoot.Path("data", "300w", "helen", "testset"), "*.jpg").Order(StringComparer.Ordinal).Take(photos + 3).ToList();
         if (files.Count == 0) throw new InvalidInputException("data/300w/helen/testset", "no photos");
@@ -55,7 +63,16 @@ public static class PipelineBenchmark
         }
         var result = runs.ToDictionary(kv => kv.Key, kv => Medians(kv.Value));
         result["tracking frame (landmarks + fit)"] = Medians(track);
-        return new PipelineBenchmarkResult(result);
+        if (peerDirectory is null) return new PipelineBenchmarkResult(result);
+        var dir = Directory.CreateTempSubdirectory("denseface-peer-photos-").FullName;
+        try
+        {
+            var paths = jpegs.Skip(3).Select((b, i) => { var f = Path.Combine(dir, $"photo{i:D4}.jpg"); File.WriteAllBytes(f, b); return f; }).ToList();
+            var peer = Peers.MediapipeFaceMesh.Run(paths, peerDirectory.Length == 0 ? null : peerDirectory);
+            var ms = peer.Milliseconds.Order().ToArray();
+            return new PipelineBenchmarkResult(result, peer.Name, ms.Length, ms.Length == 0 ? 0 : ms[ms.Length / 2]);
+        }
+        finally { Directory.Delete(dir, true); }
     }
 
     /// <summary>Resizes so the long side is 640 px (area filter), pixel centres kept.</summary>

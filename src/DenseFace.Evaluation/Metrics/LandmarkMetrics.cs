@@ -46,13 +46,97 @@ public static class LandmarkMetrics
         return mean;
     }
 
-    /// <summary>NME: <see cref="MeanError"/> / <paramref name="normaliser"/> (a fraction; multiply by 100 for percent).</summary>
+    /// <summary>
+    /// Mean point-to-point error (pixels) over the points with <paramref name="labelled"/> true (AFLW's 21 points have
+    /// unlabelled ones); all three spans have the same length.
+    /// </summary>
+    /// <exception cref="InvalidInputException">Lengths differ, no point is labelled, or a labelled point is not finite; naming <paramref name="sample"/>.</exception>
+    public static double MeanError(ReadOnlySpan<Vector2> predicted, ReadOnlySpan<Vector2> groundTruth, ReadOnlySpan<bool> labelled, string sample)
+    {
+        if (predicted.Length != groundTruth.Length || labelled.Length != groundTruth.Length)
+            throw new InvalidInputException(sample, $"{predicted.Length} predicted, {groundTruth.Length} ground-truth points and {labelled.Length} labels");
+        double sum = 0; int n = 0;
+        for (int i = 0; i < predicted.Length; i++)
+            if (labelled[i]) { sum += Vector2.Distance(predicted[i], groundTruth[i]); n++; }
+        if (n == 0) throw new InvalidInputException(sample, "no labelled ground-truth point");
+        double mean = sum / n;
+        if (!double.IsFinite(mean)) throw new InvalidInputException(sample, "a predicted or ground-truth point is not finite");
+        return mean;
+    }
+
+    /// <summary>NME over the labelled points only: <see cref="MeanError(ReadOnlySpan{Vector2}, ReadOnlySpan{Vector2}, ReadOnlySpan{bool}, string)"/> / <paramref name="normaliser"/>.</summary>
+    public static double Nme(ReadOnlySpan<Vector2> predicted, ReadOnlySpan<Vector2> groundTruth, ReadOnlySpan<bool> labelled, double normaliser, string sample)
+    {
+        CheckNormaliser(normaliser, sample);
+        return MeanError(predicted, groundTruth, labelled, sample) / normaliser;
+    }
+
+    /// <summary>
+    /// Per-landmark errors |p_k − g_k| / <paramref name="normaliser"/> of one sample (a fraction per point; pass 1 for pixels),
+    /// written to <paramref name="errors"/>; average them over samples for the per-landmark error (<see cref="MeanPerLandmark"/>).
+    /// </summary>
+    public static void PointErrors(ReadOnlySpan<Vector2> predicted, ReadOnlySpan<Vector2> groundTruth, double normaliser, string sample, Span<double> errors)
+    {
+        CheckNormaliser(normaliser, sample);
+        if (predicted.Length != groundTruth.Length || errors.Length != groundTruth.Length || predicted.IsEmpty)
+            throw new InvalidInputException(sample, $"{predicted.Length} predicted, {groundTruth.Length} ground-truth points and {errors.Length} outputs");
+        for (int k = 0; k < predicted.Length; k++)
+        {
+            double e = Vector2.Distance(predicted[k], groundTruth[k]) / normaliser;
+            if (!double.IsFinite(e)) throw new InvalidInputException(sample, $"point {k} is not finite");
+            errors[k] = e;
+        }
+    }
+
+    /// <summary>Per-landmark error: the mean over samples of each point's error (<see cref="PointErrors"/> rows of equal length).</summary>
+    public static double[] MeanPerLandmark(IReadOnlyList<double[]> perSample)
+    {
+        if (perSample.Count == 0) throw new InvalidInputException("per-landmark errors", "no samples");
+        var mean = new double[perSample[0].Length];
+        foreach (var row in perSample)
+        {
+            if (row.Length != mean.Length) throw new InvalidInputException("per-landmark errors", $"rows of {row.Length} and {mean.Length} points");
+            for (int k = 0; k < mean.Length; k++) mean[k] += row[k];
+        }
+        for (int k = 0; k < mean.Length; k++) mean[k] /= perSample.Count;
+        return mean;
+    }
+
+    /// <summary>NME: <see cref="MeanError(ReadOnlySpan{Vector2}, ReadOnlySpan{Vector2}, string)"/> / <paramref name="normaliser"/> (a fraction; multiply by 100 for percent).</summary>
     /// <exception cref="InvalidInputException">The normaliser is not a positive finite number, naming <paramref name="sample"/>.</exception>
     public static double Nme(ReadOnlySpan<Vector2> predicted, ReadOnlySpan<Vector2> groundTruth, double normaliser, string sample)
     {
+        CheckNormaliser(normaliser, sample);
+        return MeanError(predicted, groundTruth, sample) / normaliser;
+    }
+
+    /// <summary>
+    /// The 300-W inter-ocular NME of a 68-point prediction: <see cref="Nme(ReadOnlySpan{Vector2}, ReadOnlySpan{Vector2}, double, string)"/>
+    /// normalised by <see cref="OuterEyeCornerDistance"/> of the ground truth.
+    /// </summary>
+    public static double NmeInterOcular(ReadOnlySpan<Vector2> predicted68, ReadOnlySpan<Vector2> groundTruth68, string sample)
+        => Nme(predicted68, groundTruth68, OuterEyeCornerDistance(groundTruth68), sample);
+
+    /// <summary>The AFLW2000-3D / 3DDFA NME: normalised by <see cref="BoxSize"/> (sqrt(w·h) of the ground-truth box).</summary>
+    public static double NmeBox(ReadOnlySpan<Vector2> predicted, ReadOnlySpan<Vector2> groundTruth, string sample)
+        => Nme(predicted, groundTruth, BoxSize(groundTruth), sample);
+
+    /// <summary>Mean of the per-group means (the "balanced" NME of AFLW2000-3D's yaw bins); empty groups are an error.</summary>
+    public static double MeanOfMeans(IEnumerable<IReadOnlyCollection<double>> groups)
+    {
+        var means = new List<double>();
+        foreach (var g in groups)
+        {
+            if (g.Count == 0) throw new InvalidInputException("groups", "an empty group has no mean");
+            means.Add(g.Average());
+        }
+        return means.Count == 0 ? throw new InvalidInputException("groups", "no groups") : means.Average();
+    }
+
+    static void CheckNormaliser(double normaliser, string sample)
+    {
         if (!(normaliser > 1e-9) || !double.IsFinite(normaliser))
             throw new InvalidInputException(sample, $"normaliser {normaliser} is degenerate (coincident ground-truth points?)");
-        return MeanError(predicted, groundTruth, sample) / normaliser;
     }
 
     /// <summary>Failure rate: the fraction of samples whose NME exceeds <paramref name="threshold"/> (FR@10 % by default).</summary>

@@ -1,3 +1,4 @@
+using DenseFace.Evaluation.Metrics;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
@@ -138,7 +139,7 @@ public static class FitBenchmark
             vErr.Add(MeanDistanceMm(truth, fit));
             meanErr.Add(MeanDistanceMm(truth, meanFace));
             vErrP.Add(ProcrustesMeanDistanceMm(truth, fit));
-            pErr.Add(RotationErrorDegrees(r.Frames[0].Pose, face.Pose));
+            pErr.Add(PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, face.Pose.Rotation));
             eErr.Add(MeanAbsDifference(r.Frames[0].Expression, face.Expression));
             fErr.Add(100 * Math.Abs(r.Cameras[0].Fx - face.Camera.Fx) / face.Camera.Fx);
         }
@@ -166,7 +167,7 @@ public static class FitBenchmark
                 double c0 = ThreadCpuMs();
                 var fr = tracker.Track(lms);
                 if (f > 0) { trackCpu += ThreadCpuMs() - c0; trackMs += Stopwatch.GetElapsedTime(t0).TotalMilliseconds; }
-                poseErrs.Add(RotationErrorDegrees(fr.Pose, pose));
+                poseErrs.Add(PoseMetrics.RotationAngleDegrees(fr.Pose.Rotation, pose.Rotation));
                 exprErrs.Add(MeanAbsDifference(fr.Expression, psi));
                 if (f % 10 == 9 || f == settings.Frames - 1)
                 {
@@ -241,12 +242,6 @@ public static class FitBenchmark
         return lms.Select(l => l with { Sigma = mean }).ToArray();
     }
 
-    public static double RotationErrorDegrees(RigidTransform a, RigidTransform b)
-    {
-        var d = Quaternion.Normalize(a.Rotation * Quaternion.Conjugate(b.Rotation));
-        return 2 * Math.Acos(Math.Min(1.0, Math.Abs((double)d.W))) * 180 / Math.PI;
-    }
-
     static double MeanAbsDifference(float[] a, float[] b)
     {
         double s = 0;
@@ -261,44 +256,9 @@ public static class FitBenchmark
         return 10 * s / a.Length;
     }
 
-    /// <summary>Mean distance (mm) after the rigid alignment of <paramref name="b"/> onto <paramref name="a"/> (Horn's quaternion method).</summary>
+    /// <summary>Mean distance (mm) after the rigid alignment of <paramref name="b"/> onto <paramref name="a"/> (<see cref="ShapeAlignment"/>).</summary>
     internal static double ProcrustesMeanDistanceMm(ReadOnlySpan<Vector3> a, ReadOnlySpan<Vector3> b)
-    {
-        int n = a.Length;
-        Vector3 ca = default, cb = default;
-        for (int i = 0; i < n; i++) { ca += a[i]; cb += b[i]; }
-        ca /= n; cb /= n;
-        double sxx = 0, sxy = 0, sxz = 0, syx = 0, syy = 0, syz = 0, szx = 0, szy = 0, szz = 0;
-        for (int i = 0; i < n; i++)
-        {
-            var p = b[i] - cb; var q = a[i] - ca;
-            sxx += p.X * q.X; sxy += p.X * q.Y; sxz += p.X * q.Z;
-            syx += p.Y * q.X; syy += p.Y * q.Y; syz += p.Y * q.Z;
-            szx += p.Z * q.X; szy += p.Z * q.Y; szz += p.Z * q.Z;
-        }
-        double[,] m =
-        {
-            { sxx + syy + szz, syz - szy, szx - sxz, sxy - syx },
-            { syz - szy, sxx - syy - szz, sxy + syx, szx + sxz },
-            { szx - sxz, sxy + syx, -sxx + syy - szz, syz + szy },
-            { sxy - syx, szx + sxz, syz + szy, -sxx - syy + szz },
-        };
-        // largest eigenvector by power iteration on m + c I (c makes it positive definite)
-        double c = 0;
-        for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) c += Math.Abs(m[i, j]);
-        double[] v = [1, 0, 0, 0], w = new double[4];
-        for (int it = 0; it < 500; it++)
-        {
-            for (int i = 0; i < 4; i++) { w[i] = c * v[i]; for (int j = 0; j < 4; j++) w[i] += m[i, j] * v[j]; }
-            double len = Math.Sqrt(w.Sum(x => x * x));
-            if (!(len > 0)) break;
-            for (int i = 0; i < 4; i++) v[i] = w[i] / len;
-        }
-        var rot = Quaternion.Normalize(new Quaternion((float)v[1], (float)v[2], (float)v[3], (float)v[0]));
-        double s = 0;
-        for (int i = 0; i < n; i++) s += Vector3.Distance(Vector3.Transform(b[i] - cb, rot), a[i] - ca);
-        return 10 * s / n;
-    }
+        => 10 * ShapeAlignment.MeanDistanceAfterAlignment(b, a, withScale: false, "fitted shape");
 
     static double Median(List<double> x)
     {

@@ -1,7 +1,7 @@
 using System.Numerics;
 using DenseFace.Evaluation.Datasets;
 using DenseFace.Imaging;
-using DenseFace.Training.Datasets;
+using DenseFace.Evaluation.Datasets;
 
 namespace DenseFace.Training.Landmarks;
 

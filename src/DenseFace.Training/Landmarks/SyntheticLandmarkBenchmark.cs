@@ -1,4 +1,5 @@
 using System.Numerics;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
 using DenseFace.Landmarks;
@@ -72,9 +73,7 @@ public static class SyntheticLandmarkBenchmark
                 if (partOf[k] is string part) { sum[part] += Vector2.Distance(f.Points[k].Position, e.Dense[k]) / norm; cnt[part]++; }
                 visOk += (f.Points[k].Visibility >= 0.5f) == e.DenseVisible[k] ? 1 : 0; visN++;
             }
-            double ie = 0;
-            for (int k = 0; k < 68; k++) ie += Vector2.Distance(f.Landmarks68[k].Position, e.Ibug68[k]);
-            ibug += ie / 68 / norm;
+            ibug += LandmarkMetrics.Nme(f.Landmarks68.Select(q => q.Position).ToArray(), e.Ibug68, norm, $"synthetic face {i}");
             basis.Evaluate(s.Identity.AsSpan(0, basis.IdentityCount), s.Expression, truth);
             var cam = new CameraSpec(s.Image.Width, s.Image.Height);
             fitPred += FaceError(fitter.FitImage(FaceReconstructor.ToObservations(f, ReconstructionOptions.Default), cam), basis, truth, fit);
@@ -90,7 +89,7 @@ public static class SyntheticLandmarkBenchmark
                 var r = variantFitters[v].FitImage(obs, cam);
                 variantMs[v].Add(System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
                 variantSum[v].Mm += FaceError(r, basis, truth, fit);
-                double deg = RotationErrorDeg(r.Frames[0].Pose.Rotation, s.ModelToCamera.Rotation);
+                double deg = PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, s.ModelToCamera.Rotation);
                 variantSum[v].Deg += deg;
                 variantDeg[v].Add(deg);
                 double ex = 0;
@@ -111,13 +110,6 @@ public static class SyntheticLandmarkBenchmark
     {
         basis.Evaluate(r.Identity.AsSpan(0, basis.IdentityCount), r.Frames[0].Expression, fit);
         return MeanMm(truth, fit);
-    }
-
-    /// <summary>Angle of the rotation taking <paramref name="a"/> to <paramref name="b"/>, degrees.</summary>
-    internal static double RotationErrorDeg(Quaternion a, Quaternion b)
-    {
-        double dot = Math.Abs(Quaternion.Dot(Quaternion.Normalize(a), Quaternion.Normalize(b)));
-        return 2 * Math.Acos(Math.Min(1, dot)) * 180 / Math.PI;
     }
 
     static double MeanMm(ReadOnlySpan<Vector3> a, ReadOnlySpan<Vector3> b)

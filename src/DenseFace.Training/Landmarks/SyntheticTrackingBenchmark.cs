@@ -1,4 +1,5 @@
 using System.Numerics;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Pipeline;
 using DenseFace.Training.Synthesis;
@@ -57,25 +58,21 @@ public static class SyntheticTrackingBenchmark
                     if (f is null) { prev[r] = null; prev2[r] = null; continue; }
                     a.Tracked++;
                     var p = f.Project(model, ibug);
-                    a.Rotation.Add(SyntheticLandmarkBenchmark.RotationErrorDeg(f.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
-                    for (int k = 0; k < 68; k++) a.Landmark += Vector2.Distance(p[k], truth[k]) / scale / 68;
+                    a.Rotation.Add(DenseFace.Evaluation.Metrics.PoseMetrics.RotationAngleDegrees(f.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
+                    a.Landmark += LandmarkMetrics.Nme(p, truth, scale, $"sequence frame {t}");
                     double ex = 0;
                     for (int e = 0; e < s.Expression.Length; e++) ex += Math.Abs(f.Expression[e] - s.Expression[e]);
                     a.Expression += ex / s.Expression.Length;
                     if (prev[r] is { } pp && prevTruth is not null)
                     {
-                        double v = 0;
-                        for (int k = 0; k < 68; k++) v += ((p[k] - pp[k]) - (truth[k] - prevTruth[k])).Length() / scale / 68;
-                        a.Velocity += v; a.VelocityCount++;
+                        // this frame's scale normalises the step into it (TemporalMetrics: the normaliser of the later frame of a pair, the middle one of a triple)
+                        string name = $"{runs[r].Item1} frame {t}";
+                        a.Velocity += TemporalMetrics.VelocityError([pp, p], [prevTruth, truth], [scale, scale], name); a.VelocityCount++;
                         if (prev2[r] is { } p2 && prevTruth2 is not null)
                         {
-                            double j = 0, jt = 0;
-                            for (int k = 0; k < 68; k++)
-                            {
-                                j += (p[k] - 2 * pp[k] + p2[k]).Length() / scale / 68;
-                                jt += (truth[k] - 2 * prevTruth[k] + prevTruth2[k]).Length() / scale / 68;
-                            }
-                            a.Jitter += j; a.TruthJitter += jt; a.JitterCount++;
+                            a.Jitter += TemporalMetrics.Jitter([p2, pp, p], [scale, scale, scale], name);
+                            a.TruthJitter += TemporalMetrics.Jitter([prevTruth2, prevTruth, truth], [scale, scale, scale], name);
+                            a.JitterCount++;
                         }
                     }
                     prev2[r] = prev[r]; prev[r] = p;

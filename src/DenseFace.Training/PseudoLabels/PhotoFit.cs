@@ -1,6 +1,7 @@
 using System.Numerics;
 using DenseFace.FaceModel;
 using DenseFace.Fitting;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.Geometry;
 
 namespace DenseFace.Training.PseudoLabels;
@@ -19,7 +20,7 @@ public sealed record PhotoFit(FitResult Result, Vector3[] Positions, RigidTransf
     /// Fits <paramref name="annotation"/> (68 points, 0-based pixel centres, iBUG order) of a
     /// <paramref name="width"/> × <paramref name="height"/> photo with standard deviation <paramref name="sigma"/> px.
     /// </summary>
-    /// <exception cref="InvalidInputException">Not 68 points, non-finite or degenerate points, a bad size or sigma.</exception>
+    /// <exception cref="InvalidInputException">Not 68 points, non-finite or degenerate points (coincident outer eye corners), a bad size or sigma.</exception>
     public static PhotoFit Fit(FaceFitter fitter, ReadOnlySpan<Vector2> annotation, int width, int height, float sigma = 2f)
     {
         ArgumentNullException.ThrowIfNull(fitter);
@@ -29,10 +30,7 @@ public sealed record PhotoFit(FitResult Result, Vector3[] Positions, RigidTransf
         for (int k = 0; k < 68; k++) lms[k] = new Landmark2D(annotation[k].X, annotation[k].Y, sigma);
         var r = fitter.FitImage(lms, new CameraSpec(width, height));
         var positions = fitter.Model.Evaluate(r.Identity, r.Frames[0].Expression);
-        double iod = Vector2.Distance(annotation[36], annotation[45]);
-        double sum = 0;
-        for (int k = 0; k < 68; k++) sum += Vector2.Distance(r.ProjectedLandmarksPx[k], annotation[k]);
-        double nme = iod > 0 ? sum / 68 / iod : double.PositiveInfinity;
+        double nme = LandmarkMetrics.NmeInterOcular(r.ProjectedLandmarksPx, annotation, "annotation");
         return new PhotoFit(r, positions, r.Frames[0].Pose, r.Cameras[0], nme);
     }
 }

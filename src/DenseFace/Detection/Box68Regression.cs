@@ -23,6 +23,7 @@ public sealed class Box68Regression
     /// <summary>The coefficients, [4 x 12] row-major.</summary>
     public ReadOnlySpan<double> Coefficients => _a;
 
+    /// <summary>A regression from its <see cref="Targets"/> x <see cref="Features"/> coefficients (row-major, finite; copied).</summary>
     public Box68Regression(double[] coefficients)
     {
         if (coefficients.Length != Targets * Features || coefficients.Any(c => !double.IsFinite(c)))

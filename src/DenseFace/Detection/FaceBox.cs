@@ -10,9 +10,13 @@ namespace DenseFace.Detection;
 /// </summary>
 public readonly record struct FaceBox(float X, float Y, float Width, float Height)
 {
+    /// <summary>Right edge, <see cref="X"/> + <see cref="Width"/> (pixels).</summary>
     public float Right => X + Width;
+    /// <summary>Bottom edge, <see cref="Y"/> + <see cref="Height"/> (pixels).</summary>
     public float Bottom => Y + Height;
+    /// <summary>Centre of the box (pixels).</summary>
     public Vector2 Centre => new(X + Width / 2, Y + Height / 2);
+    /// <summary>Area in square pixels (0 for a box with a negative extent).</summary>
     public float Area => Math.Max(0, Width) * Math.Max(0, Height);
 
     /// <summary>A box from its centre and size.</summary>
@@ -56,12 +60,15 @@ public struct Keypoints5 : IEquatable<Keypoints5>
 {
     private Vector2 _first;
 
+    /// <summary>True when all five points are equal.</summary>
     public readonly bool Equals(Keypoints5 other)
     {
         for (int i = 0; i < 5; i++) if (this[i] != other[i]) return false;
         return true;
     }
 
+    /// <inheritdoc/>
     public override readonly bool Equals(object? obj) => obj is Keypoints5 k && Equals(k);
+    /// <inheritdoc/>
     public override readonly int GetHashCode() => HashCode.Combine(this[0], this[1], this[2], this[3], this[4]);
 }

@@ -48,10 +48,12 @@ public sealed class FaceDetector
     private readonly OnnxNetwork _network;
     private readonly ConcurrentBag<Worker> _workers = new();
 
+    /// <summary>The options the detector was made with (validated).</summary>
     public FaceDetectorOptions Options { get; }
     /// <summary>Maps detections to the tight 68-landmark box.</summary>
     public Box68Regression Box68 { get; }
 
+    /// <summary>A detector on an imported YuNet network (<see cref="OnnxNetwork.Load"/>); <paramref name="box68"/> defaults to <see cref="Box68Regression.Default"/>.</summary>
     public FaceDetector(OnnxNetwork network, FaceDetectorOptions? options = null, Box68Regression? box68 = null)
     {
         _network = network;

@@ -7,9 +7,40 @@ namespace DenseFace.FaceModel;
 /// </summary>
 public enum FacePart
 {
-    Face, HeadAndNeck, MouthSocket, EyeSocketLeft, EyeSocketRight, GumsAndTongue, Teeth,
-    EyeballLeft, EyeballRight, LacrimalFluidLeft, LacrimalFluidRight, EyeBlendLeft, EyeBlendRight,
-    EyeOcclusionLeft, EyeOcclusionRight, EyelashesLeft, EyelashesRight,
+    /// <summary>The face skin (the fitted and textured surface).</summary>
+    Face,
+    /// <summary>The back of the head, ears and neck.</summary>
+    HeadAndNeck,
+    /// <summary>The inside of the mouth.</summary>
+    MouthSocket,
+    /// <summary>The subject's left eye socket.</summary>
+    EyeSocketLeft,
+    /// <summary>The subject's right eye socket.</summary>
+    EyeSocketRight,
+    /// <summary>Gums and tongue.</summary>
+    GumsAndTongue,
+    /// <summary>Upper and lower teeth (see <see cref="FaceSubArea.TeethUpper"/>).</summary>
+    Teeth,
+    /// <summary>The subject's left eyeball (sclera and iris).</summary>
+    EyeballLeft,
+    /// <summary>The subject's right eyeball (sclera and iris).</summary>
+    EyeballRight,
+    /// <summary>Tear film of the left eye.</summary>
+    LacrimalFluidLeft,
+    /// <summary>Tear film of the right eye.</summary>
+    LacrimalFluidRight,
+    /// <summary>Blend geometry between the left eyeball and lids.</summary>
+    EyeBlendLeft,
+    /// <summary>Blend geometry between the right eyeball and lids.</summary>
+    EyeBlendRight,
+    /// <summary>Occlusion (shadow) geometry of the left eye.</summary>
+    EyeOcclusionLeft,
+    /// <summary>Occlusion (shadow) geometry of the right eye.</summary>
+    EyeOcclusionRight,
+    /// <summary>Eyelashes of the left eye.</summary>
+    EyelashesLeft,
+    /// <summary>Eyelashes of the right eye.</summary>
+    EyelashesRight,
 }
 
 /// <summary>Finer areas inside the parts (ICT-FaceKit README, "Face Area Details", "Eyeball Details", "Teeth Details").</summary>
@@ -19,7 +50,14 @@ public enum FaceSubArea
     FullFace,
     /// <summary>The inner face without the forehead top, ears and neck border (vertices 0..6705).</summary>
     NarrowFace,
-    ScleraLeft, IrisLeft, ScleraRight, IrisRight,
+    /// <summary>Sclera (white) of the left eyeball.</summary>
+    ScleraLeft,
+    /// <summary>Iris of the left eyeball.</summary>
+    IrisLeft,
+    /// <summary>Sclera (white) of the right eyeball.</summary>
+    ScleraRight,
+    /// <summary>Iris of the right eyeball.</summary>
+    IrisRight,
     /// <summary>The 16 upper teeth (vertices 17039..19246).</summary>
     TeethUpper,
     /// <summary>The 16 lower teeth (vertices 19247..21450).</summary>
@@ -35,6 +73,7 @@ public readonly record struct IndexRange(int Start, int Count)
     public bool Contains(int index) => (uint)(index - Start) < (uint)Count;
     /// <summary>From an inclusive [first, last] pair as written in the ICT-FaceKit README.</summary>
     public static IndexRange Inclusive(int first, int last) => new(first, last - first + 1);
+    /// <summary>The half-open interval as text, "[Start, End)".</summary>
     public override string ToString() => $"[{Start}, {End})";
 }
 

@@ -16,6 +16,7 @@ public sealed class ShapeCoefficients
     /// <summary>Expression weights psi (length = the model's expression count), each in [0, 1].</summary>
     public float[] Expression { get; }
 
+    /// <summary>Zero coefficients (the mean face, neutral expression) sized for <paramref name="model"/>.</summary>
     public ShapeCoefficients(MorphableModel model)
     {
         Identity = new float[model.IdentityCount];

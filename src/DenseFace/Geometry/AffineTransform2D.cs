@@ -8,13 +8,20 @@ namespace DenseFace.Geometry;
 /// </summary>
 public readonly struct AffineTransform2D : IEquatable<AffineTransform2D>
 {
+    /// <summary>Row 0, column 0: x' coefficient of x.</summary>
     public double M00 { get; }
+    /// <summary>Row 0, column 1: x' coefficient of y.</summary>
     public double M01 { get; }
+    /// <summary>Row 0, column 2: x' offset (pixels).</summary>
     public double M02 { get; }
+    /// <summary>Row 1, column 0: y' coefficient of x.</summary>
     public double M10 { get; }
+    /// <summary>Row 1, column 1: y' coefficient of y.</summary>
     public double M11 { get; }
+    /// <summary>Row 1, column 2: y' offset (pixels).</summary>
     public double M12 { get; }
 
+    /// <summary>The map with the given matrix entries, row by row (see the type summary).</summary>
     public AffineTransform2D(double m00, double m01, double m02, double m10, double m11, double m12)
     {
         M00 = m00; M01 = m01; M02 = m02; M10 = m10; M11 = m11; M12 = m12;
@@ -96,10 +103,16 @@ public readonly struct AffineTransform2D : IEquatable<AffineTransform2D>
             .Then(Translation(half, half));
     }
 
+    /// <summary>True when all six entries are exactly equal.</summary>
     public bool Equals(AffineTransform2D o) => M00 == o.M00 && M01 == o.M01 && M02 == o.M02 && M10 == o.M10 && M11 == o.M11 && M12 == o.M12;
+    /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is AffineTransform2D o && Equals(o);
+    /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(M00, M01, M02, M10, M11, M12);
+    /// <summary>True when all six entries are exactly equal.</summary>
     public static bool operator ==(AffineTransform2D a, AffineTransform2D b) => a.Equals(b);
+    /// <summary>True when any entry differs.</summary>
     public static bool operator !=(AffineTransform2D a, AffineTransform2D b) => !a.Equals(b);
+    /// <summary>The matrix as "[M00 M01 M02; M10 M11 M12]".</summary>
     public override string ToString() => $"[{M00:G6} {M01:G6} {M02:G6}; {M10:G6} {M11:G6} {M12:G6}]";
 }

@@ -18,7 +18,7 @@ namespace DenseFace.Geometry;
 /// thousand points of landmark-layout design, capped at <see cref="MaxPoints"/>.
 /// </para>
 /// </summary>
-public static class Delaunay2D
+internal static class Delaunay2D
 {
     /// <summary>Largest accepted point count.</summary>
     public const int MaxPoints = 20000;

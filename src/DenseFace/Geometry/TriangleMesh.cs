@@ -10,15 +10,18 @@ namespace DenseFace.Geometry;
 /// </summary>
 public sealed class TriangleMesh
 {
+    /// <summary>Vertex positions in model units (centimetres for the face model; x right, y up, z towards the viewer as in ICT-FaceKit).</summary>
     public Vector3[] Positions { get; }
     /// <summary>Vertex indices, three per triangle, counter-clockwise seen from outside.</summary>
     public int[] Triangles { get; }
+    /// <summary>Texture coordinates (u right, v up, both in [0, 1]); null when the mesh has none.</summary>
     public Vector2[]? Uvs { get; init; }
     /// <summary>Indices into <see cref="Uvs"/>, parallel to <see cref="Triangles"/>.</summary>
     public int[]? UvTriangles { get; init; }
     /// <summary>Named position offsets (e.g. the 53 ARKit expressions) for formats with morph targets.</summary>
     public IReadOnlyList<(string Name, Vector3[] Deltas)> MorphTargets { get; init; } = [];
 
+    /// <summary>A mesh on <paramref name="positions"/> (kept, not copied) with three vertex indices per triangle; throws when an index is out of range.</summary>
     public TriangleMesh(Vector3[] positions, int[] triangles)
     {
         if (triangles.Length % 3 != 0) throw new ArgumentException("triangle index count must be a multiple of 3", nameof(triangles));
@@ -27,6 +30,7 @@ public sealed class TriangleMesh
         Positions = positions; Triangles = triangles;
     }
 
+    /// <summary>Number of triangles (<see cref="Triangles"/> length / 3).</summary>
     public int TriangleCount => Triangles.Length / 3;
 
     /// <summary>Area-weighted vertex normals, normalised (zero for isolated vertices).</summary>

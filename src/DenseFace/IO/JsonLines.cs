@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace DenseFace.IO;
 
 /// <summary>The per-image JSON line shared by the CLI's JSONL outputs (detect, landmarks, ...).</summary>
-public static class JsonLines
+internal static class JsonLines
 {
     /// <summary>
     /// One compact JSON object <c>{"file", "width", "height", ...}</c> whose remaining members <paramref name="body"/>

@@ -5,11 +5,17 @@ namespace DenseFace.Imaging;
 /// <summary>An 8-bit straight (non-premultiplied) RGBA colour; A = 255 is opaque.</summary>
 public readonly record struct Rgba(byte R, byte G, byte B, byte A = 255)
 {
+    /// <summary>Opaque red (255, 0, 0).</summary>
     public static Rgba Red => new(255, 0, 0);
+    /// <summary>Opaque green (0, 255, 0).</summary>
     public static Rgba Green => new(0, 255, 0);
+    /// <summary>Opaque blue (0, 0, 255).</summary>
     public static Rgba Blue => new(0, 0, 255);
+    /// <summary>Opaque white.</summary>
     public static Rgba White => new(255, 255, 255);
+    /// <summary>Opaque black.</summary>
     public static Rgba Black => new(0, 0, 0);
+    /// <summary>Opaque yellow (255, 255, 0).</summary>
     public static Rgba Yellow => new(255, 255, 0);
 
     /// <summary>The same colour with alpha <paramref name="alpha"/>.</summary>

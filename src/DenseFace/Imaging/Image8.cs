@@ -13,11 +13,16 @@ public sealed class Image8
     /// <summary>Largest pixel count accepted (about 1 GiB of RGBA).</summary>
     public const long MaxPixels = 1L << 28;
 
+    /// <summary>Width in pixels (1..<see cref="MaxDimension"/>).</summary>
     public int Width { get; }
+    /// <summary>Height in pixels (1..<see cref="MaxDimension"/>).</summary>
     public int Height { get; }
+    /// <summary>Interleaved channels per pixel: 1 (gray), 3 (RGB) or 4 (RGBA).</summary>
     public int Channels { get; }
+    /// <summary>The samples, <see cref="Width"/> x <see cref="Height"/> x <see cref="Channels"/> bytes, row-major from the top row (see the type summary).</summary>
     public byte[] Pixels { get; }
 
+    /// <summary>A black (all-zero) image; throws when a size is out of range.</summary>
     public Image8(int width, int height, int channels)
     {
         Validate(width, height, channels, nameof(Image8));
@@ -25,6 +30,7 @@ public sealed class Image8
         Pixels = new byte[(long)width * height * channels];
     }
 
+    /// <summary>An image over <paramref name="pixels"/> (kept, not copied; length must be width x height x channels).</summary>
     public Image8(int width, int height, int channels, byte[] pixels)
     {
         Validate(width, height, channels, nameof(Image8));

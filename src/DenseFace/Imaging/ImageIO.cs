@@ -16,7 +16,17 @@ public static class ImageIO
     public const long MaxFileBytes = 256L << 20;
 
     /// <summary>The container formats <see cref="Decode"/> recognises.</summary>
-    public enum Format { Unknown, Png, Jpeg, Pnm }
+    public enum Format
+    {
+        /// <summary>Not a recognised image file.</summary>
+        Unknown,
+        /// <summary>PNG (signature 89 50 4E 47).</summary>
+        Png,
+        /// <summary>JPEG (SOI marker FF D8).</summary>
+        Jpeg,
+        /// <summary>Netpbm PBM, PGM, PPM or PAM (P1-P7, <see cref="Pnm.PnmCodec"/>).</summary>
+        Pnm,
+    }
 
     /// <summary>Detects the format from the first bytes.</summary>
     public static Format Detect(ReadOnlySpan<byte> data)

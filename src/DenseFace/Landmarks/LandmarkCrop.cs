@@ -9,7 +9,7 @@ namespace DenseFace.Landmarks;
 /// shrinks by more than 1.5x, bilinear otherwise. A mirrored crop is the horizontal flip of the unmirrored one
 /// about the crop centre (its normalised x is the negated unmirrored x).
 /// </summary>
-public static class LandmarkCrop
+internal static class LandmarkCrop
 {
     /// <summary>The map from image pixels to input pixels for an <paramref name="inputSize"/>-pixel input.</summary>
     public static AffineTransform2D ImageToInput(in FaceRoi roi, int inputSize, bool mirror)

@@ -6,7 +6,7 @@ namespace DenseFace.Landmarks;
 /// Turns one face's network output (<see cref="LandmarkHead"/> layout, normalised ROI coordinates) into image
 /// points, and merges a horizontally flipped pass (test-time flip averaging).
 /// </summary>
-public static class LandmarkDecoder
+internal static class LandmarkDecoder
 {
     /// <summary>
     /// Decodes <paramref name="output"/> (length <see cref="LandmarkHead.OutputCount"/>) predicted on ROI

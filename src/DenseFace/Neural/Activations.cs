@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace DenseFace.Neural;
 
 /// <summary>max(x, 0) (<c>torch.nn.ReLU</c>).</summary>
-public sealed class ReLU : Module
+internal sealed class ReLU : Module
 {
     public override Tensor Forward(Tensor x)
     {
@@ -15,7 +15,7 @@ public sealed class ReLU : Module
 }
 
 /// <summary>min(max(x, 0), 6) (<c>torch.nn.ReLU6</c>).</summary>
-public sealed class ReLU6 : Module
+internal sealed class ReLU6 : Module
 {
     public override Tensor Forward(Tensor x)
     {
@@ -30,7 +30,7 @@ public sealed class ReLU6 : Module
 /// Parametric ReLU (<c>torch.nn.PReLU</c>): y = x for x &gt; 0, a_c x otherwise, with one slope per channel
 /// (or one shared slope when created with 1 parameter). Parameter <c>weight</c> [num], initialised to 0.25.
 /// </summary>
-public sealed class PReLU : Module
+internal sealed class PReLU : Module
 {
     private readonly Parameter[] _params;
     public Parameter Weight { get; }

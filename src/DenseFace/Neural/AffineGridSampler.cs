@@ -9,7 +9,7 @@ namespace DenseFace.Neural;
 /// of the input image; the input is read at pixel position ((gx + 1) W - 1) / 2, ((gy + 1) H - 1) / 2
 /// (pixel centres at integers) with bilinear interpolation, zero outside.
 /// </summary>
-public static class AffineGridSampler
+internal static class AffineGridSampler
 {
     /// <summary>Samples <paramref name="input"/> [N, C, H, W] into <paramref name="output"/> [N, C, outH, outW] with theta [N, 2, 3].</summary>
     public static void Forward(Tensor input, ReadOnlySpan<float> theta, Tensor output, ComputeContext? compute = null)

@@ -7,7 +7,7 @@ namespace DenseFace.Neural;
 /// <c>running_var</c> like PyTorch; evaluation mode uses the running statistics. Inference plans fold it
 /// into the preceding convolution.
 /// </summary>
-public sealed class BatchNorm2d : Module
+internal sealed class BatchNorm2d : Module
 {
     private readonly Parameter[] _params;
 

@@ -5,7 +5,7 @@ namespace DenseFace.Neural;
 /// [1x1 expand conv-BN-ReLU6 (when expand ratio != 1)], 3x3 depthwise conv-BN-ReLU6, 1x1 projection conv,
 /// BN; the input is added to the result when stride = 1 and in = out channels.
 /// </summary>
-public sealed class InvertedResidual : Module
+internal sealed class InvertedResidual : Module
 {
     private readonly (string, Module)[] _children;
     public Sequential Conv { get; }
@@ -46,7 +46,7 @@ public sealed class InvertedResidual : Module
 /// ResNet basic block (torchvision <c>BasicBlock</c>): relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut), the
 /// shortcut being <c>downsample</c> (1x1 strided conv + BN) when the shape changes, else the identity.
 /// </summary>
-public sealed class BasicBlock : Module
+internal sealed class BasicBlock : Module
 {
     private readonly (string, Module)[] _children;
     public Conv2d Conv1 { get; }

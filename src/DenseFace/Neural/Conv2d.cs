@@ -7,7 +7,7 @@ namespace DenseFace.Neural;
 /// (depthwise when groups = in = out), optional bias. Parameters <c>weight</c> [out, in/groups, k, k] and
 /// <c>bias</c> [out].
 /// </summary>
-public sealed class Conv2d : Module
+internal sealed class Conv2d : Module
 {
     private readonly Parameter[] _params;
 

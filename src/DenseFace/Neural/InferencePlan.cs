@@ -11,7 +11,7 @@ namespace DenseFace.Neural;
 /// <see cref="Compute"/> allowing T &gt; 1 threads and a batch of at least T, each thread runs its own slice of the
 /// batch image by image (see <see cref="RunShards"/>); smaller batches split every layer over the threads.
 /// </summary>
-public sealed class InferencePlan
+internal sealed class InferencePlan
 {
     /// <summary>One step of the plan (also read by <see cref="Onnx.OnnxExporter"/>, which writes the plan as an ONNX graph).</summary>
     internal abstract class Op(Tensor input, Tensor output)

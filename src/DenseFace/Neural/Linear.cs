@@ -6,7 +6,7 @@ namespace DenseFace.Neural;
 /// Fully connected layer y = x W^T + b (<c>torch.nn.Linear</c>) on [N, in] inputs (rank-4 inputs with
 /// H = W = 1 are accepted and flattened). Parameters <c>weight</c> [out, in] and <c>bias</c> [out].
 /// </summary>
-public sealed class Linear : Module
+internal sealed class Linear : Module
 {
     private readonly Parameter[] _params;
     public int InFeatures { get; }

@@ -85,12 +85,16 @@ public sealed class Sequential : Module
 {
     private readonly (string, Module)[] _children;
 
+    /// <summary>Children <paramref name="modules"/>, named "0", "1", ... in order.</summary>
     public Sequential(params Module[] modules) => _children = modules.Select((m, i) => (i.ToString(), m)).ToArray();
 
+    /// <summary>Children with explicit names (PyTorch state_dict keys), run in order.</summary>
     public Sequential(params (string Name, Module Module)[] modules) => _children = modules;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<(string Name, Module Module)> Children => _children;
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
         LastInput = x;

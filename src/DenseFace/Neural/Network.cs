@@ -150,5 +150,5 @@ public sealed class Network
             new Dictionary<string, string> { ["format"] = "pt", ["architecture"] = Config.Architecture });
 
     /// <summary>Builds a BN-folded, activation-fused inference plan for fixed input size and batch (snapshot of the current weights).</summary>
-    public InferencePlan CompileInference(int height, int width, int batch = 1) => new(this, height, width, batch);
+    internal InferencePlan CompileInference(int height, int width, int batch = 1) => new(this, height, width, batch);
 }

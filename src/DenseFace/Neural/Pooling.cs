@@ -1,7 +1,7 @@
 namespace DenseFace.Neural;
 
 /// <summary>Global average pooling + flatten: [N, C, H, W] -> [N, C] (<c>adaptive_avg_pool2d(x, 1)</c> then <c>flatten(1)</c>).</summary>
-public sealed class GlobalAvgPool : Module
+internal sealed class GlobalAvgPool : Module
 {
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public override Tensor Forward(Tensor x)
@@ -21,7 +21,7 @@ public sealed class GlobalAvgPool : Module
 /// Max pooling (<c>torch.nn.MaxPool2d(kernel, stride, padding)</c>, padding acts as -infinity); the index
 /// of each maximum is kept for the backward pass (first maximum wins on ties, like PyTorch's CPU kernel).
 /// </summary>
-public sealed class MaxPool2d : Module
+internal sealed class MaxPool2d : Module
 {
     public int Kernel { get; }
     public int Stride { get; }
@@ -74,7 +74,7 @@ public sealed class MaxPool2d : Module
 /// the survivors are scaled by 1/(1-p); identity in evaluation. Masks come from a seeded generator, so a
 /// training run is reproducible.
 /// </summary>
-public sealed class Dropout : Module
+internal sealed class Dropout : Module
 {
     private RandomSource _rng;
     public float P { get; }

@@ -8,6 +8,7 @@ public sealed class RandomSource
 {
     private ulong _state;
 
+    /// <summary>A generator starting from <paramref name="seed"/> (any value, 0 included).</summary>
     public RandomSource(ulong seed) => _state = seed;
 
     /// <summary>Next 64 random bits.</summary>

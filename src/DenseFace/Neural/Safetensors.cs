@@ -7,7 +7,17 @@ using System.Text.Json;
 namespace DenseFace.Neural;
 
 /// <summary>Element types of safetensors files this library reads (F32, F16, BF16, I64) and writes (F32, F16, I64).</summary>
-public enum SafetensorsDType { F32, F16, BF16, I64 }
+public enum SafetensorsDType
+{
+    /// <summary>IEEE 754 binary32.</summary>
+    F32,
+    /// <summary>IEEE 754 binary16 (half).</summary>
+    F16,
+    /// <summary>bfloat16 (the top 16 bits of a binary32); read only.</summary>
+    BF16,
+    /// <summary>Signed 64-bit integer (e.g. BatchNorm's num_batches_tracked).</summary>
+    I64,
+}
 
 /// <summary>One tensor read from a safetensors file, converted to float32.</summary>
 public sealed record SafetensorsTensor(string Name, SafetensorsDType DType, int[] Shape, float[] Data);

@@ -49,10 +49,13 @@ public sealed class Tensor
     /// <summary>Size of dimension <paramref name="i"/>.</summary>
     public int Dim(int i) => _shape[i];
 
-    /// <summary>NCHW accessors (valid for rank-4 tensors).</summary>
+    /// <summary>Batch size: dimension 0 of an NCHW tensor.</summary>
     public int N => _shape[0];
+    /// <summary>Channels: dimension 1 of an NCHW tensor.</summary>
     public int C => _shape[1];
+    /// <summary>Height: dimension 2 of an NCHW tensor (valid for rank-4 tensors).</summary>
     public int H => _shape[2];
+    /// <summary>Width: dimension 3 of an NCHW tensor (valid for rank-4 tensors).</summary>
     public int W => _shape[3];
 
     /// <summary>True when the shape equals <paramref name="shape"/>.</summary>

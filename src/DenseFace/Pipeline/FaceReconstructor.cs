@@ -47,6 +47,11 @@ public sealed record ReconstructionOptions
     public int TextureSize { get; init; }
     /// <summary>At most this many detected faces per image are reconstructed (best score first). Default 32.</summary>
     public int MaxFaces { get; init; } = 32;
+    /// <summary>
+    /// When the detector finds no face, search the image with the landmark network (<see cref="LandmarkWindowSearch"/>)
+    /// for one face it is sure of: mostly profiles the detector misses. Default true.
+    /// </summary>
+    public bool WindowSearchFallback { get; init; } = true;
 
     /// <summary>The defaults.</summary>
     public static ReconstructionOptions Default { get; } = new();
@@ -64,7 +69,8 @@ public sealed record ReconstructionOptions
 }
 
 /// <summary>
-/// Photos to 3D faces: face detection (<see cref="FaceDetector"/>, unless the caller gives boxes), the dense
+/// Photos to 3D faces: face detection (<see cref="FaceDetector"/>, unless the caller gives boxes; when it finds nothing,
+/// the landmark network's own window search, <see cref="LandmarkWindowSearch"/>), the dense
 /// landmark network (<see cref="LandmarkPredictor"/>: μ, σ and visibility per point) and the 3DMM fit to every
 /// dense point weighted by its predicted σ (Wood et al. 2022, eq. 3: Σ ‖x − μ‖² / (2σ²) with fixed surface
 /// correspondences, since the network predicts points on the model surface, hidden ones included), optionally
@@ -75,6 +81,7 @@ public sealed class FaceReconstructor
 {
     readonly ConcurrentBag<FaceFitter> _fitters = new();
     readonly FittingLayout _layout;
+    readonly Lazy<LandmarkWindowSearch?> _search;
 
     /// <summary>The face model fitted.</summary>
     public MorphableModel Model { get; }
@@ -97,7 +104,11 @@ public sealed class FaceReconstructor
         Predictor = predictor;
         Detector = detector;
         _layout = FittingLayout.From(model, predictor.Layout);
+        _search = new(() => Options.WindowSearchFallback ? new LandmarkWindowSearch(predictor) : null);
     }
+
+    /// <summary>The fallback face search when the detector finds nothing (null when switched off).</summary>
+    public LandmarkWindowSearch? WindowSearch => _search.Value;
 
     /// <summary>
     /// Loads the face model, the shipped landmark network (or the one in <paramref name="landmarkModelDirectory"/>)
@@ -142,6 +153,7 @@ public sealed class FaceReconstructor
             if (Detector is null) throw new InvalidInputException(source, "no face boxes given and the reconstructor has no face detector");
             long td = Stopwatch.GetTimestamp();
             faces = Detector.Detect(image).Take(Options.MaxFaces).Select(d => (d.Box68.ToRectangle(), d.Score)).ToList();
+            if (faces.Count == 0 && _search.Value?.Find(image) is { } found) faces.Add((found.Box, 1 - found.RelativeSigma));
             detectMs = Stopwatch.GetElapsedTime(td).TotalMilliseconds;
         }
         double landmarksMs = 0, fitMs = 0, textureMs = 0;

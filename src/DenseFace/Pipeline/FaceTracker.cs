@@ -108,6 +108,11 @@ public sealed class FaceTracker
             detectMs = Stopwatch.GetElapsedTime(td).TotalMilliseconds;
             detected = true;
             Detections++;
+            if (faces.Count == 0 && _r.WindowSearch?.Find(frame) is { } found)
+            {
+                detectMs = Stopwatch.GetElapsedTime(td).TotalMilliseconds;
+                faces.Add(new DetectedFace(default, 1 - found.RelativeSigma, default, new FaceBox(found.Box.X, found.Box.Y, found.Box.Width, found.Box.Height)));
+            }
             if (faces.Count == 0)
             {
                 _previous = null;

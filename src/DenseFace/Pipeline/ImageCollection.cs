@@ -44,8 +44,8 @@ public readonly record struct Shard(int Index, int Count)
 /// <summary>
 /// The images a batch command works on: one image file, every image under a folder (recursively), or a list file
 /// (.txt or .lst: one path per line, relative to the list's folder; blank lines and lines starting with # are
-/// ignored). Each image has a key: its path relative to the folder (or list folder) with '/' separators, which names
-/// it in outputs and decides its <see cref="Shard"/>.
+/// ignored). Each image has a key: its path relative to the folder (or list folder) with '/' separators (files outside
+/// it: their absolute path without the root), which names it in outputs and decides its <see cref="Shard"/>.
 /// </summary>
 public sealed class ImageCollection
 {
@@ -100,5 +100,19 @@ public sealed class ImageCollection
     /// <summary>The items of <paramref name="shard"/>, in key order.</summary>
     public IReadOnlyList<(string Key, string Path)> Select(Shard shard) => Items.Where(i => shard.Contains(i.Key)).ToList();
 
-    static string Key(string root, string file) => System.IO.Path.GetRelativePath(root, file).Replace('\\', '/');
+    /// <summary>
+    /// The file's path relative to <paramref name="root"/> with '/' separators; a file outside the root (a list naming
+    /// absolute paths or ../ paths) keys by its absolute path without the root prefix, so keys never climb out of an
+    /// output folder they name files in.
+    /// </summary>
+    public static string Key(string root, string file)
+    {
+        var rel = System.IO.Path.GetRelativePath(root, file).Replace('\\', '/');
+        if (rel == ".." || rel.StartsWith("../", StringComparison.Ordinal) || System.IO.Path.IsPathRooted(rel))
+        {
+            var full = System.IO.Path.GetFullPath(file);
+            rel = full[System.IO.Path.GetPathRoot(full)!.Length..].Replace('\\', '/');
+        }
+        return rel;
+    }
 }

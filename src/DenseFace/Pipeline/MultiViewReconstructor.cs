@@ -74,8 +74,9 @@ public sealed class MultiViewReconstructor
                 long td = Stopwatch.GetTimestamp();
                 var faces = _r.Detector.Detect(image);
                 detectMs += Stopwatch.GetElapsedTime(td).TotalMilliseconds;
-                if (faces.Count == 0) throw new InvalidInputException($"view {v}", "the face detector found no face");
-                box = faces[0].Box68.ToRectangle(); score = faces[0].Score;
+                if (faces.Count > 0) { box = faces[0].Box68.ToRectangle(); score = faces[0].Score; }
+                else if (_r.WindowSearch?.Find(image) is { } searched) { box = searched.Box; score = 1 - searched.RelativeSigma; }
+                else throw new InvalidInputException($"view {v}", "the face detector found no face");
             }
             long tl = Stopwatch.GetTimestamp();
             found[v] = (box, score, _r.Predictor.Predict(image, box, _r.Options.Landmarks));

@@ -89,7 +89,7 @@ public static class ReconstructionOutput
     {
         ArgumentNullException.ThrowIfNull(face);
         string baseName = $"{stem}.face{index}";
-        string Full(string rel) { var p = Path.Combine(outDir, rel); Directory.CreateDirectory(Path.GetDirectoryName(p)!); return p; }
+        string Full(string rel) { var p = InsideFolder(outDir, rel); Directory.CreateDirectory(Path.GetDirectoryName(p)!); return p; }
         string glb = baseName + ".glb";
         HeadExport.Write(model, face.Identity, face.Expression, Full(glb));
         var extras = new List<string>();
@@ -106,6 +106,17 @@ public static class ReconstructionOutput
             ImageIO.Save(face.Texture.Color, Full(texture));
         }
         return new FaceFiles(glb.Replace('\\', '/'), extras, texture?.Replace('\\', '/'));
+    }
+
+    /// <summary>The full path of <paramref name="relative"/> under <paramref name="folder"/>; a path that would leave the folder is an error.</summary>
+    /// <exception cref="InvalidInputException">The relative path climbs out of the folder or is rooted.</exception>
+    public static string InsideFolder(string folder, string relative)
+    {
+        var root = Path.GetFullPath(folder);
+        var full = Path.GetFullPath(Path.Combine(root, relative));
+        var rootWithSep = root.EndsWith(Path.DirectorySeparatorChar) ? root : root + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(rootWithSep, StringComparison.Ordinal)) throw new InvalidInputException(relative, $"output name leaves the output folder {root}");
+        return full;
     }
 
     /// <summary>

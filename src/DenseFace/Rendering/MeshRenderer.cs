@@ -655,7 +655,7 @@ public static class MeshRenderer
 }
 
 /// <summary>sRGB transfer function (IEC 61966-2-1) as lookup tables.</summary>
-public static class Srgb
+internal static class Srgb
 {
     const int EncodeSteps = 4096;
     internal static readonly float[] DecodeTable = BuildDecode();

@@ -8,7 +8,7 @@ namespace DenseFace.Rendering;
 /// each level keeps its own value in proportion to its weight: c ← w c + (1 − w) · upsampled coarser level. Holes
 /// (weight 0) get a smooth interpolation of their surroundings; partially weighted pixels blend smoothly into it.
 /// </summary>
-public static class PushPull
+internal static class PushPull
 {
     /// <summary>Fills <paramref name="color"/> (row-major <paramref name="width"/> × <paramref name="height"/>, any linear quantity) with weights in [0, 1]; returns a new array.</summary>
     /// <exception cref="InvalidInputException">Sizes that are not positive, exceed the image caps, or do not match the arrays.</exception>

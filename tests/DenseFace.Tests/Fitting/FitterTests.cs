@@ -1,3 +1,4 @@
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel;
 using DenseFace.Training.Fitting;
 using System.Numerics;
@@ -38,7 +39,7 @@ public class FitterTests
             Assert.All(r.Identity, b => Assert.True(float.IsFinite(b)));
             Assert.All(r.Frames[0].Expression, e => Assert.InRange(e, 0f, 1f));
             rms.Add(r.RmsReprojectionPx);
-            poseErrors.Add(FitBenchmark.RotationErrorDegrees(r.Frames[0].Pose, face.Pose));
+            poseErrors.Add(PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, face.Pose.Rotation));
         }
         string report = $"pose errors {string.Join(", ", poseErrors.Select(e => e.ToString("F2")))}; rms {string.Join(", ", rms.Select(e => e.ToString("F2")))}";
         Assert.True(poseErrors.Max() < maxPoseDeg, report);
@@ -58,7 +59,7 @@ public class FitterTests
         var face = SyntheticFaces.Generate(model, layout, rng, o);
         var r = fitter.FitImage(face.Landmarks, new CameraSpec(512, 512, face.Camera.Fx));
         Assert.True(r.RmsReprojectionPx < 0.05, $"rms {r.RmsReprojectionPx}");
-        Assert.True(FitBenchmark.RotationErrorDegrees(r.Frames[0].Pose, face.Pose) < 0.3);
+        Assert.True(PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, face.Pose.Rotation) < 0.3);
         Assert.True(Vector3.Distance(r.Frames[0].Pose.Translation, face.Pose.Translation) < 0.5, $"{r.Frames[0].Pose.Translation} vs {face.Pose.Translation}");
         Assert.Equal(face.Camera.Fx, r.Cameras[0].Fx);
         // shape recovery: the fitted face matches the true one to a small fraction of the mean face's error
@@ -127,7 +128,7 @@ public class FitterTests
             psi[jaw] = 0.3f * (1 + MathF.Sin(f / 5f));
             var lms = SyntheticFaces.Project(model, layout, beta, psi, pose, cam, rng, new SyntheticFaceOptions());
             var fr = tracker.Track(lms);
-            errors.Add(FitBenchmark.RotationErrorDegrees(fr.Pose, pose));
+            errors.Add(PoseMetrics.RotationAngleDegrees(fr.Pose.Rotation, pose.Rotation));
             Assert.All(fr.Expression, e => Assert.InRange(e, 0f, 1f));
         }
         Assert.Equal(40, tracker.FrameCount);
@@ -188,9 +189,9 @@ public class FitterTests
             specs.Add(new CameraSpec(640, 480));
         }
         var r = fitter.FitJoint([views], specs);
-        Assert.True(FitBenchmark.RotationErrorDegrees(r.Frames[0].Pose, head) < 2.5, $"head pose error {FitBenchmark.RotationErrorDegrees(r.Frames[0].Pose, head):F2}");
+        Assert.True(PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, head.Rotation) < 2.5, $"head pose error {PoseMetrics.RotationAngleDegrees(r.Frames[0].Pose.Rotation, head.Rotation):F2}");
         for (int c = 1; c < 3; c++)
-            Assert.True(FitBenchmark.RotationErrorDegrees(r.CameraFromFirst[c], truthFromFirst[c]) < 2.5, $"camera {c} rotation error {FitBenchmark.RotationErrorDegrees(r.CameraFromFirst[c], truthFromFirst[c]):F2}");
+            Assert.True(PoseMetrics.RotationAngleDegrees(r.CameraFromFirst[c].Rotation, truthFromFirst[c].Rotation) < 2.5, $"camera {c} rotation error {PoseMetrics.RotationAngleDegrees(r.CameraFromFirst[c].Rotation, truthFromFirst[c].Rotation):F2}");
         Assert.True(r.RmsReprojectionPx < 2.5, $"rms {r.RmsReprojectionPx:F2}");
         Assert.Equal(3, r.Cameras.Count);
     }
@@ -214,7 +215,7 @@ public class FitterTests
         var r = fitter.FitJoint(frames, [new CameraSpec(512, 512)]);
         Assert.Equal(4, r.Frames.Count);
         for (int f = 0; f < 4; f++)
-            Assert.True(FitBenchmark.RotationErrorDegrees(r.Frames[f].Pose, poses[f]) < 2, $"frame {f}: {FitBenchmark.RotationErrorDegrees(r.Frames[f].Pose, poses[f]):F2} deg");
+            Assert.True(PoseMetrics.RotationAngleDegrees(r.Frames[f].Pose.Rotation, poses[f].Rotation) < 2, $"frame {f}: {PoseMetrics.RotationAngleDegrees(r.Frames[f].Pose.Rotation, poses[f].Rotation):F2} deg");
         Assert.InRange(r.Cameras[0].Fx, 900 * 0.85f, 900 * 1.15f);
         Assert.True(r.RmsReprojectionPx < 2.5, $"rms {r.RmsReprojectionPx:F2}");
     }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using DenseFace.Evaluation.Datasets;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.Fitting;
 using DenseFace.Tests.FaceModel;
 using Xunit;
@@ -27,8 +28,7 @@ public class RealPhotoTests
             var img = DenseFace.Imaging.Jpeg.JpegDecoder.Decode(File.ReadAllBytes(item.ImagePath), item.ImagePath);
             var lms = item.Landmarks.Points.Select(p => new Landmark2D(p.X, p.Y, 2)).ToArray();
             var r = fitter.FitImage(lms, new CameraSpec(img.Width, img.Height));
-            double iod = Vector2.Distance(item.Landmarks.Points[36], item.Landmarks.Points[45]);
-            nmes.Add(r.ReprojectionErrorsPx.Average(e => (double)e) / iod);
+            nmes.Add(LandmarkMetrics.NmeInterOcular(r.ProjectedLandmarksPx, item.Landmarks.Points, item.ImagePath));
         }
         Assert.True(nmes.Average() < 0.035, $"mean NME {nmes.Average():P2}; per image {string.Join(", ", nmes.Select(n => n.ToString("P1")))}");
         Assert.True(nmes.Max() < 0.07, $"max NME {nmes.Max():P2}");

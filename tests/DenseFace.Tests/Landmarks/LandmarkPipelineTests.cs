@@ -5,7 +5,7 @@ using DenseFace.Geometry;
 using DenseFace.Imaging;
 using DenseFace.Landmarks;
 using DenseFace.Neural;
-using DenseFace.Training.Datasets;
+using DenseFace.Evaluation.Datasets;
 using DenseFace.Training.Landmarks;
 
 namespace DenseFace.Tests.Landmarks;

@@ -35,9 +35,7 @@ public class FaceReconstructorTests
             Assert.All(face.Identity, b => Assert.True(float.IsFinite(b)));
             Assert.NotNull(face.Texture);
             Assert.Equal(64, face.Texture!.Color.Width);
-            var q = Quaternion.Normalize(face.ModelToCamera.Rotation);
-            var t = Quaternion.Normalize(s.ModelToCamera.Rotation);
-            errors.Add(2 * Math.Acos(Math.Min(1, Math.Abs(Quaternion.Dot(q, t)))) * 180 / Math.PI);
+            errors.Add(DenseFace.Evaluation.Metrics.PoseMetrics.RotationAngleDegrees(face.ModelToCamera.Rotation, s.ModelToCamera.Rotation));
             Assert.True(face.Pose.FocalPx > 0);
             Assert.True(r.Timings.Landmarks > 0 && r.Timings.Fit > 0 && r.Timings.Total >= r.Timings.Landmarks + r.Timings.Fit);
         }
@@ -144,6 +142,21 @@ public class ImageCollectionTests
             var e = Assert.Throws<InvalidInputException>(() => ImageCollection.Open(Path.Combine(dir, "list.txt")));
             Assert.Contains("list.txt:6", e.Message);
             Assert.Contains("missing.jpg", e.Message);
+            // a list naming files outside its folder: keys never climb out (they name outputs)
+            var other = Directory.CreateTempSubdirectory("denseface-coll-other-").FullName;
+            try
+            {
+                File.WriteAllText(Path.Combine(other, "far.jpg"), "x");
+                File.WriteAllText(Path.Combine(dir, "far.txt"), Path.Combine(other, "far.jpg") + "\n../" + Path.GetFileName(other) + "/far.jpg\n");
+                var far = ImageCollection.Open(Path.Combine(dir, "far.txt"));
+                var key = Assert.Single(far.Items).Key;
+                Assert.DoesNotContain("..", key);
+                Assert.False(Path.IsPathRooted(key));
+                Assert.EndsWith(Path.GetFileName(other) + "/far.jpg", key);
+                Assert.Throws<InvalidInputException>(() => ReconstructionOutput.InsideFolder(dir, "../escape.json"));
+                Assert.StartsWith(dir, ReconstructionOutput.InsideFolder(dir, key + ".json"));
+            }
+            finally { Directory.Delete(other, true); }
             var single = ImageCollection.Open(Path.Combine(dir, "z.jpg"));
             Assert.True(single.IsSingleImage);
             Assert.Single(single.Items);

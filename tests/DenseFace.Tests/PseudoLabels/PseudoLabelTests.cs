@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Text.Json;
 using DenseFace.Cli.Commands;
 using DenseFace.Evaluation.Datasets;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.FaceModel.Layouts;
 using DenseFace.Fitting;
 using DenseFace.Imaging;
@@ -41,11 +42,11 @@ public class PseudoLabelTests(ITestOutputHelper output)
             Assert.Equal(["ibug68", "dense520", "full703"], s.Layouts.Select(l => l.Name));
             Assert.Equal([68, 520, 703], s.Layouts.Select(l => l.Points.Length));
             var gt = item.Landmarks.Points;
-            float iod = Vector2.Distance(gt[36], gt[45]);
+            double iod = LandmarkMetrics.OuterEyeCornerDistance(gt);
             var ibug = s.Layouts[0].Points;
             // inner points (17..67: brows, nose, eyes, mouth) are fixed vertices; the jaw (0..16) slides on real faces
-            double inner = Enumerable.Range(17, 51).Average(k => Vector2.Distance(ibug[k], gt[k]));
-            double all = Enumerable.Range(0, 68).Average(k => Vector2.Distance(ibug[k], gt[k]));
+            double inner = LandmarkMetrics.MeanError(ibug.AsSpan(17), gt.AsSpan(17), item.ImagePath);
+            double all = LandmarkMetrics.MeanError(ibug, gt, item.ImagePath);
             var dense = s.Layouts[1];
             int inside = 0, visible = 0;
             for (int i = 0; i < dense.Points.Length; i++)

@@ -7,7 +7,7 @@ namespace DenseFace.Neural.Onnx;
 /// the default-domain opset, and the main graph's nodes (in file order, which ONNX requires to be
 /// topological), initializers, inputs and outputs. Read with <see cref="ProtoReader"/>; no generated code.
 /// </summary>
-public sealed class OnnxModel
+internal sealed class OnnxModel
 {
     /// <summary>Opset version of the default ("" or "ai.onnx") domain.</summary>
     public long Opset { get; private set; }
@@ -83,7 +83,7 @@ public sealed class OnnxModel
 }
 
 /// <summary>One node: operator type, inputs and outputs by value name ("" = omitted optional input), attributes.</summary>
-public sealed class OnnxNode
+internal sealed class OnnxNode
 {
     public string Name { get; private set; } = "";
     public string OpType { get; private set; } = "";
@@ -125,7 +125,7 @@ public sealed class OnnxNode
 }
 
 /// <summary>A node attribute (float, int, string, tensor, or lists of floats / ints).</summary>
-public sealed class OnnxAttribute
+internal sealed class OnnxAttribute
 {
     public string Name { get; private set; } = "";
     public float F { get; private set; }
@@ -165,7 +165,7 @@ public sealed class OnnxAttribute
 /// A constant tensor (TensorProto). Float data (FLOAT, DOUBLE, FLOAT16 converted) is in <see cref="Floats"/>;
 /// integer and boolean data (INT64, INT32, INT8, UINT8, BOOL, ...) in <see cref="Ints"/>.
 /// </summary>
-public sealed class OnnxTensor
+internal sealed class OnnxTensor
 {
     public const int Float = 1, UInt8 = 2, Int8 = 3, UInt16 = 4, Int16 = 5, Int32 = 6, Int64 = 7, Bool = 9, Float16 = 10, Double = 11, UInt32 = 12, UInt64 = 13;
 
@@ -279,7 +279,9 @@ public sealed class OnnxTensor
 /// <summary>A graph input or output: name, element type and dimensions (-1 for a symbolic or unknown one).</summary>
 public sealed class OnnxValueInfo
 {
+    /// <summary>The value's name in the graph (what <see cref="OnnxSession.Output"/> takes).</summary>
     public string Name { get; private set; } = "";
+    /// <summary>ONNX TensorProto.DataType code (1 = float32, 7 = int64, ...); 0 when not given.</summary>
     public int ElementType { get; private set; }
     /// <summary>Dimensions, -1 where symbolic; null when the shape is not given.</summary>
     public int[]? Dims { get; private set; }

@@ -48,7 +48,7 @@ public sealed class OnnxNetwork
     /// <summary>Loads and imports an .onnx file.</summary>
     public static OnnxNetwork Load(string path) => new(OnnxModel.Load(path), path);
 
-    public OnnxNetwork(OnnxModel model, string source)
+    internal OnnxNetwork(OnnxModel model, string source)
     {
         Source = source;
         Inputs = model.Inputs.ToArray();

@@ -2,7 +2,7 @@ using System.Drawing;
 using System.Numerics;
 using System.Text.Json;
 
-namespace DenseFace.Training.Datasets;
+namespace DenseFace.Evaluation.Datasets;
 
 /// <summary>One labelled point of a layout: position (0-based pixel centres) or null when it could not be projected, and its visibility.</summary>
 public readonly record struct LabelPoint(Vector2? Position, bool Visible);
@@ -10,11 +10,15 @@ public readonly record struct LabelPoint(Vector2? Position, bool Visible);
 /// <summary>
 /// One line of an <c>index.jsonl</c> label file written by <c>denseface synth</c> and <c>denseface pseudolabel</c>:
 /// the image (path relative to the index's folder, or absolute), the face box (x, y, w, h; pixels), each layout's
-/// points, and for pseudo-labels the source photo's .pts file and the yaw a turned view was rendered at.
-/// Points that could not be projected are null (older files wrote them as −1e6, which reads as null too).
+/// points, and for pseudo-labels the source photo's .pts file and the yaw a turned view was rendered at; synthetic
+/// records also carry their exact scene (<see cref="Truth"/>). Points that could not be projected are null (older files
+/// wrote them as −1e6, which reads as null too).
 /// </summary>
 public sealed record LabelRecord(string Image, RectangleF Box, IReadOnlyDictionary<string, LabelPoint[]> Layouts, string? Pts, float? TurnedYaw)
 {
+    /// <summary>The exact scene of a synthetic record (<c>denseface synth</c>'s beta, psi, pose and focal); null for pseudo-labels.</summary>
+    public SceneTruth? Truth { get; init; }
+
     /// <summary>Largest index file read.</summary>
     public const long MaxIndexBytes = 1L << 30;
 
@@ -49,7 +53,17 @@ public sealed record LabelRecord(string Image, RectangleF Box, IReadOnlyDictiona
             }
             string? ptsPath = r.TryGetProperty("pts", out var q) && q.ValueKind == JsonValueKind.String ? q.GetString() : null;
             float? turned = r.TryGetProperty("turned_yaw", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetSingle() : null;
-            return new LabelRecord(image, box, layouts, ptsPath, turned);
+            SceneTruth? truth = null;
+            if (r.TryGetProperty("beta", out var beta) && r.TryGetProperty("pose", out var pose))
+            {
+                var psi = new Dictionary<string, float>(StringComparer.Ordinal);
+                if (r.TryGetProperty("psi", out var ps)) foreach (var e in ps.EnumerateObject()) psi[e.Name] = e.Value.GetSingle();
+                var tr = pose.GetProperty("translation");
+                truth = new SceneTruth(beta.EnumerateArray().Select(x => x.GetSingle()).ToArray(), psi,
+                    pose.GetProperty("yaw").GetSingle(), pose.GetProperty("pitch").GetSingle(), pose.GetProperty("roll").GetSingle(),
+                    new Vector3(tr[0].GetSingle(), tr[1].GetSingle(), tr[2].GetSingle()), r.GetProperty("focal").GetSingle());
+            }
+            return new LabelRecord(image, box, layouts, ptsPath, turned) { Truth = truth };
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
         {
@@ -76,3 +90,10 @@ public sealed record LabelRecord(string Image, RectangleF Box, IReadOnlyDictiona
         return list;
     }
 }
+
+/// <summary>
+/// The exact scene of a synthetic image: identity β (model order), the non-zero expression weights by name, the head
+/// pose (degrees, <see cref="Geometry.RigidTransform"/> conventions) with the translation of the model origin (cm,
+/// camera space) and the focal length (pixels).
+/// </summary>
+public sealed record SceneTruth(float[] Identity, IReadOnlyDictionary<string, float> Expression, float Yaw, float Pitch, float Roll, Vector3 TranslationCm, float FocalPx);
