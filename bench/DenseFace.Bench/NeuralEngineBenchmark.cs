@@ -118,7 +118,7 @@ internal static class NeuralEngineBenchmark
             ["versions"] = new JsonObject
             {
                 ["onnxruntime_nuget"] = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
-                ["dotnet"] = Environment.Version.ToString(), ["simd"] = DenseFace.Neural.Kernels.Simd.Detected.ToString(),
+                ["dotnet"] = Environment.Version.ToString(), ["simd"] = DenseFace.Simd.Detected.ToString(),
             },
             ["machine"] = $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, load average at the end {File.ReadAllText("/proc/loadavg").Trim()}",
             ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ"),
@@ -163,6 +163,40 @@ internal static class NeuralEngineBenchmark
             Console.WriteLine($"  {g.Key,-22} {g.Sum(t => t.Ms),8:F3} ms  ({g.Count()} steps)");
         foreach (var (l, ms) in labels.Zip(best).OrderByDescending(t => t.Second).Take(25))
             Console.WriteLine($"  {ms,8:F3} ms  {l}");
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>nn-batch [--batch B] [--threads T] [--runs N] [--size S]</c>: batch-level parallelism (each thread its own images) vs
+    /// every layer split over the threads vs ONNX Runtime, the three alternated run by run in one process (defaults: batch 8,
+    /// 2 threads, 200 runs, 128 x 128); medians, minima and the median of the run-by-run ratios.
+    /// </summary>
+    public static int Batch(string[] args)
+    {
+        int size = int.Parse(Arg(args, "--size") ?? "128"), runs = int.Parse(Arg(args, "--runs") ?? "200");
+        int batch = int.Parse(Arg(args, "--batch") ?? "8"), threads = int.Parse(Arg(args, "--threads") ?? "2");
+        string peerDir = Path.Combine(DataRoot.FindRepositoryRoot() ?? ".", "artifacts", "peers");
+        var net = CreateNetwork(peerDir);
+        var x = Input(peerDir, size, batch);
+        var shards = net.CompileInference(size, size, batch);
+        var split = net.CompileInference(size, size, batch);
+        shards.Compute.MaxDegreeOfParallelism = split.Compute.MaxDegreeOfParallelism = threads;
+        split.BatchShards = false;
+        using var ort = new OrtRunner(OnnxExporter.Export(net, new OnnxExportOptions { Height = size, Width = size }), x, [batch, 3, size, size], Outputs * batch, threads);
+        for (int i = 0; i < Warmup / 4; i++) { shards.Run(x); split.Run(x); ort.Run(); }
+        var (a, b, c) = (new List<double>(runs), new List<double>(runs), new List<double>(runs));
+        for (int i = 0; i < runs; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp(); shards.Run(x); a.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            t0 = Stopwatch.GetTimestamp(); split.Run(x); b.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            t0 = Stopwatch.GetTimestamp(); ort.Run(); c.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }
+        double PairRatio(List<double> p, List<double> q) => Median(p.Zip(q, (u, v) => u / v).ToList());
+        Console.WriteLine($"{size}x{size}, batch {batch}, {threads} threads, {runs} runs alternated: median (min) ms");
+        Console.WriteLine($"  batch shards  {Median(a),7:F2} ({a.Min():F2})   / ORT {Median(a) / Median(c):F2} (pairs {PairRatio(a, c):F2})");
+        Console.WriteLine($"  layer split   {Median(b),7:F2} ({b.Min():F2})   / ORT {Median(b) / Median(c):F2} (pairs {PairRatio(b, c):F2})");
+        Console.WriteLine($"  ONNX Runtime  {Median(c),7:F2} ({c.Min():F2})");
+        Console.WriteLine($"  shards / split {Median(a) / Median(b):F2} (pairs {PairRatio(a, b):F2})");
         return 0;
     }
 

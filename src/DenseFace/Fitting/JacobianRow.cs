@@ -104,7 +104,7 @@ internal sealed class JacobianRow
     internal static unsafe void FusedAxpy(double* dst, double* u, double* v, int len, double ua, double va)
     {
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Simd.Level >= SimdLevel.Vector256)
         {
             var a = Vector256.Create(ua); var b = Vector256.Create(va);
             for (; i <= len - 4; i += 4)

@@ -18,7 +18,7 @@ internal static class SymmetricRankUpdate
                 double* ca = jp + (long)a * stride;
                 double* hrow = hp + (long)(offset + a) * n + offset;
                 int b = a;
-                if (Vector256.IsHardwareAccelerated)
+                if (Simd.Level >= SimdLevel.Vector256)
                 {
                     for (; b + 3 < count; b += 4)
                     {

@@ -7,7 +7,9 @@ namespace DenseFace.Neural;
 /// the preceding convolution (w' = w * gamma / sqrt(var + eps), b' = beta + (b - mean) * gamma / sqrt(var + eps)),
 /// ReLU/ReLU6 and residual additions are fused into the convolution epilogue, dropout is removed, and all
 /// activation buffers are allocated once, so <see cref="Run"/> allocates nothing for activations. The plan
-/// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread).
+/// snapshots the weights: recompile after changing them. Not thread-safe (one plan per thread). With
+/// <see cref="Compute"/> allowing T &gt; 1 threads and a batch of at least T, each thread runs its own slice of the
+/// batch image by image (see <see cref="RunShards"/>); smaller batches split every layer over the threads.
 /// </summary>
 internal sealed class InferencePlan
 {
@@ -22,9 +24,12 @@ internal sealed class InferencePlan
     }
 
     /// <summary>y = act(conv(x, folded weight) + folded bias [+ residual]).</summary>
-    internal sealed class ConvOp(Tensor input, Tensor output, string name, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act) : Op(input, output)
+    internal sealed class ConvOp(Tensor input, Tensor output, string name, ConvGeometry geometry, float[] weight, float[] bias, FusedActivation act,
+        float[]? packed = null) : Op(input, output)
     {
-        private readonly float[]? _packed = geometry.IsDepthwise ? null : Convolution.PackWeights(geometry, weight);
+        private readonly float[]? _packed = geometry.IsDepthwise ? null : packed ?? Convolution.PackWeights(geometry, weight);
+        /// <summary>The weights packed for the matrix product (null for depthwise), shared with the plan's batch shards.</summary>
+        public float[]? Packed => _packed;
         public Tensor? Residual;
         /// <summary>The convolution's module name (e.g. <c>features.1.conv.0.0</c>).</summary>
         public string Name => name;
@@ -64,6 +69,17 @@ internal sealed class InferencePlan
     private readonly List<Op> _ops = [];
     private readonly Tensor _input;
     private readonly Tensor _output;
+    private readonly Network _network;
+    /// <summary>While a parent plan compiles its batch shards: its convolutions by module, whose folded and packed weights the shard reuses.</summary>
+    private readonly Dictionary<Conv2d, ConvOp>? _sharedConvs;
+    private readonly Dictionary<Conv2d, ConvOp> _convs = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Batch-level parallelism: one single-threaded plan per thread over a contiguous slice of the batch (built on first use).</summary>
+    private InferencePlan[]? _shards;
+    private Action<int>? _runShard;
+    private int _head;
+
+    /// <summary>Batch-level parallelism on (default); off splits every layer over the threads at any batch (benchmark A/B).</summary>
+    internal bool BatchShards { get; set; } = true;
 
     /// <summary>The steps in execution order, the plan's input and its output tensor.</summary>
     internal IReadOnlyList<Op> Ops => _ops;
@@ -80,8 +96,12 @@ internal sealed class InferencePlan
     /// <summary>Outputs per image.</summary>
     public int Outputs { get; }
 
-    internal InferencePlan(Network network, int height, int width, int batch)
+    internal InferencePlan(Network network, int height, int width, int batch) : this(network, height, width, batch, null) { }
+
+    private InferencePlan(Network network, int height, int width, int batch, Dictionary<Conv2d, ConvOp>? sharedConvs)
     {
+        _network = network;
+        _sharedConvs = sharedConvs;
         if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch));
         Batch = batch; Height = height; Width = width;
         var first = network.Root.Modules().OfType<Conv2d>().FirstOrDefault()
@@ -130,8 +150,63 @@ internal sealed class InferencePlan
         if (input.Length != _input.Length)
             throw new InvalidInputException("input", $"{input.Length} floats given, plan expects {Batch} x {InputChannels} x {Height} x {Width} = {_input.Length}");
         input.CopyTo(_input.Span);
-        foreach (var op in _ops) op.Run(Compute);
+        int threads = Compute.MaxDegreeOfParallelism;
+        if (threads > 1 && Batch >= threads && BatchShards) RunShards(threads);
+        else foreach (var op in _ops) op.Run(Compute);
         return _output.Span;
+    }
+
+    /// <summary>
+    /// Batch-level parallelism for batch &gt;= threads: thread t takes images [B t / T, B (t + 1) / T) and runs them one
+    /// at a time through its own single-threaded batch-1 plan (same folded, packed weights; own activation buffers,
+    /// small enough to stay in cache, which a whole batch's activations are not), instead of every layer being split
+    /// over the threads with a barrier after each (small late layers leave the second thread idle). The trailing
+    /// fully connected head then runs once for the whole batch on all threads, so its weights (8 MB for MobileNetV2's
+    /// 1280 -> 1560 head) stream from memory once per batch, not once per image. Every op sees exactly the inputs it
+    /// sees in the layer-split plan and convolutions and pooling compute each image alone, so the results are
+    /// bit-identical to the layer-split plan's.
+    /// </summary>
+    private void RunShards(int threads)
+    {
+        if (_shards == null || _shards.Length != threads)
+        {
+            var shards = new InferencePlan[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                shards[t] = new InferencePlan(_network, Height, Width, 1, _convs);
+                shards[t].Compute.MaxDegreeOfParallelism = 1;
+            }
+            _shards = shards;
+            _head = HeadStart();
+        }
+        Compute.For(threads, _runShard ??= RunShard);
+        for (int i = _head; i < _ops.Count; i++) _ops[i].Run(Compute);
+    }
+
+    /// <summary>Index of the first op of the trailing run of fully connected layers (no convolution after it); the op count when there is none.</summary>
+    private int HeadStart()
+    {
+        int head = _ops.Count;
+        while (head > 0 && _ops[head - 1] is LinearOp) head--;
+        // the head's input must hold the images one after another ([batch, features]), as a Linear layer's does
+        return head < _ops.Count && _ops[head].Input.Rank == 2 ? head : _ops.Count;
+    }
+
+    private void RunShard(int t)
+    {
+        var shard = _shards!;
+        int threads = shard.Length, i0 = (int)((long)Batch * t / threads), i1 = (int)((long)Batch * (t + 1) / threads);
+        int perImage = _input.Length / Batch;
+        var plan = shard[t];
+        var target = _head < _ops.Count ? _ops[_head].Input : _output; // the head's input, or the plan's output
+        int perOut = target.Length / Batch;
+        for (int i = i0; i < i1; i++)
+        {
+            _input.Data.AsSpan(i * perImage, perImage).CopyTo(plan._input.Span);
+            for (int k = 0; k < _head; k++) plan._ops[k].Run(plan.Compute);
+            var y = _head < _ops.Count ? plan._ops[_head].Input : plan._output;
+            y.Span.CopyTo(target.Data.AsSpan(i * perOut, perOut));
+        }
     }
 
     /// <summary>Runs the plan once and returns each step's label and wall time in milliseconds (diagnostics).</summary>
@@ -210,8 +285,17 @@ internal sealed class InferencePlan
         var g = conv.Geometry;
         if (x.Rank != 4 || x.C != g.InChannels) throw new ArgumentException($"conv '{conv.Name}' expects {g.InChannels} channels, got {x.ShapeString}");
         var y = new Tensor(x.N, g.OutChannels, g.OutSize(x.H), g.OutSize(x.W));
-        var (w, b) = Fold(conv, bn);
-        _ops.Add(new ConvOp(x, y, conv.Name, g, w, b, act) { Label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}" });
+        ConvOp op;
+        string label = $"conv {conv.Name} {g.InChannels}->{g.OutChannels} k{g.Kernel} s{g.Stride} g{g.Groups} {x.H}x{x.W}";
+        if (_sharedConvs != null && _sharedConvs.TryGetValue(conv, out var parent))
+            op = new ConvOp(x, y, conv.Name, g, parent.Weight, parent.Bias, act, parent.Packed) { Label = label };
+        else
+        {
+            var (w, b) = Fold(conv, bn);
+            op = new ConvOp(x, y, conv.Name, g, w, b, act) { Label = label };
+        }
+        _convs[conv] = op;
+        _ops.Add(op);
         return y;
     }
 

@@ -67,21 +67,21 @@ public class GradientCheckTests
     [InlineData(3, 2, 7, 2, 3, 1, false)]  // 7x7 (ResNet stem)
     public void Conv2dGradients(int cin, int cout, int k, int s, int p, int groups, bool bias)
     {
-        var old = DenseFace.Neural.Kernels.Simd.Level;
+        var old = DenseFace.Simd.Level;
         try
         {
             // Every SIMD level this machine offers (the vectorised depthwise paths have scalar fallbacks).
-            foreach (var level in new[] { DenseFace.Neural.Kernels.SimdLevel.Scalar, DenseFace.Neural.Kernels.SimdLevel.Vector256, DenseFace.Neural.Kernels.Simd.Detected }.Distinct())
+            foreach (var level in SimdLevels.Available)
                 foreach (int threads in new[] { 1, 2 })
                 {
-                    DenseFace.Neural.Kernels.Simd.Level = level;
+                    DenseFace.Simd.Level = level;
                     var conv = new Conv2d(cin, cout, k, s, p, groups, bias);
                     Randomise(conv, 7);
                     Check(conv, Input(11, 3, cin, 9, 8), training: true, seed: 3, threads: threads);
                     Check(conv, Input(12, 2, cin, 19, 21), training: true, seed: 4, threads: threads);
                 }
         }
-        finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+        finally { DenseFace.Simd.Level = old; }
     }
 
     [Theory]
@@ -141,10 +141,10 @@ public class GradientCheckTests
     [InlineData(64, 64, 2)]
     public void DepthwiseBackwardFastPathsMatchTheGenericLoop(int h, int w, int stride)
     {
-        (float[] Dx, float[] Dw) Run(DenseFace.Neural.Kernels.SimdLevel level)
+        (float[] Dx, float[] Dw) Run(DenseFace.SimdLevel level)
         {
-            var old = DenseFace.Neural.Kernels.Simd.Level;
-            DenseFace.Neural.Kernels.Simd.Level = level;
+            var old = DenseFace.Simd.Level;
+            DenseFace.Simd.Level = level;
             try
             {
                 var conv = new Conv2d(3, 3, 3, stride, 1, 3, bias: false);
@@ -156,10 +156,10 @@ public class GradientCheckTests
                 var dx = Backprop.Backward(conv, new Tensor(Reference.Random(y.Length, 33), y.Shape.ToArray())).Span.ToArray();
                 return (dx, (float[])conv.Weight.Grad!.Clone());
             }
-            finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+            finally { DenseFace.Simd.Level = old; }
         }
-        var fast = Run(DenseFace.Neural.Kernels.Simd.Detected);
-        var generic = Run(DenseFace.Neural.Kernels.SimdLevel.Scalar);
+        var fast = Run(DenseFace.Simd.Detected);
+        var generic = Run(DenseFace.SimdLevel.Scalar);
         for (int i = 0; i < fast.Dx.Length; i++) Assert.True(Math.Abs(fast.Dx[i] - generic.Dx[i]) <= 1e-5f, $"dx[{i}]: {fast.Dx[i]} vs {generic.Dx[i]}");
         for (int i = 0; i < fast.Dw.Length; i++) Assert.True(Math.Abs(fast.Dw[i] - generic.Dw[i]) <= 1e-4f * (1 + Math.Abs(generic.Dw[i])), $"dw[{i}]: {fast.Dw[i]} vs {generic.Dw[i]}");
     }
@@ -169,12 +169,12 @@ public class GradientCheckTests
     [InlineData(true)]
     public void FusedBatchNormActivationBackwardEqualsSeparatePasses(bool relu6)
     {
-        var old = DenseFace.Neural.Kernels.Simd.Level;
+        var old = DenseFace.Simd.Level;
         try
         {
-            foreach (var level in new[] { DenseFace.Neural.Kernels.SimdLevel.Scalar, DenseFace.Neural.Kernels.SimdLevel.Vector256, DenseFace.Neural.Kernels.Simd.Detected }.Distinct())
+            foreach (var level in SimdLevels.Available)
             {
-                DenseFace.Neural.Kernels.Simd.Level = level;
+                DenseFace.Simd.Level = level;
                 var bn = new BatchNorm2d(5);
                 Module act = relu6 ? new ReLU6() : new ReLU();
                 var seq = new Sequential(bn, act);
@@ -197,7 +197,7 @@ public class GradientCheckTests
                 Assert.Equal(bn.Bias.Grad!, gb);
             }
         }
-        finally { DenseFace.Neural.Kernels.Simd.Level = old; }
+        finally { DenseFace.Simd.Level = old; }
     }
 
     [Fact]

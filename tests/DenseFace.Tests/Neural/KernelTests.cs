@@ -6,18 +6,11 @@ namespace DenseFace.Tests.Neural;
 [Collection("Simd")]
 public class KernelTests
 {
-    public static TheoryData<int> Levels => new() { (int)SimdLevel.Scalar, (int)SimdLevel.Vector256, (int)SimdLevel.Vector512 };
+    public static TheoryData<int> Levels => SimdLevels.All;
 
-    private static void WithLevel(int level, Action body)
-    {
-        var lv = (SimdLevel)level;
-        if (lv > Simd.Detected) return; // not available on this machine
-        var old = Simd.Level;
-        Simd.Level = lv;
-        try { body(); } finally { Simd.Level = old; }
-    }
+    private static void WithLevel(int level, Action body) => SimdLevels.Run(level, body);
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Levels))]
     public void GemmMatchesReferenceForAllTransposesAndEdgeSizes(int level) => WithLevel(level, () =>
     {
@@ -49,7 +42,7 @@ public class KernelTests
                 }
     });
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Levels))]
     public void GemvMatchesReference(int level) => WithLevel(level, () =>
     {
@@ -74,7 +67,7 @@ public class KernelTests
         Assert.Equal(c1, c2);
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Levels))]
     public void ConvolutionMatchesDirectReference(int level) => WithLevel(level, () =>
     {
@@ -119,5 +112,70 @@ public class KernelTests
                 var fused = expect.Select((v, i) => Math.Clamp(v + res.Data[i], 0, 6)).ToArray();
                 Assert.True(Reference.MaxAbsDiff(y.Span, fused) < 1e-4, $"fused conv {g}");
             }
+    });
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
+    public void VectorOpsMatchScalarFormulas(int level) => WithLevel(level, () =>
+    {
+        // Lengths below, at and between the vector widths (4, 8, 16) so every body and tail runs.
+        foreach (int n in new[] { 1, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 31, 33, 67 })
+        {
+            var x = Reference.Random(n, (ulong)n, 4f); var g = Reference.Random(n, (ulong)n + 100); var v = Reference.Random(n, (ulong)n + 200);
+            const float scale = 1.3f, shift = 0.4f, lo = 0f, hi = 6f, mean = 0.2f, a = 0.7f, b = -1.1f, c = 0.05f;
+            var y = new float[n];
+            VectorOps.ScaleShift(x, scale, shift, lo, hi, y);
+            for (int i = 0; i < n; i++) Assert.Equal(Math.Clamp(MathF.FusedMultiplyAdd(x[i], scale, shift), lo, hi), y[i]);
+            VectorOps.LinearCombination(x, v, a, b, c, y);
+            for (int i = 0; i < n; i++) Assert.Equal(MathF.FusedMultiplyAdd(a, x[i], MathF.FusedMultiplyAdd(b, v[i], c)), y[i]);
+            VectorOps.MaskBetween(x, g, lo, hi, y);
+            for (int i = 0; i < n; i++) Assert.Equal(x[i] > lo && x[i] < hi ? g[i] : 0f, y[i]);
+            VectorOps.MaskedLinearCombination(g, x, scale, shift, lo, hi, a, b, c, y);
+            for (int i = 0; i < n; i++)
+            {
+                float z = MathF.FusedMultiplyAdd(x[i], scale, shift);
+                Assert.Equal(MathF.FusedMultiplyAdd(a, z > lo && z < hi ? g[i] : 0f, MathF.FusedMultiplyAdd(b, x[i], c)), y[i]);
+            }
+            VectorOps.ReLU6(x, y);
+            for (int i = 0; i < n; i++) Assert.Equal(Math.Clamp(x[i], 0f, 6f), y[i]);
+            // Reductions: vector partial sums differ from the serial order only by rounding.
+            double ssd = 0, sum = 0, dot = 0, msum = 0, mdot = 0;
+            for (int i = 0; i < n; i++)
+            {
+                ssd += (x[i] - mean) * (double)(x[i] - mean);
+                sum += x[i] - mean; dot += (x[i] - mean) * (double)(v[i] - shift);
+                float z = MathF.FusedMultiplyAdd(x[i], scale, shift);
+                if (z > lo && z < hi) { msum += g[i]; mdot += g[i] * (double)(x[i] - mean); }
+            }
+            Assert.Equal(ssd, VectorOps.SumSquaredDeviation(x, mean), 1e-4 * (1 + ssd));
+            var (s1, d1) = VectorOps.SumAndDot(x, v, mean, shift);
+            Assert.Equal(sum, s1, 1e-4 * n); Assert.Equal(dot, d1, 1e-4 * n);
+            var (s2, d2) = VectorOps.MaskedSumAndDot(g, x, scale, shift, lo, hi, mean);
+            Assert.Equal(msum, s2, 1e-4 * n); Assert.Equal(mdot, d2, 1e-4 * n);
+        }
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
+    public void DepthwisePlaneMatchesReferenceOnEveryRowPath(int level) => WithLevel(level, () =>
+    {
+        // One plane per call: 3x3 stride 1/2 on widths 1..40 (Vector128/256/512 row kernels, their tails and the
+        // small-plane kernels), plus 5x5 stride 1 through the generic vector loop; ReLU6 fused.
+        ulong seed = 900;
+        foreach (var (k, s) in new[] { (3, 1), (3, 2), (5, 1) })
+            foreach (int w in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17, 24, 32, 33, 40 })
+                foreach (int h in new[] { 1, 4, 7 })
+                {
+                    int p = k / 2;
+                    var x = Reference.Random(h * w, seed++, 3f); var wt = Reference.Random(k * k, seed++); float bias = 0.3f;
+                    var expect = Reference.Conv(x, 1, 1, h, w, wt, [bias], 1, k, s, p, 1, out int oh, out int ow);
+                    var y = new float[oh * ow];
+                    unsafe
+                    {
+                        fixed (float* px = x, pw = wt, py = y)
+                            DepthwiseConv.Plane(px, h, w, pw, k, s, p, bias, FusedActivation.ReLU6, py, oh, ow);
+                    }
+                    var fused = expect.Select(v => Math.Clamp(v, 0, 6)).ToArray();
+                    Assert.True(Reference.MaxAbsDiff(y, fused) < 1e-4, $"{k}x{k} s{s} {h}x{w}: {Reference.MaxAbsDiff(y, fused)}");
+                }
     });
 }

@@ -99,6 +99,33 @@ public class NetworkTests
     }
 
     [Fact]
+    public void BatchShardsGiveTheLayerSplitPlansBits()
+    {
+        // Batch >= threads: each thread runs its images one at a time through its own batch-1 plan, then the head runs
+        // once for the whole batch; the bits are those of the plan that splits every layer (and of one thread).
+        foreach (var arch in new[] { "mobilenet_v2", "resnet18" })
+        {
+            var net = arch == "mobilenet_v2" ? Mobile(10, 0.35) : Network.Create(new NetworkConfig { Architecture = arch, NumOutputs = 10 }, 3);
+            RandomiseBatchNorm(net, 8);
+            net.Eval();
+            const int h = 32, w = 32;
+            foreach (var (batch, threads) in new[] { (4, 2), (8, 2), (5, 2), (2, 2), (3, 3), (6, 4) })
+            {
+                var x = Reference.Random(batch * 3 * h * w, (ulong)(batch * 10 + threads));
+                var serial = net.CompileInference(h, w, batch);
+                serial.Compute.MaxDegreeOfParallelism = 1;
+                var expect = serial.Run(x).ToArray();
+                var plan = net.CompileInference(h, w, batch);
+                plan.Compute.MaxDegreeOfParallelism = threads;
+                Assert.Equal(expect, plan.Run(x).ToArray());
+                Assert.Equal(expect, plan.Run(x).ToArray()); // a second run (shards reused)
+                plan.BatchShards = false;
+                Assert.Equal(expect, plan.Run(x).ToArray());
+            }
+        }
+    }
+
+    [Fact]
     public void AnyInputSizeWorks()
     {
         var net = Mobile(7, 0.35);

@@ -74,3 +74,26 @@ internal static class Reference
 /// <summary>Tests that change <c>Simd.Level</c> or compare bit patterns run in this collection, one at a time.</summary>
 [CollectionDefinition("Simd", DisableParallelization = true)]
 public sealed class SimdCollection;
+
+/// <summary>
+/// Runs a test body at a given SIMD level. A level this process does not accelerate (no AVX-512 on the machine,
+/// or <c>DOTNET_EnableAVX512F=0</c> / <c>DOTNET_EnableAVX2=0</c>) is reported as a skip, never as a pass.
+/// </summary>
+internal static class SimdLevels
+{
+    /// <summary>Every level, as ints (test methods are public, <see cref="SimdLevel"/> is internal).</summary>
+    public static TheoryData<int> All => new() { (int)SimdLevel.Scalar, (int)SimdLevel.Vector128, (int)SimdLevel.Vector256, (int)SimdLevel.Vector512 };
+
+    /// <summary>The levels this process can run: scalar up to <see cref="Simd.Detected"/>.</summary>
+    public static SimdLevel[] Available => Enum.GetValues<SimdLevel>().Where(l => l <= Simd.Detected).ToArray();
+
+    /// <summary>Skips (visibly) when <paramref name="level"/> is above what is detected, else runs <paramref name="body"/> at that level.</summary>
+    public static void Run(int level, Action body)
+    {
+        var lv = (SimdLevel)level;
+        Skip.If(lv > Simd.Detected, $"{lv} is not hardware-accelerated in this process (detected {Simd.Detected})");
+        var old = Simd.Level;
+        Simd.Level = lv;
+        try { body(); } finally { Simd.Level = old; }
+    }
+}

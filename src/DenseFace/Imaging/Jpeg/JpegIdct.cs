@@ -26,7 +26,7 @@ internal static class JpegIdct
     {
         if (coef.Length < 64 || quant.Length < 64 || offset < 0 || (long)offset + 7L * stride + 8 > output.Length)
             throw new ArgumentOutOfRangeException(nameof(output));
-        if (Avx2.IsSupported) TransformAvx2(coef, quant, output, offset, stride);
+        if (Simd.Level >= SimdLevel.Vector256 && Avx2.IsSupported) TransformAvx2(coef, quant, output, offset, stride);
         else TransformScalar(coef, quant, output, offset, stride);
     }
 

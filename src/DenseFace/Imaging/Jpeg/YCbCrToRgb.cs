@@ -21,7 +21,7 @@ internal static class YCbCrToRgb
         int n = y.Length;
         if (cb.Length < n || cr.Length < n || rgb.Length < 3 * n) throw new ArgumentException("row buffers too short");
         int x = 0;
-        if (Avx2.IsSupported) x = ConvertAvx2(y, cb, cr, rgb);
+        if (Simd.Level >= SimdLevel.Vector256 && Avx2.IsSupported) x = ConvertAvx2(y, cb, cr, rgb);
         for (; x < n; x++)
         {
             int yy = y[x], u = cb[x] - 128, v = cr[x] - 128;

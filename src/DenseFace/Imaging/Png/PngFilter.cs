@@ -79,7 +79,7 @@ internal static class PngFilter
         var s = MemoryMarshal.Cast<byte, sbyte>(bytes);
         long sum = 0;
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        if (Simd.Level >= SimdLevel.Vector128 && Vector.IsHardwareAccelerated)
         {
             var acc = Vector<int>.Zero;
             for (; i + Vector<sbyte>.Count <= s.Length; i += Vector<sbyte>.Count)

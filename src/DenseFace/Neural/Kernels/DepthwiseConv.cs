@@ -6,8 +6,8 @@ namespace DenseFace.Neural.Kernels;
 
 /// <summary>
 /// Direct depthwise convolution of one channel plane (k x k kernel, any stride, zero padding), with an
-/// optional bias and fused activation. Stride-1 interiors are vectorised along the row (Vector512, then
-/// Vector256, then scalar); borders and other strides use the scalar tap loop.
+/// optional bias and fused activation. Stride-1 interiors are vectorised along the row (Vector512, Vector256,
+/// Vector128 by <see cref="Simd.Level"/>, then scalar); borders and other strides use the scalar tap loop.
 /// </summary>
 public static unsafe class DepthwiseConv
 {
@@ -82,6 +82,20 @@ public static unsafe class DepthwiseConv
                         Activate(acc, act).Store(yr + o);
                     }
                 }
+                if (level >= SimdLevel.Vector128)
+                {
+                    for (; o + 4 <= oxHi; o += 4)
+                    {
+                        var acc = Vector128.Create(bias);
+                        for (int ky = kyLo; ky < kyHi; ky++)
+                        {
+                            float* xr = x + (long)(iy0 + ky) * w + o - pad;
+                            float* wr = wk + ky * k;
+                            for (int kx = 0; kx < k; kx++) acc = Vector128.FusedMultiplyAdd(Vector128.Create(wr[kx]), Vector128.Load(xr + kx), acc);
+                        }
+                        Activate(acc, act).Store(yr + o);
+                    }
+                }
             }
             for (; o < outW; o++) yr[o] = Pixel(x, w, wk, k, iy0, kyLo, kyHi, o * stride - pad, bias, act);
         }
@@ -122,8 +136,8 @@ public static unsafe class DepthwiseConv
                     continue;
                 }
                 if (level == SimdLevel.Vector512 && count >= 16) Row512(r0, pw, wk, bias, act, t, count);
-                else if (count >= 8 || !Vector128.IsHardwareAccelerated) Row256(r0, pw, wk, bias, act, t, count);
-                else Row128(r0, pw, wk, bias, act, t, count);
+                else if (level >= SimdLevel.Vector256 && count >= 8) Row256(r0, pw, wk, bias, act, t, count);
+                else Row128(r0, pw, wk, bias, act, t, count); // Vector128 level (NEON / SSE), or rows under 8 wide
                 float* yr = y + (long)oy * outW;
                 if (stride == 1) Buffer.MemoryCopy(t, yr, outW * 4L, outW * 4L);
                 else for (int ox = 0; ox < outW; ox++) yr[ox] = t[2 * ox];
@@ -509,21 +523,22 @@ public static unsafe class DepthwiseConv
     private static void Row128(float* r0, int pw, float* wk, float bias, FusedActivation act, float* t, int count)
     {
         float* r1 = r0 + pw, r2 = r1 + pw;
+        var w0 = Vector128.Create(wk[0]); var w1 = Vector128.Create(wk[1]); var w2 = Vector128.Create(wk[2]);
+        var w3 = Vector128.Create(wk[3]); var w4 = Vector128.Create(wk[4]); var w5 = Vector128.Create(wk[5]);
+        var w6 = Vector128.Create(wk[6]); var w7 = Vector128.Create(wk[7]); var w8 = Vector128.Create(wk[8]);
+        var b = Vector128.Create(bias);
         for (int j = 0; j < count; j += 4)
         {
-            var a = Vector128.Create(bias);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[0]), Vector128.Load(r0 + j), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[1]), Vector128.Load(r0 + j + 1), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[2]), Vector128.Load(r0 + j + 2), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[3]), Vector128.Load(r1 + j), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[4]), Vector128.Load(r1 + j + 1), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[5]), Vector128.Load(r1 + j + 2), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[6]), Vector128.Load(r2 + j), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[7]), Vector128.Load(r2 + j + 1), a);
-            a = Vector128.FusedMultiplyAdd(Vector128.Create(wk[8]), Vector128.Load(r2 + j + 2), a);
-            if (act != FusedActivation.None) a = Vector128.Max(a, Vector128<float>.Zero);
-            if (act == FusedActivation.ReLU6) a = Vector128.Min(a, Vector128.Create(6f));
-            a.Store(t + j);
+            var a = Vector128.FusedMultiplyAdd(w0, Vector128.Load(r0 + j), b);
+            a = Vector128.FusedMultiplyAdd(w1, Vector128.Load(r0 + j + 1), a);
+            a = Vector128.FusedMultiplyAdd(w2, Vector128.Load(r0 + j + 2), a);
+            a = Vector128.FusedMultiplyAdd(w3, Vector128.Load(r1 + j), a);
+            a = Vector128.FusedMultiplyAdd(w4, Vector128.Load(r1 + j + 1), a);
+            a = Vector128.FusedMultiplyAdd(w5, Vector128.Load(r1 + j + 2), a);
+            a = Vector128.FusedMultiplyAdd(w6, Vector128.Load(r2 + j), a);
+            a = Vector128.FusedMultiplyAdd(w7, Vector128.Load(r2 + j + 1), a);
+            a = Vector128.FusedMultiplyAdd(w8, Vector128.Load(r2 + j + 2), a);
+            Activate(a, act).Store(t + j);
         }
     }
 
@@ -544,6 +559,13 @@ public static unsafe class DepthwiseConv
     {
         FusedActivation.ReLU => Vector512.Max(v, Vector512<float>.Zero),
         FusedActivation.ReLU6 => Vector512.Min(Vector512.Max(v, Vector512<float>.Zero), Vector512.Create(6f)),
+        _ => v,
+    };
+
+    private static Vector128<float> Activate(Vector128<float> v, FusedActivation act) => act switch
+    {
+        FusedActivation.ReLU => Vector128.Max(v, Vector128<float>.Zero),
+        FusedActivation.ReLU6 => Vector128.Min(Vector128.Max(v, Vector128<float>.Zero), Vector128.Create(6f)),
         _ => v,
     };
 

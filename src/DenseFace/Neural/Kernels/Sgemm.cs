@@ -13,24 +13,12 @@ public enum FusedActivation
     ReLU6,
 }
 
-/// <summary>SIMD level the kernels use; detected once, overridable by tests to exercise the fallbacks.</summary>
-internal enum SimdLevel { Scalar, Vector256, Vector512 }
-
-internal static class Simd
-{
-    public static readonly SimdLevel Detected =
-        Vector512.IsHardwareAccelerated ? SimdLevel.Vector512 :
-        Vector256.IsHardwareAccelerated ? SimdLevel.Vector256 : SimdLevel.Scalar;
-
-    /// <summary>Level in use (tests lower it to check the fallbacks against the same references).</summary>
-    public static SimdLevel Level = Detected;
-}
-
 /// <summary>
 /// Single-precision matrix product C = op(A) op(B) (+ C), row-major with leading dimensions, in the
 /// BLIS/Goto scheme: B is packed into K x 32 column panels, A into 8 x K row panels (the packing also
 /// performs the transpositions), and an 8 x 32 register-tiled micro-kernel (16 Vector512 accumulators with
-/// FMA) computes each tile; a Vector256 and a scalar micro-kernel are the fallbacks. An optional epilogue
+/// FMA) computes each tile; Vector256, Vector128 (ARM64 NEON) and scalar micro-kernels are the fallbacks, chosen by
+/// <see cref="Simd.Level"/>. An optional epilogue
 /// adds a per-row bias and applies ReLU/ReLU6 when the tile is final (used by 1x1 convolutions whose rows
 /// are output channels). Threads split the columns (or rows) into disjoint chunks, and each element is
 /// summed in the same k order whatever the thread count, so results are deterministic.
@@ -369,6 +357,7 @@ public static unsafe class Sgemm
             Kernel512(kc, pa, pb, tile, NR, false, false, null, FusedActivation.None, false);
         }
         else if (level == SimdLevel.Vector256) Kernel256(kc, pa, pb, tile);
+        else if (level == SimdLevel.Vector128) Kernel128(kc, pa, pb, tile);
         else KernelScalar(kc, pa, pb, tile);
         StoreTile(tile, c, ldc, mr, nr, load, last, bias, act);
     }
@@ -550,6 +539,42 @@ public static unsafe class Sgemm
             }
             c0.Store(tile + q); c1.Store(tile + NR + q); c2.Store(tile + 2 * NR + q); c3.Store(tile + 3 * NR + q);
             c4.Store(tile + 4 * NR + q); c5.Store(tile + 5 * NR + q); c6.Store(tile + 6 * NR + q); c7.Store(tile + 7 * NR + q);
+        }
+    }
+
+    /// <summary>
+    /// 128-bit micro-kernel (ARM64 NEON, x64 SSE): the 8 x 32 tile as four 8 x 8 column blocks of 16 Vector128
+    /// accumulators (two per row), each broadcast A value feeding two FMAs. 16 accumulators + 2 B vectors + a
+    /// broadcast fit NEON's 32 registers.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel128(int kc, float* pa, float* pb, float* tile)
+    {
+        for (int q = 0; q < NR; q += 8)
+        {
+            Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+            Vector128<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+            float* a = pa, bq = pb + q;
+            for (int p = 0; p < kc; p++)
+            {
+                var b0 = Vector128.Load(bq);
+                var b1 = Vector128.Load(bq + 4);
+                Vector128<float> av;
+                av = Vector128.Create(a[0]); c00 = Vector128.FusedMultiplyAdd(av, b0, c00); c01 = Vector128.FusedMultiplyAdd(av, b1, c01);
+                av = Vector128.Create(a[1]); c10 = Vector128.FusedMultiplyAdd(av, b0, c10); c11 = Vector128.FusedMultiplyAdd(av, b1, c11);
+                av = Vector128.Create(a[2]); c20 = Vector128.FusedMultiplyAdd(av, b0, c20); c21 = Vector128.FusedMultiplyAdd(av, b1, c21);
+                av = Vector128.Create(a[3]); c30 = Vector128.FusedMultiplyAdd(av, b0, c30); c31 = Vector128.FusedMultiplyAdd(av, b1, c31);
+                av = Vector128.Create(a[4]); c40 = Vector128.FusedMultiplyAdd(av, b0, c40); c41 = Vector128.FusedMultiplyAdd(av, b1, c41);
+                av = Vector128.Create(a[5]); c50 = Vector128.FusedMultiplyAdd(av, b0, c50); c51 = Vector128.FusedMultiplyAdd(av, b1, c51);
+                av = Vector128.Create(a[6]); c60 = Vector128.FusedMultiplyAdd(av, b0, c60); c61 = Vector128.FusedMultiplyAdd(av, b1, c61);
+                av = Vector128.Create(a[7]); c70 = Vector128.FusedMultiplyAdd(av, b0, c70); c71 = Vector128.FusedMultiplyAdd(av, b1, c71);
+                a += MR; bq += NR;
+            }
+            float* t = tile + q;
+            c00.Store(t); c01.Store(t + 4); t += NR; c10.Store(t); c11.Store(t + 4); t += NR;
+            c20.Store(t); c21.Store(t + 4); t += NR; c30.Store(t); c31.Store(t + 4); t += NR;
+            c40.Store(t); c41.Store(t + 4); t += NR; c50.Store(t); c51.Store(t + 4); t += NR;
+            c60.Store(t); c61.Store(t + 4); t += NR; c70.Store(t); c71.Store(t + 4);
         }
     }
 

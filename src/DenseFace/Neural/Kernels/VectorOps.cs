@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 
 namespace DenseFace.Neural.Kernels;
 
-/// <summary>Element-wise helpers not covered by TensorPrimitives (Vector512/Vector256 with a scalar tail).</summary>
+/// <summary>Element-wise helpers not covered by TensorPrimitives (Vector512/Vector256/Vector128 by <see cref="Simd.Level"/>, with a scalar tail).</summary>
 public static class VectorOps
 {
     /// <summary>y[i] = x[i] * scale + shift (x and y may alias).</summary>
@@ -32,6 +32,13 @@ public static class VectorOps
             var vlo = Vector256.Create(lo); var vhi = Vector256.Create(hi);
             for (; i + 8 <= n; i += 8)
                 Vector256.Min(Vector256.Max(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref xr, (nuint)i), s, b), vlo), vhi).StoreUnsafe(ref yr, (nuint)i);
+        }
+        if (Simd.Level >= SimdLevel.Vector128)
+        {
+            var s = Vector128.Create(scale); var b = Vector128.Create(shift);
+            var vlo = Vector128.Create(lo); var vhi = Vector128.Create(hi);
+            for (; i + 4 <= n; i += 4)
+                Vector128.Min(Vector128.Max(Vector128.FusedMultiplyAdd(Vector128.LoadUnsafe(ref xr, (nuint)i), s, b), vlo), vhi).StoreUnsafe(ref yr, (nuint)i);
         }
         for (; i < n; i++) y[i] = Math.Min(Math.Max(MathF.FusedMultiplyAdd(x[i], scale, shift), lo), hi);
     }
@@ -62,6 +69,12 @@ public static class VectorOps
             for (; i + 8 <= n; i += 8) { var d = Vector256.LoadUnsafe(ref xr, (nuint)i) - m; acc = Vector256.FusedMultiplyAdd(d, d, acc); }
             total += Vector256.Sum(acc);
         }
+        else if (Simd.Level >= SimdLevel.Vector128 && n >= 4)
+        {
+            var m = Vector128.Create(mean); var acc = Vector128<float>.Zero;
+            for (; i + 4 <= n; i += 4) { var d = Vector128.LoadUnsafe(ref xr, (nuint)i) - m; acc = Vector128.FusedMultiplyAdd(d, d, acc); }
+            total += Vector128.Sum(acc);
+        }
         for (; i < n; i++) { double d = x[i] - mean; total += d * d; }
         return total;
     }
@@ -86,6 +99,12 @@ public static class VectorOps
             var va = Vector256.Create(a); var vb = Vector256.Create(b); var vc = Vector256.Create(c);
             for (; i + 8 <= n; i += 8)
                 Vector256.FusedMultiplyAdd(va, Vector256.LoadUnsafe(ref ur, (nuint)i), Vector256.FusedMultiplyAdd(vb, Vector256.LoadUnsafe(ref vr, (nuint)i), vc)).StoreUnsafe(ref dr, (nuint)i);
+        }
+        if (Simd.Level >= SimdLevel.Vector128)
+        {
+            var va = Vector128.Create(a); var vb = Vector128.Create(b); var vc = Vector128.Create(c);
+            for (; i + 4 <= n; i += 4)
+                Vector128.FusedMultiplyAdd(va, Vector128.LoadUnsafe(ref ur, (nuint)i), Vector128.FusedMultiplyAdd(vb, Vector128.LoadUnsafe(ref vr, (nuint)i), vc)).StoreUnsafe(ref dr, (nuint)i);
         }
         for (; i < n; i++) dst[i] = MathF.FusedMultiplyAdd(a, u[i], MathF.FusedMultiplyAdd(b, v[i], c));
     }
@@ -133,6 +152,21 @@ public static class VectorOps
             }
             sum = Vector256.Sum(a); dot = Vector256.Sum(d);
         }
+        else if (Simd.Level >= SimdLevel.Vector128 && n >= 4)
+        {
+            var s = Vector128.Create(scale); var b = Vector128.Create(shift); var vlo = Vector128.Create(lo); var vhi = Vector128.Create(hi);
+            var m = Vector128.Create(mean);
+            Vector128<float> a = default, d = default;
+            for (; i + 4 <= n; i += 4)
+            {
+                var xv = Vector128.LoadUnsafe(ref xr, (nuint)i);
+                var z = Vector128.FusedMultiplyAdd(xv, s, b);
+                var gv = Vector128.LoadUnsafe(ref gr, (nuint)i) & (Vector128.GreaterThan(z, vlo) & Vector128.LessThan(z, vhi));
+                a += gv;
+                d = Vector128.FusedMultiplyAdd(gv, xv - m, d);
+            }
+            sum = Vector128.Sum(a); dot = Vector128.Sum(d);
+        }
         for (; i < n; i++)
         {
             float z = MathF.FusedMultiplyAdd(x[i], scale, shift);
@@ -176,6 +210,18 @@ public static class VectorOps
                 Vector256.FusedMultiplyAdd(va, gv, Vector256.FusedMultiplyAdd(vb, xv, vc)).StoreUnsafe(ref dr, (nuint)i);
             }
         }
+        if (Simd.Level >= SimdLevel.Vector128)
+        {
+            var s = Vector128.Create(scale); var sh = Vector128.Create(shift); var vlo = Vector128.Create(lo); var vhi = Vector128.Create(hi);
+            var va = Vector128.Create(a); var vb = Vector128.Create(b); var vc = Vector128.Create(c);
+            for (; i + 4 <= n; i += 4)
+            {
+                var xv = Vector128.LoadUnsafe(ref xr, (nuint)i);
+                var z = Vector128.FusedMultiplyAdd(xv, s, sh);
+                var gv = Vector128.LoadUnsafe(ref gr, (nuint)i) & (Vector128.GreaterThan(z, vlo) & Vector128.LessThan(z, vhi));
+                Vector128.FusedMultiplyAdd(va, gv, Vector128.FusedMultiplyAdd(vb, xv, vc)).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
         for (; i < n; i++)
         {
             float z = MathF.FusedMultiplyAdd(x[i], scale, shift);
@@ -211,6 +257,16 @@ public static class VectorOps
                 var v = Vector256.LoadUnsafe(ref xr, (nuint)i);
                 var mask = Vector256.GreaterThan(v, vlo) & Vector256.LessThan(v, vhi);
                 (Vector256.LoadUnsafe(ref gr, (nuint)i) & mask).StoreUnsafe(ref dr, (nuint)i);
+            }
+        }
+        if (Simd.Level >= SimdLevel.Vector128)
+        {
+            var vlo = Vector128.Create(lo); var vhi = Vector128.Create(hi);
+            for (; i + 4 <= n; i += 4)
+            {
+                var v = Vector128.LoadUnsafe(ref xr, (nuint)i);
+                var mask = Vector128.GreaterThan(v, vlo) & Vector128.LessThan(v, vhi);
+                (Vector128.LoadUnsafe(ref gr, (nuint)i) & mask).StoreUnsafe(ref dr, (nuint)i);
             }
         }
         for (; i < n; i++) dst[i] = x[i] > lo && x[i] < hi ? g[i] : 0f;
@@ -252,6 +308,18 @@ public static class VectorOps
                 b = Vector256.FusedMultiplyAdd(du, Vector256.LoadUnsafe(ref vr, (nuint)i) - s2, b);
             }
             sum = Vector256.Sum(a); dot = Vector256.Sum(b);
+        }
+        else if (Simd.Level >= SimdLevel.Vector128 && n >= 4)
+        {
+            var s1 = Vector128.Create(shift); var s2 = Vector128.Create(shift2);
+            Vector128<float> a = default, b = default;
+            for (; i + 4 <= n; i += 4)
+            {
+                var du = Vector128.LoadUnsafe(ref ur, (nuint)i) - s1;
+                a += du;
+                b = Vector128.FusedMultiplyAdd(du, Vector128.LoadUnsafe(ref vr, (nuint)i) - s2, b);
+            }
+            sum = Vector128.Sum(a); dot = Vector128.Sum(b);
         }
         for (; i < n; i++) { double du = u[i] - shift; sum += du; dot += du * (v[i] - shift2); }
         return (sum, dot);

@@ -642,7 +642,7 @@ public sealed class OnnxSession
         private unsafe void Pool2x2()
         {
             int h = X.H, w = X.W, oh = Y.H, ow = Y.W;
-            bool avx512 = Avx512F.IsSupported;
+            bool avx512 = Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
             var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
             var odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
             fixed (float* px = X.Data, py = Y.Data)
