@@ -48,6 +48,7 @@ public sealed class FaceFitter
         _initImage = new double[2 * layout.Count];
     }
 
+    /// <summary>A problem for <paramref name="frames"/> × <paramref name="cameras"/> views of <paramref name="layout"/> (default <see cref="Layout"/>) with this fitter's options.</summary>
     internal FitProblem NewProblem(int frames, int cameras, FittingLayout? layout = null)
     {
         var p = new FitProblem(Model, layout ?? Layout, Options.IdentityModes, Options.ExpressionSparsityThreshold, frames, cameras)
@@ -192,6 +193,7 @@ public sealed class FaceFitter
         else p.SetFocalBounds(camera, 0, double.MaxValue);
     }
 
+    /// <summary>Checks one view's landmarks: layout count, finite, σ &gt; 0, not degenerate (see <see cref="FitImage"/>); <paramref name="name"/> names the input in the error.</summary>
     internal void CheckLandmarks(ReadOnlySpan<Landmark2D> landmarks, string name)
     {
         if (landmarks.Length != Layout.Count)
@@ -263,6 +265,7 @@ public sealed class FaceFitter
         return iterations;
     }
 
+    /// <summary>The public result of state <paramref name="s"/>: parameters, cameras, energy terms and reprojection errors (px).</summary>
     internal FitResult BuildResult(FitProblem p, FitState s, IReadOnlyList<CameraSpec> cameras, int iterations)
     {
         p.PrepareIdentity(s, allPoints: false);
@@ -306,6 +309,7 @@ public sealed class FaceFitter
         };
     }
 
+    /// <summary>Rotation <paramref name="r"/> with translation <paramref name="t"/>[3i..3i+3) (cm) as a <see cref="RigidTransform"/>.</summary>
     internal static RigidTransform ToRigid(in Matrix3d r, double[] t, int i) =>
         new(r.ToQuaternion(), new System.Numerics.Vector3((float)t[3 * i], (float)t[3 * i + 1], (float)t[3 * i + 2]));
 }

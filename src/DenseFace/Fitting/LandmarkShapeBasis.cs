@@ -95,17 +95,17 @@ internal sealed class LandmarkShapeBasis
 
     /// <summary>
     /// Identity derivatives of a projected point, ∂x/∂β = w·(∂x/∂S)·I_p (px per unit β), into
-    /// <paramref name="du"/>, <paramref name="dv"/> (identity count each); when <paramref name="point2"/> ≥ 0 adds
+    /// <paramref name="derivativesU"/>, <paramref name="derivativesV"/> (the first identity count entries); when <paramref name="point2"/> ≥ 0 adds
     /// w2·(∂x/∂S)₂·I_p2 (a difference of two projections, as in the temporal term). <paramref name="modelJacobian"/>
     /// is the 2×3 ∂x/∂S of <see cref="CameraModel.Derivatives"/>.
     /// </summary>
-    public void IdentityDerivatives(int point, ReadOnlySpan<double> modelJacobian, double w, int point2, ReadOnlySpan<double> modelJacobian2, double w2, Span<double> du, Span<double> dv)
+    public void IdentityDerivatives(int point, ReadOnlySpan<double> modelJacobian, double w, int point2, ReadOnlySpan<double> modelJacobian2, double w2, double[] derivativesU, double[] derivativesV)
     {
         int K = _identityCount;
         var gm = modelJacobian;
         var ix = _identity.AsSpan(point * 3 * K, K); var iy = _identity.AsSpan(point * 3 * K + K, K); var iz = _identity.AsSpan(point * 3 * K + 2 * K, K);
         double g0 = w * gm[0], g1 = w * gm[1], g2 = w * gm[2], g3 = w * gm[3], g4 = w * gm[4], g5 = w * gm[5];
-        du = du[..K]; dv = dv[..K];
+        var du = derivativesU.AsSpan(0, K); var dv = derivativesV.AsSpan(0, K);
         for (int k = 0; k < K; k++)
         {
             du[k] = g0 * ix[k] + g1 * iy[k] + g2 * iz[k];

@@ -9,10 +9,11 @@ namespace DenseFace.Fitting;
 internal sealed class LevenbergMarquardt
 {
     readonly FitProblem _problem;
-    readonly double[] _a, _delta;
-    readonly bool[] _held;
-    readonly FitState _trial;
+    readonly double[] _a, _delta;    // damped normal matrix (then its Cholesky factor), step δ
+    readonly bool[] _held;           // per parameter: held at a bound for this step
+    readonly FitState _trial;        // Φ ⊕ δ under test
 
+    /// <summary>A solver with workspaces for <paramref name="problem"/>'s largest parameter count.</summary>
     public LevenbergMarquardt(FitProblem problem)
     {
         _problem = problem;

@@ -39,10 +39,10 @@ internal sealed class NormalEquations
     public JacobianRow Row { get; }
 
     /// <summary>∂r_u/∂β of the current pair (fill before <see cref="AddPair"/> when the identity is free).</summary>
-    public Span<double> IdentityU => _identityU;
+    public double[] IdentityU => _identityU;
 
     /// <summary>∂r_v/∂β of the current pair.</summary>
-    public Span<double> IdentityV => _identityV;
+    public double[] IdentityV => _identityV;
 
     /// <summary>Clears H and g for <paramref name="count"/> parameters with the identity block at <paramref name="identityStart"/> (−1: identity held).</summary>
     public void Begin(int count, int identityStart)
