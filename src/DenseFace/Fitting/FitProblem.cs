@@ -44,19 +44,25 @@ internal sealed class FitProblem
     readonly Landmark2D[] _observations;   // per observation ((frame · cameras + camera) · landmarks + landmark)
     readonly double[] _inverseSigma;       // per observation: 1/σ (1/px)
     readonly ShapePriors _priors = new();
+    readonly LandmarkShapeBasis _basis;
+    readonly ContourCorrespondences _correspondences;
+    readonly CameraModel _cameras;
+    readonly TemporalTerm _temporal;
+    readonly ParameterLayout _parameters;
+    readonly NormalEquations _equations;
 
     /// <summary>The shape at the basis points.</summary>
-    internal LandmarkShapeBasis Basis { get; }
+    internal LandmarkShapeBasis Basis => _basis;
     /// <summary>Landmark ↔ basis point, with the sliding contour.</summary>
-    internal ContourCorrespondences Correspondences { get; }
+    internal ContourCorrespondences Correspondences => _correspondences;
     /// <summary>Principal points, focal bounds and the projection.</summary>
-    internal CameraModel Cameras { get; }
+    internal CameraModel Cameras => _cameras;
     /// <summary>The temporal term.</summary>
-    internal TemporalTerm Temporal { get; }
+    internal TemporalTerm Temporal => _temporal;
     /// <summary>Indices of the free parameters.</summary>
-    internal ParameterLayout Parameters { get; }
+    internal ParameterLayout Parameters => _parameters;
     /// <summary>H = JᵀJ and g = Jᵀr with their workspaces.</summary>
-    internal NormalEquations Equations { get; }
+    internal NormalEquations Equations => _equations;
 
     /// <summary>
     /// A problem for <paramref name="frames"/> × <paramref name="cameras"/> views of <paramref name="layout"/> with the
@@ -72,17 +78,17 @@ internal sealed class FitProblem
         if (maxParameters > MaxParameters) throw new InvalidInputException("fit", $"{frames} frames and {cameras} cameras give {maxParameters} parameters; the joint solver handles at most {MaxParameters} (about 30 frames; use tracking for long sequences)");
         if ((long)frames * cameras * LandmarkCount > 50_000_000) throw new InvalidInputException("fit", "too many observations");
 
-        Correspondences = new ContourCorrespondences(layout, frames, cameras);
-        Basis = new LandmarkShapeBasis(model, layout, Correspondences.CandidateVertices, identityModes, sparsityThreshold);
-        Cameras = new CameraModel(cameras);
-        Temporal = new TemporalTerm(LandmarkCount, frames);
-        Parameters = new ParameterLayout(IdentityCount, ExpressionCount, frames, cameras);
+        _correspondences = new ContourCorrespondences(layout, frames, cameras);
+        _basis = new LandmarkShapeBasis(model, layout, _correspondences.CandidateVertices, identityModes, sparsityThreshold);
+        _cameras = new CameraModel(cameras);
+        _temporal = new TemporalTerm(LandmarkCount, frames);
+        _parameters = new ParameterLayout(IdentityCount, ExpressionCount, frames, cameras);
         int observationCount = frames * cameras * LandmarkCount;
         _observations = new Landmark2D[observationCount];
         _inverseSigma = new double[observationCount];
         // a temporal pair's row: focal, then two frames' pose and expressions
         int maxRowNonZeros = 1 + 6 + 2 * (6 + ExpressionCount);
-        Equations = new NormalEquations((int)maxParameters, IdentityCount, maxRowNonZeros);
+        _equations = new NormalEquations((int)maxParameters, IdentityCount, maxRowNonZeros);
     }
 
     /// <summary>w_id, the identity prior weight.</summary>
@@ -90,22 +96,22 @@ internal sealed class FitProblem
     /// <summary>w_exp, the expression prior weight.</summary>
     public double ExpressionWeight { get => _priors.ExpressionWeight; set => _priors.ExpressionWeight = value; }
     /// <summary>w_t, the temporal term weight (per px²).</summary>
-    public double TemporalWeight { get => Temporal.Weight; set => Temporal.Weight = value; }
+    public double TemporalWeight { get => _temporal.Weight; set => _temporal.Weight = value; }
 
     /// <summary>Number of free parameters n of the current <see cref="Configure"/>.</summary>
-    public int ParameterCount => Parameters.Count;
+    public int ParameterCount => _parameters.Count;
     /// <summary>True when the identity β is optimised.</summary>
-    public bool IdentityFree => Parameters.IdentityFree;
+    public bool IdentityFree => _parameters.IdentityFree;
     /// <summary>H = JᵀJ (n × n row-major, upper triangle) after <see cref="Accumulate"/>; sized for the largest n.</summary>
-    public double[] NormalMatrix => Equations.Matrix;
+    public double[] NormalMatrix => _equations.Matrix;
     /// <summary>g = Jᵀr (first n entries) after <see cref="Accumulate"/>.</summary>
-    public double[] Gradient => Equations.Gradient;
+    public double[] Gradient => _equations.Gradient;
 
     /// <summary>Average number of expressions kept per layout landmark (sparsity statistic).</summary>
-    public double MeanActiveExpressions => Basis.MeanActiveExpressions;
+    public double MeanActiveExpressions => _basis.MeanActiveExpressions;
 
     /// <summary>True when the layout has sliding contour landmarks.</summary>
-    public bool HasContour => Correspondences.HasContour;
+    public bool HasContour => _correspondences.HasContour;
 
     /// <summary>A zero state (identity rotations) with this problem's dimensions.</summary>
     public FitState CreateState() => new(IdentityCount, ExpressionCount, FrameCount, CameraCount);
@@ -125,38 +131,38 @@ internal sealed class FitProblem
     public Landmark2D Observation(int frame, int camera, int landmark) => _observations[ObservationIndex(frame, camera, landmark)];
 
     /// <summary>Sets camera <paramref name="camera"/>'s principal point (px).</summary>
-    public void SetPrincipalPoint(int camera, double cx, double cy) => Cameras.SetPrincipalPoint(camera, cx, cy);
+    public void SetPrincipalPoint(int camera, double cx, double cy) => _cameras.SetPrincipalPoint(camera, cx, cy);
 
     /// <summary>Range an optimised focal length is projected onto (px).</summary>
-    public void SetFocalBounds(int camera, double min, double max) => Cameras.SetFocalBounds(camera, min, max);
+    public void SetFocalBounds(int camera, double min, double max) => _cameras.SetFocalBounds(camera, min, max);
 
     /// <summary>Sets (or clears, when empty) the previous-frame projections the temporal term pulls frame 0 toward.</summary>
-    public void SetAnchor(ReadOnlySpan<double> previousPixels) => Temporal.SetAnchor(previousPixels);
+    public void SetAnchor(ReadOnlySpan<double> previousPixels) => _temporal.SetAnchor(previousPixels);
 
     /// <summary>Chooses which parameters the solver moves and lays out their indices (<see cref="ParameterLayout"/>).</summary>
     public void Configure(bool identity, bool pose, bool expression, ReadOnlySpan<bool> focal, ReadOnlySpan<bool> extrinsics) =>
-        Parameters.Configure(identity, pose, expression, focal, extrinsics);
+        _parameters.Configure(identity, pose, expression, focal, extrinsics);
 
     /// <summary>Recomputes the identity shape S̄ + I β of the points in use (all points with <paramref name="allPoints"/>).</summary>
-    public void PrepareIdentity(FitState s, bool allPoints) => Basis.PrepareIdentity(s, allPoints ? null : Correspondences.PointsInUse);
+    public void PrepareIdentity(FitState s, bool allPoints) => _basis.PrepareIdentity(s, allPoints ? null : _correspondences.PointsInUse);
 
     /// <summary>Projects basis point <paramref name="point"/> of <paramref name="frame"/> into <paramref name="camera"/> (px); false when it is not in front of the camera.</summary>
     bool Project(FitState s, int frame, int camera, int point, out double u, out double v)
     {
-        var (x, y, z) = Basis.ModelPoint(s, frame, point);
-        return Cameras.Project(s, frame, camera, x, y, z, out u, out v);
+        var (x, y, z) = _basis.ModelPoint(s, frame, point);
+        return _cameras.Project(s, frame, camera, x, y, z, out u, out v);
     }
 
     /// <summary>Projection of landmark k (its current correspondence) of frame f into camera c, pixels.</summary>
     public bool ProjectLandmark(FitState s, int frame, int camera, int landmark, out double u, out double v) =>
-        Project(s, frame, camera, Correspondences.PointOf(frame, camera, landmark), out u, out v);
+        Project(s, frame, camera, _correspondences.PointOf(frame, camera, landmark), out u, out v);
 
     /// <summary>Projection of basis point <paramref name="point"/> with its derivatives (<see cref="CameraModel.Derivatives"/>).</summary>
     internal void PointDerivatives(FitState s, int frame, int camera, int point, out double u, out double v,
         Span<double> modelJacobian, Span<double> poseJacobian, out double focalU, out double focalV, Span<double> extrinsicsJacobian)
     {
-        var (x, y, z) = Basis.ModelPoint(s, frame, point);
-        Cameras.Derivatives(s, frame, camera, x, y, z, out u, out v, modelJacobian, poseJacobian, out focalU, out focalV, extrinsicsJacobian);
+        var (x, y, z) = _basis.ModelPoint(s, frame, point);
+        _cameras.Derivatives(s, frame, camera, x, y, z, out u, out v, modelJacobian, poseJacobian, out focalU, out focalV, extrinsicsJacobian);
     }
 
     /// <summary>The energy terms (landmark, identity, expression, temporal); landmark = +∞ when a point falls behind a camera. Call <see cref="PrepareIdentity"/> first.</summary>
@@ -170,10 +176,10 @@ internal sealed class FitProblem
                 int o = ObservationIndex(f, c, 0);
                 for (int k = 0; k < LandmarkCount; k++)
                 {
-                    if (!Project(s, f, c, Correspondences.PointOf(o + k), out double u, out double v)) return (double.PositiveInfinity, 0, 0, 0);
+                    if (!Project(s, f, c, _correspondences.PointOf(o + k), out double u, out double v)) return (double.PositiveInfinity, 0, 0, 0);
                     double w = _inverseSigma[o + k], du = (u - _observations[o + k].X) * w, dv = (v - _observations[o + k].Y) * w;
                     el += 0.5 * (du * du + dv * dv);
-                    if (temporal && c == 0) et += Temporal.Energy(f, k, u, v);
+                    if (temporal && c == 0) et += _temporal.Energy(f, k, u, v);
                 }
             }
         return (el, _priors.IdentityEnergy(s), _priors.ExpressionEnergy(s), et);
@@ -200,12 +206,12 @@ internal sealed class FitProblem
     /// </summary>
     public double Accumulate(FitState s)
     {
-        var parameters = Parameters;
-        var equations = Equations;
+        var parameters = _parameters;
+        var equations = _equations;
         equations.Begin(parameters.Count, parameters.IdentityStart);
         Span<double> gm = stackalloc double[6], pose = stackalloc double[12], cam = stackalloc double[12];
         double energy = 0;
-        bool anchored = Temporal.HasAnchor && TemporalWeight > 0;
+        bool anchored = _temporal.HasAnchor && TemporalWeight > 0, identityFree = parameters.IdentityFree;
         for (int f = 0; f < FrameCount; f++)
             for (int c = 0; c < CameraCount; c++)
             {
@@ -213,7 +219,7 @@ internal sealed class FitProblem
                 int focalIndex = parameters.FocalIndex(c), extrinsicsStart = parameters.ExtrinsicsStart(c);
                 for (int k = 0; k < LandmarkCount; k++)
                 {
-                    int p = Correspondences.PointOf(o + k);
+                    int p = _correspondences.PointOf(o + k);
                     PointDerivatives(s, f, c, p, out double u, out double v, gm, pose, out double fu, out double fv, cam);
                     // J = w·J₀ with J₀ the unweighted projection Jacobian; the tracking anchor's temporal residual
                     // √(2w_t)(x − a) has Jacobian √(2w_t)·J₀ too, so both share one outer product J₀ᵀJ₀.
@@ -221,10 +227,10 @@ internal sealed class FitProblem
                     double du = u - _observations[o + k].X, dv = v - _observations[o + k].Y;
                     double scale = w2, ru = w2 * du, rv = w2 * dv;
                     energy += 0.5 * w2 * (du * du + dv * dv);
-                    if (anchored && f == 0 && c == 0) energy += Temporal.FoldAnchor(k, u, v, ref scale, ref ru, ref rv);
+                    if (anchored && f == 0 && c == 0) energy += _temporal.FoldAnchor(k, u, v, ref scale, ref ru, ref rv);
                     var row = equations.Row;
                     row.Clear();
-                    if (parameters.IdentityFree) Basis.IdentityDerivatives(p, gm, 1, -1, default, 0, equations.IdentityU, equations.IdentityV);
+                    if (identityFree) _basis.IdentityDerivatives(p, gm, 1, -1, default, 0, equations.IdentityU, equations.IdentityV);
                     if (focalIndex >= 0) row.Append(focalIndex, fu, fv);
                     if (extrinsicsStart >= 0) for (int i = 0; i < 6; i++) row.Append(extrinsicsStart + i, cam[i], cam[6 + i]);
                     AppendFrame(row, f, p, gm, pose, 1);
@@ -232,7 +238,7 @@ internal sealed class FitProblem
                 }
             }
         // temporal term between neighbouring frames in camera 0 (the tracking anchor is folded in above)
-        energy = Temporal.Accumulate(this, s, energy);
+        energy = _temporal.Accumulate(this, s, energy);
         equations.Finish();
         return _priors.Accumulate(s, parameters, equations, energy);
     }
@@ -240,27 +246,27 @@ internal sealed class FitProblem
     /// <summary>Appends frame <paramref name="frame"/>'s pose and active-expression derivatives of basis point <paramref name="point"/>, scaled by <paramref name="w"/>.</summary>
     internal void AppendFrame(JacobianRow row, int frame, int point, ReadOnlySpan<double> modelJacobian, ReadOnlySpan<double> poseJacobian, double w)
     {
-        int poseStart = Parameters.PoseStart(frame);
+        int poseStart = _parameters.PoseStart(frame);
         if (poseStart >= 0)
         {
             row.AppendRun(poseStart, 6, out var du, out var dv);
             for (int i = 0; i < 6; i++) { du[i] = w * poseJacobian[i]; dv[i] = w * poseJacobian[6 + i]; }
         }
-        int expressionStart = Parameters.ExpressionStart(frame);
-        if (expressionStart >= 0) Basis.AppendExpressionDerivatives(row, expressionStart, point, modelJacobian, w);
+        int expressionStart = _parameters.ExpressionStart(frame);
+        if (expressionStart >= 0) _basis.AppendExpressionDerivatives(row, expressionStart, point, modelJacobian, w);
     }
 
     /// <summary><paramref name="to"/> = <paramref name="from"/> ⊕ δ (<see cref="ParameterLayout.ApplyStep"/>).</summary>
-    public void ApplyStep(FitState from, ReadOnlySpan<double> delta, FitState to) => Parameters.ApplyStep(from, delta, to, Cameras);
+    public void ApplyStep(FitState from, ReadOnlySpan<double> delta, FitState to) => _parameters.ApplyStep(from, delta, to, _cameras);
 
     /// <summary>Marks the expressions held at a bound for this step (<see cref="ParameterLayout.MarkActiveBounds"/>, gradient from <see cref="Accumulate"/>).</summary>
-    public void MarkActiveBounds(FitState s, Span<bool> held) => Parameters.MarkActiveBounds(s, Gradient, held);
+    public void MarkActiveBounds(FitState s, Span<bool> held) => _parameters.MarkActiveBounds(s, Gradient, held);
 
     /// <summary>Re-picks sliding landmarks (<see cref="ContourCorrespondences.Update"/>); true when a correspondence changed.</summary>
-    public bool UpdateContour(FitState s) => Correspondences.Update(s, Basis, Cameras, _observations, FrameCount);
+    public bool UpdateContour(FitState s) => _correspondences.Update(s, _basis, _cameras, _observations, FrameCount);
 
     /// <summary>Resets every correspondence to the layout's fixed point.</summary>
-    public void ResetContour() => Correspondences.Reset();
+    public void ResetContour() => _correspondences.Reset();
 
     /// <summary>Test hook: the residual vector in a fixed order (landmark pairs, temporal pairs, then priors); length via <see cref="ResidualCount"/>.</summary>
     internal void Residuals(FitState s, Span<double> r)
@@ -271,13 +277,13 @@ internal sealed class FitProblem
                 for (int k = 0; k < LandmarkCount; k++)
                 {
                     int o = ObservationIndex(f, c, k);
-                    Project(s, f, c, Correspondences.PointOf(o), out double u, out double v);
+                    Project(s, f, c, _correspondences.PointOf(o), out double u, out double v);
                     r[i++] = (u - _observations[o].X) * _inverseSigma[o]; r[i++] = (v - _observations[o].Y) * _inverseSigma[o];
                 }
-        Temporal.Residuals(this, s, r, ref i);
+        _temporal.Residuals(this, s, r, ref i);
         _priors.Residuals(s, r, ref i);
     }
 
     /// <summary>Length of <see cref="Residuals"/>.</summary>
-    internal int ResidualCount => 2 * FrameCount * CameraCount * LandmarkCount + Temporal.ResidualCount + ShapePriors.ResidualCount(IdentityCount, ExpressionCount, FrameCount);
+    internal int ResidualCount => 2 * FrameCount * CameraCount * LandmarkCount + _temporal.ResidualCount + ShapePriors.ResidualCount(IdentityCount, ExpressionCount, FrameCount);
 }

@@ -14,6 +14,8 @@ internal sealed class NormalEquations
     public const int BatchRows = 64;
 
     readonly int _identityCount;
+    readonly double[] _matrix, _gradient;
+    readonly JacobianRow _row;
     readonly double[] _identityU, _identityV;  // identity count: ∂r_u/∂β, ∂r_v/∂β of the current pair
     readonly double[] _batch;                  // identity count × BatchRows, column per parameter
     int _batchCount, _count, _identityStart;
@@ -22,21 +24,21 @@ internal sealed class NormalEquations
     public NormalEquations(int maxParameters, int identityCount, int maxRowNonZeros)
     {
         _identityCount = identityCount;
-        Matrix = new double[(long)maxParameters * maxParameters];
-        Gradient = new double[maxParameters];
-        Row = new JacobianRow(maxRowNonZeros);
+        _matrix = new double[(long)maxParameters * maxParameters];
+        _gradient = new double[maxParameters];
+        _row = new JacobianRow(maxRowNonZeros);
         _identityU = new double[identityCount]; _identityV = new double[identityCount];
         _batch = new double[identityCount * BatchRows];
     }
 
     /// <summary>H = JᵀJ, row-major with stride n (the current parameter count); the upper triangle is valid after <see cref="Finish"/>.</summary>
-    public double[] Matrix { get; }
+    public double[] Matrix => _matrix;
 
     /// <summary>g = Jᵀr (first n entries).</summary>
-    public double[] Gradient { get; }
+    public double[] Gradient => _gradient;
 
     /// <summary>The current pair's non-identity Jacobian non-zeros (ascending indices above the identity block).</summary>
-    public JacobianRow Row { get; }
+    public JacobianRow Row => _row;
 
     /// <summary>∂r_u/∂β of the current pair (fill before <see cref="AddPair"/> when the identity is free).</summary>
     public double[] IdentityU => _identityU;
@@ -49,8 +51,8 @@ internal sealed class NormalEquations
     {
         _count = count; _identityStart = identityStart;
         _batchCount = 0;
-        Matrix.AsSpan(0, count * count).Clear();
-        Gradient.AsSpan(0, count).Clear();
+        _matrix.AsSpan(0, count * count).Clear();
+        _gradient.AsSpan(0, count).Clear();
     }
 
     /// <summary>
@@ -61,13 +63,13 @@ internal sealed class NormalEquations
     public void AddPair(double ru, double rv, double scale)
     {
         int n = _count, K = _identityCount;
-        Row.Accumulate(Matrix, Gradient, n, ru, rv, scale);
+        _row.Accumulate(_matrix, _gradient, n, ru, rv, scale);
         if (_identityStart < 0) return;
-        Row.AccumulateCross(Matrix, n, _identityStart, _identityU, _identityV, K, scale);
+        _row.AccumulateCross(_matrix, n, _identityStart, _identityU, _identityV, K, scale);
         double sq = Math.Sqrt(scale);
         for (int k = 0; k < K; k++)
         {
-            Gradient[_identityStart + k] += _identityU[k] * ru + _identityV[k] * rv;
+            _gradient[_identityStart + k] += _identityU[k] * ru + _identityV[k] * rv;
             _batch[k * BatchRows + _batchCount] = sq * _identityU[k];
             _batch[k * BatchRows + _batchCount + 1] = sq * _identityV[k];
         }
@@ -78,14 +80,14 @@ internal sealed class NormalEquations
     /// <summary>Adds <paramref name="curvature"/> to H[i, i] and <paramref name="gradient"/> to g[i] (a quadratic prior on parameter <paramref name="index"/>).</summary>
     public void AddDiagonal(int index, double curvature, double gradient)
     {
-        Matrix[index * _count + index] += curvature;
-        Gradient[index] += gradient;
+        _matrix[index * _count + index] += curvature;
+        _gradient[index] += gradient;
     }
 
     void FlushBatch()
     {
         if (_batchCount == 0) return;
-        SymmetricRankUpdate.Apply(Matrix, _count, _identityStart, _batch, _identityCount, _batchCount, BatchRows);
+        SymmetricRankUpdate.Apply(_matrix, _count, _identityStart, _batch, _identityCount, _batchCount, BatchRows);
         _batchCount = 0;
     }
 
@@ -96,6 +98,6 @@ internal sealed class NormalEquations
         FlushBatch();
         int n = _count, K = _identityCount;
         for (int i = _identityStart + K; i < n; i++)
-            for (int a = _identityStart; a < _identityStart + K; a++) Matrix[a * n + i] = Matrix[i * n + a];
+            for (int a = _identityStart; a < _identityStart + K; a++) _matrix[a * n + i] = _matrix[i * n + a];
     }
 }
