@@ -48,6 +48,7 @@ public sealed class FaceFitter
         _initImage = new double[2 * layout.Count];
     }
 
+    /// <summary>A problem for <paramref name="frames"/> × <paramref name="cameras"/> views of <paramref name="layout"/> (default <see cref="Layout"/>) with this fitter's options.</summary>
     internal FitProblem NewProblem(int frames, int cameras, FittingLayout? layout = null)
     {
         var p = new FitProblem(Model, layout ?? Layout, Options.IdentityModes, Options.ExpressionSparsityThreshold, frames, cameras)
@@ -81,7 +82,7 @@ public sealed class FaceFitter
         p.SetPrincipalPoint(0, camera.Cx ?? (camera.Width - 1) / 2.0, camera.Cy ?? (camera.Height - 1) / 2.0);
         SetFocalBounds(p, 0, camera);
         p.SetAnchor(default);
-        var s = new FitState(p.K, p.E, 1, 1);
+        var s = p.CreateState();
         int iterations = InitialiseView(p, lm, s, 0, camera);
         iterations += Refine(p, lm, s, identity: true, pose: true, expression: true, [camera.FocalPx is null], [false]);
         return BuildResult(p, s, [camera], iterations);
@@ -98,31 +99,31 @@ public sealed class FaceFitter
     {
         ArgumentNullException.ThrowIfNull(observations);
         ArgumentNullException.ThrowIfNull(cameras);
-        int F = observations.Count, C = cameras.Count;
-        if (F < 1) throw new InvalidInputException("observations", "no frames");
-        if (C < 1 || C > 64) throw new InvalidInputException("cameras", $"{C} cameras; 1..64 are supported");
-        for (int c = 0; c < C; c++) { ArgumentNullException.ThrowIfNull(cameras[c]); cameras[c].Validate($"camera {c}"); }
-        for (int f = 0; f < F; f++)
+        int frameCount = observations.Count, cameraCount = cameras.Count;
+        if (frameCount < 1) throw new InvalidInputException("observations", "no frames");
+        if (cameraCount < 1 || cameraCount > 64) throw new InvalidInputException("cameras", $"{cameraCount} cameras; 1..64 are supported");
+        for (int c = 0; c < cameraCount; c++) { ArgumentNullException.ThrowIfNull(cameras[c]); cameras[c].Validate($"camera {c}"); }
+        for (int f = 0; f < frameCount; f++)
         {
-            if (observations[f] is null || observations[f].Count != C) throw new InvalidInputException("observations", $"frame {f} has {observations[f]?.Count ?? 0} views for {C} cameras");
-            for (int c = 0; c < C; c++) CheckLandmarks(observations[f][c], $"observations[{f}][{c}]");
+            if (observations[f] is null || observations[f].Count != cameraCount) throw new InvalidInputException("observations", $"frame {f} has {observations[f]?.Count ?? 0} views for {cameraCount} cameras");
+            for (int c = 0; c < cameraCount; c++) CheckLandmarks(observations[f][c], $"observations[{f}][{c}]");
         }
-        var p = NewProblem(F, C);
+        var p = NewProblem(frameCount, cameraCount);
         var lm = new LevenbergMarquardt(p);
-        var s = new FitState(p.K, p.E, F, C);
-        for (int c = 0; c < C; c++)
+        var s = p.CreateState();
+        for (int c = 0; c < cameraCount; c++)
         {
             p.SetPrincipalPoint(c, cameras[c].Cx ?? (cameras[c].Width - 1) / 2.0, cameras[c].Cy ?? (cameras[c].Height - 1) / 2.0);
             SetFocalBounds(p, c, cameras[c]);
-            for (int f = 0; f < F; f++) p.SetObservations(f, c, observations[f][c]);
+            for (int f = 0; f < frameCount; f++) p.SetObservations(f, c, observations[f][c]);
         }
         // per-view rigid starts on a single-view problem
         var (sp, slm) = Single();
         sp.SetAnchor(default);
-        var view = new FitState(sp.K, sp.E, 1, 1);
+        var view = sp.CreateState();
         int iterations = 0;
         var r0 = Matrix3d.Identity; double t0x = 0, t0y = 0, t0z = 0;
-        for (int c = 0; c < C; c++)
+        for (int c = 0; c < cameraCount; c++)
         {
             var cam = cameras[c];
             sp.ResetContour();
@@ -150,7 +151,7 @@ public sealed class FaceFitter
             }
         }
         // every frame starts from a rigid fit in camera 0 (sequential frames could warm start, but views may be unordered)
-        for (int f = 0; f < F; f++)
+        for (int f = 0; f < frameCount; f++)
         {
             if (f > 0)
             {
@@ -164,9 +165,9 @@ public sealed class FaceFitter
             s.Rotation[f] = r0;
             (s.Translation[3 * f], s.Translation[3 * f + 1], s.Translation[3 * f + 2]) = (t0x, t0y, t0z);
         }
-        var focalFree = new bool[C];
-        var extFree = new bool[C];
-        for (int c = 0; c < C; c++) { focalFree[c] = cameras[c].FocalPx is null; extFree[c] = c > 0 && cameras[c].FromFirstCamera is null; }
+        var focalFree = new bool[cameraCount];
+        var extFree = new bool[cameraCount];
+        for (int c = 0; c < cameraCount; c++) { focalFree[c] = cameras[c].FocalPx is null; extFree[c] = c > 0 && cameras[c].FromFirstCamera is null; }
         if (!double.IsFinite(p.TotalEnergyPrepared(s)))
             throw new InvalidInputException("observations", "the views could not be initialised consistently (landmarks fall behind a camera); check the camera order and transforms");
         iterations += Refine(p, lm, s, identity: true, pose: true, expression: true, focalFree, extFree);
@@ -192,6 +193,7 @@ public sealed class FaceFitter
         else p.SetFocalBounds(camera, 0, double.MaxValue);
     }
 
+    /// <summary>Checks one view's landmarks: layout count, finite, σ &gt; 0, not degenerate (see <see cref="FitImage"/>); <paramref name="name"/> names the input in the error.</summary>
     internal void CheckLandmarks(ReadOnlySpan<Landmark2D> landmarks, string name)
     {
         if (landmarks.Length != Layout.Count)
@@ -213,12 +215,12 @@ public sealed class FaceFitter
     /// <summary>Rigid start of frame <paramref name="frame"/> of <paramref name="s"/> in a single-view problem: focal sweep, weak perspective, pose-only LM. Leaves the best focal in s.Focal[0].</summary>
     int InitialiseView(FitProblem p, LevenbergMarquardt lm, FitState s, int frame, CameraSpec camera)
     {
-        int L = Layout.Count, iterations = 0;
+        int landmarkCount = Layout.Count, iterations = 0;
         p.PrepareIdentity(s, allPoints: false);
         // model points: the landmark points of the current identity shape (neutral on a fresh state)
         var pts = Layout.Points;
         var neutral = Model.NeutralPositions;
-        for (int k = 0; k < L; k++)
+        for (int k = 0; k < landmarkCount; k++)
         {
             var (a, b, c) = Model.TriangleCorners(pts[k].Triangle, "layout");
             var q = pts[k].W * neutral[a] + pts[k].U * neutral[b] + pts[k].V * neutral[c];
@@ -234,7 +236,7 @@ public sealed class FaceFitter
         Span<bool> no = [false], yes = [true];
         foreach (double focal in sweep)
         {
-            if (!RigidInitializer.Estimate(_initModel, _initImage, L, focal, cx, cy, out var r, out double tx, out double ty, out double tz)) continue;
+            if (!RigidInitializer.Estimate(_initModel, _initImage, landmarkCount, focal, cx, cy, out var r, out double tx, out double ty, out double tz)) continue;
             s.Rotation[frame] = r; s.Translation[3 * frame] = tx; s.Translation[3 * frame + 1] = ty; s.Translation[3 * frame + 2] = tz;
             s.Focal[0] = focal;
             p.Configure(identity: false, pose: true, expression: false, no, no);
@@ -263,40 +265,41 @@ public sealed class FaceFitter
         return iterations;
     }
 
+    /// <summary>The public result of state <paramref name="s"/>: parameters, cameras, energy terms and reprojection errors (px).</summary>
     internal FitResult BuildResult(FitProblem p, FitState s, IReadOnlyList<CameraSpec> cameras, int iterations)
     {
         p.PrepareIdentity(s, allPoints: false);
         var (el, ei, ee, et) = p.Energy(s);
         var beta = new float[Model.IdentityCount];
-        for (int k = 0; k < p.K; k++) beta[k] = (float)s.Beta[k];
-        var frames = new FrameFit[p.F];
-        for (int f = 0; f < p.F; f++)
+        for (int k = 0; k < p.IdentityCount; k++) beta[k] = (float)s.Beta[k];
+        var frames = new FrameFit[p.FrameCount];
+        for (int f = 0; f < p.FrameCount; f++)
         {
-            var psi = new float[p.E];
-            for (int e = 0; e < p.E; e++) psi[e] = (float)s.Psi[f * p.E + e];
+            var psi = new float[p.ExpressionCount];
+            for (int e = 0; e < p.ExpressionCount; e++) psi[e] = (float)s.Psi[f * p.ExpressionCount + e];
             frames[f] = new FrameFit(ToRigid(s.Rotation[f], s.Translation, f), psi);
         }
-        var cams = new PinholeCamera[p.C];
-        var ext = new RigidTransform[p.C];
-        for (int c = 0; c < p.C; c++)
+        var cams = new PinholeCamera[p.CameraCount];
+        var ext = new RigidTransform[p.CameraCount];
+        for (int c = 0; c < p.CameraCount; c++)
         {
             var spec = cameras[c];
             cams[c] = new PinholeCamera(spec.Width, spec.Height, (float)s.Focal[c], (float)s.Focal[c], spec.Cx, spec.Cy);
             ext[c] = c == 0 ? RigidTransform.Identity : ToRigid(s.CameraRotation[c], s.CameraTranslation, c);
         }
-        var errors = new float[p.F * p.C * p.L];
+        var errors = new float[p.FrameCount * p.CameraCount * p.LandmarkCount];
         var projected = new System.Numerics.Vector2[errors.Length];
         double sum = 0;
-        for (int f = 0; f < p.F; f++)
-            for (int c = 0; c < p.C; c++)
-                for (int k = 0; k < p.L; k++)
+        for (int f = 0; f < p.FrameCount; f++)
+            for (int c = 0; c < p.CameraCount; c++)
+                for (int k = 0; k < p.LandmarkCount; k++)
                 {
                     p.ProjectLandmark(s, f, c, k, out double u, out double v);
                     var o = p.Observation(f, c, k);
                     double d2 = (u - o.X) * (u - o.X) + (v - o.Y) * (v - o.Y);
                     sum += d2;
-                    errors[(f * p.C + c) * p.L + k] = (float)Math.Sqrt(d2);
-                    projected[(f * p.C + c) * p.L + k] = new((float)u, (float)v);
+                    errors[(f * p.CameraCount + c) * p.LandmarkCount + k] = (float)Math.Sqrt(d2);
+                    projected[(f * p.CameraCount + c) * p.LandmarkCount + k] = new((float)u, (float)v);
                 }
         return new FitResult
         {
@@ -306,6 +309,7 @@ public sealed class FaceFitter
         };
     }
 
+    /// <summary>Rotation <paramref name="r"/> with translation <paramref name="t"/>[3i..3i+3) (cm) as a <see cref="RigidTransform"/>.</summary>
     internal static RigidTransform ToRigid(in Matrix3d r, double[] t, int i) =>
         new(r.ToQuaternion(), new System.Numerics.Vector3((float)t[3 * i], (float)t[3 * i + 1], (float)t[3 * i + 2]));
 }

@@ -10,32 +10,34 @@ namespace DenseFace.Fitting;
 /// </summary>
 internal sealed class JacobianRow
 {
-    readonly int[] _idx, _runStart;
-    readonly double[] _u, _v;
-    int _n, _runs;
+    readonly int[] _index, _runStart;   // per non-zero: global parameter index; per run: first non-zero
+    readonly double[] _u, _v;           // per non-zero: ∂r_u, ∂r_v
+    int _count, _runCount;
 
+    /// <summary>A row with room for <paramref name="capacity"/> non-zeros.</summary>
     public JacobianRow(int capacity)
     {
-        _idx = new int[capacity]; _u = new double[capacity]; _v = new double[capacity];
+        _index = new int[capacity]; _u = new double[capacity]; _v = new double[capacity];
         _runStart = new int[capacity + 1];
     }
 
-    public void Clear() { _n = 0; _runs = 0; }
+    /// <summary>Empties the row.</summary>
+    public void Clear() { _count = 0; _runCount = 0; }
 
     /// <summary>Appends one non-zero; <paramref name="index"/> must exceed the previous one.</summary>
     public void Append(int index, double u, double v)
     {
-        if (_n == 0 || _idx[_n - 1] + 1 != index) _runStart[_runs++] = _n;
-        _idx[_n] = index; _u[_n] = u; _v[_n] = v; _n++;
+        if (_count == 0 || _index[_count - 1] + 1 != index) _runStart[_runCount++] = _count;
+        _index[_count] = index; _u[_count] = u; _v[_count] = v; _count++;
     }
 
     /// <summary>Appends <paramref name="count"/> consecutive indices from <paramref name="start"/>; returns the spans to fill.</summary>
     public void AppendRun(int start, int count, out Span<double> u, out Span<double> v)
     {
-        if (_n == 0 || _idx[_n - 1] + 1 != start) _runStart[_runs++] = _n;
-        for (int i = 0; i < count; i++) _idx[_n + i] = start + i;
-        u = _u.AsSpan(_n, count); v = _v.AsSpan(_n, count);
-        _n += count;
+        if (_count == 0 || _index[_count - 1] + 1 != start) _runStart[_runCount++] = _count;
+        for (int i = 0; i < count; i++) _index[_count + i] = start + i;
+        u = _u.AsSpan(_count, count); v = _v.AsSpan(_count, count);
+        _count += count;
     }
 
     /// <summary>
@@ -45,26 +47,26 @@ internal sealed class JacobianRow
     /// </summary>
     public unsafe void Accumulate(double[] h, double[] g, int n, double ru, double rv, double scale = 1)
     {
-        _runStart[_runs] = _n;
+        _runStart[_runCount] = _count;
         fixed (double* hp = h, up = _u, vp = _v)
-        fixed (int* ip = _idx, rs = _runStart)
+        fixed (int* ip = _index, rs = _runStart)
         {
             bool longRun = false;
-            for (int r = 0; r < _runs; r++) longRun |= rs[r + 1] - rs[r] >= 8;
+            for (int r = 0; r < _runCount; r++) longRun |= rs[r + 1] - rs[r] >= 8;
             if (!longRun)
             {
-                for (int a = 0; a < _n; a++)
+                for (int a = 0; a < _count; a++)
                 {
                     int ia = ip[a];
                     double ua = up[a], va = vp[a];
                     g[ia] += ua * ru + va * rv;
                     ua *= scale; va *= scale;
                     double* row = hp + (long)ia * n;
-                    for (int b = a; b < _n; b++) row[ip[b]] += ua * up[b] + va * vp[b];
+                    for (int b = a; b < _count; b++) row[ip[b]] += ua * up[b] + va * vp[b];
                 }
                 return;
             }
-            for (int r = 0; r < _runs; r++)
+            for (int r = 0; r < _runCount; r++)
             {
                 int re = rs[r + 1];
                 for (int a = rs[r]; a < re; a++)
@@ -79,7 +81,7 @@ internal sealed class JacobianRow
                     {
                         if (end - b >= 8) FusedAxpy(row + ip[b], up + b, vp + b, end - b, ua, va);
                         else for (; b < end; b++) row[ip[b]] += ua * up[b] + va * vp[b];
-                        if (++r2 >= _runs) break;
+                        if (++r2 >= _runCount) break;
                         b = rs[r2]; end = rs[r2 + 1];
                     }
                 }
@@ -95,8 +97,8 @@ internal sealed class JacobianRow
     public unsafe void AccumulateCross(double[] h, int n, int blockStart, ReadOnlySpan<double> bu, ReadOnlySpan<double> bv, int count, double scale)
     {
         fixed (double* hp = h, up = _u, vp = _v, bup = bu, bvp = bv)
-        fixed (int* ip = _idx)
-            for (int a = 0; a < _n; a++)
+        fixed (int* ip = _index)
+            for (int a = 0; a < _count; a++)
                 FusedAxpy(hp + (long)ip[a] * n + blockStart, bup, bvp, count, scale * up[a], scale * vp[a]);
     }
 

@@ -8,31 +8,32 @@ namespace DenseFace.Fitting;
 /// </summary>
 internal sealed class LevenbergMarquardt
 {
-    readonly FitProblem _p;
-    readonly double[] _a, _delta;
-    readonly bool[] _held;
-    readonly FitState _trial;
+    readonly FitProblem _problem;
+    readonly double[] _a, _delta;    // damped normal matrix (then its Cholesky factor), step δ
+    readonly bool[] _held;           // per parameter: held at a bound for this step
+    readonly FitState _trial;        // Φ ⊕ δ under test
 
+    /// <summary>A solver with workspaces for <paramref name="problem"/>'s largest parameter count.</summary>
     public LevenbergMarquardt(FitProblem problem)
     {
-        _p = problem;
-        _a = new double[problem.H.Length];
-        _delta = new double[problem.G.Length];
-        _held = new bool[problem.G.Length];
-        _trial = new FitState(problem.K, problem.E, problem.F, problem.C);
+        _problem = problem;
+        _a = new double[problem.NormalMatrix.Length];
+        _delta = new double[problem.Gradient.Length];
+        _held = new bool[problem.Gradient.Length];
+        _trial = problem.CreateState();
     }
 
     /// <summary>Minimises from <paramref name="s"/> (updated in place); returns iterations and final energy.</summary>
     public (int Iterations, double Energy) Solve(FitState s, int maxIterations, double relativeTolerance)
     {
-        _p.PrepareIdentity(s, allPoints: false);
-        int n = _p.N;
-        if (n == 0) return (0, _p.TotalEnergy(s));
+        _problem.PrepareIdentity(s, allPoints: false);
+        int n = _problem.ParameterCount;
+        if (n == 0) return (0, _problem.TotalEnergy(s));
         double lambda = 1e-4;
-        double energy = _p.Accumulate(s);
-        _p.MarkActiveBounds(s, _held);
+        double energy = _problem.Accumulate(s);
+        _problem.MarkActiveBounds(s, _held);
         int it = 0;
-        var h = _p.H; var g = _p.G;
+        var h = _problem.NormalMatrix; var g = _problem.Gradient;
         while (it < maxIterations)
         {
             it++;
@@ -57,21 +58,21 @@ internal sealed class LevenbergMarquardt
             }
             for (int i = 0; i < n; i++) _delta[i] = _held[i] ? 0 : -g[i];
             DenseCholesky.Solve(_a, n, _delta, _delta);
-            _p.ApplyStep(s, _delta, _trial);
-            if (_p.IdentityFree) _p.PrepareIdentity(_trial, allPoints: false);
-            double eTrial = _p.TotalEnergy(_trial);
+            _problem.ApplyStep(s, _delta, _trial);
+            if (_problem.IdentityFree) _problem.PrepareIdentity(_trial, allPoints: false);
+            double eTrial = _problem.TotalEnergy(_trial);
             if (eTrial < energy)
             {
                 double rel = (energy - eTrial) / Math.Max(energy, 1e-300);
                 s.CopyFrom(_trial);
                 lambda = Math.Max(lambda * 0.1, 1e-9);
                 if (rel < relativeTolerance) { energy = eTrial; break; }
-                energy = _p.Accumulate(s);
-                _p.MarkActiveBounds(s, _held);
+                energy = _problem.Accumulate(s);
+                _problem.MarkActiveBounds(s, _held);
             }
             else
             {
-                if (_p.IdentityFree) _p.PrepareIdentity(s, allPoints: false);
+                if (_problem.IdentityFree) _problem.PrepareIdentity(s, allPoints: false);
                 lambda *= 10;
                 if (lambda > 1e12) break;
             }

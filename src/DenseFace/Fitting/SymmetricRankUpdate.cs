@@ -3,12 +3,17 @@ using System.Runtime.Intrinsics;
 namespace DenseFace.Fitting;
 
 /// <summary>
-/// H[o+a, o+b] += Σ_r J[a, r]·J[b, r] for b ≥ a (upper triangle) with J stored column-per-parameter: parameter a's
-/// <paramref name="rows"/> values are J[a·stride .. a·stride + rows). Batching many residual rows this way (instead
-/// of one rank-2 update per landmark) touches H once per batch; four dot products share each load of column a.
+/// H[o+a, o+b] += Σ_r J[a, r]·J[b, r] for b ≥ a (upper triangle) with J stored column-per-parameter. Batching many
+/// residual rows this way (instead of one rank-2 update per landmark) touches H once per batch; four dot products
+/// share each load of column a.
 /// </summary>
 internal static class SymmetricRankUpdate
 {
+    /// <summary>
+    /// Adds the Gram matrix of <paramref name="count"/> parameters' columns to the block of <paramref name="h"/>
+    /// (n × n row-major) at (<paramref name="offset"/>, <paramref name="offset"/>): parameter a's
+    /// <paramref name="rows"/> values are <paramref name="j"/>[a·stride .. a·stride + rows).
+    /// </summary>
     public static unsafe void Apply(double[] h, int n, int offset, double[] j, int count, int rows, int stride)
     {
         fixed (double* hp = h, jp = j)

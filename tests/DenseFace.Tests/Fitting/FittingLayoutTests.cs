@@ -103,8 +103,8 @@ public class FittingLayoutTests
         var cam = new PinholeCamera(512, 512, 1000, 1000);
         var obs = SyntheticFaces.Project(model, layout, beta, psi, pose, cam, rng, new SyntheticFaceOptions { Sigma = 1e-3f });
         var p = fitter.NewProblem(1, 1);
-        var s = new FitState(p.K, p.E, 1, 1);
-        for (int k = 0; k < p.K; k++) s.Beta[k] = beta[k];
+        var s = p.CreateState();
+        for (int k = 0; k < p.IdentityCount; k++) s.Beta[k] = beta[k];
         s.Rotation[0] = Matrix3d.FromQuaternion(pose.Rotation);
         (s.Translation[0], s.Translation[1], s.Translation[2]) = (pose.Translation.X, pose.Translation.Y, pose.Translation.Z);
         s.Focal[0] = cam.Fx;

@@ -23,8 +23,8 @@ public class JacobianTests
         var fitter = new FaceFitter(model, layout, new FitOptions { IdentityModes = 12, ExpressionSparsityThreshold = 0, TemporalWeight = 0.3 });
         var p = fitter.NewProblem(frames, cameras);
         var rng = new Random(5);
-        var s = new FitState(p.K, p.E, frames, cameras);
-        for (int k = 0; k < p.K; k++) s.Beta[k] = SyntheticFaces.Gaussian(rng);
+        var s = p.CreateState();
+        for (int k = 0; k < p.IdentityCount; k++) s.Beta[k] = SyntheticFaces.Gaussian(rng);
         for (int i = 0; i < s.Psi.Length; i++) s.Psi[i] = 0.2 + 0.6 * rng.NextDouble();
         for (int f = 0; f < frames; f++)
         {
@@ -49,17 +49,17 @@ public class JacobianTests
             }
         p.Configure(identity: true, pose: true, expression: true, Enumerable.Repeat(true, cameras).ToArray(), Enumerable.Range(0, cameras).Select(c => c > 0).ToArray());
         p.PrepareIdentity(s, allPoints: true);
-        int n = p.N, m = p.ResidualCount;
+        int n = p.ParameterCount, m = p.ResidualCount;
         double energy = p.Accumulate(s);
-        var h = p.H.AsSpan(0, n * n).ToArray();
-        var g = p.G.AsSpan(0, n).ToArray();
+        var h = p.NormalMatrix.AsSpan(0, n * n).ToArray();
+        var g = p.Gradient.AsSpan(0, n).ToArray();
 
         var r0 = new double[m];
         p.Residuals(s, r0);
         Assert.Equal(0.5 * r0.Sum(x => x * x), energy, 1e-9 * energy);
         var jac = new double[m, n];
         var delta = new double[n];
-        var plus = new FitState(p.K, p.E, frames, cameras); var minus = new FitState(p.K, p.E, frames, cameras);
+        var plus = p.CreateState(); var minus = p.CreateState();
         var rp = new double[m]; var rm = new double[m];
         for (int j = 0; j < n; j++)
         {
