@@ -9,7 +9,7 @@ public sealed record HeadPoseResult(string Method, int Images, PoseError Mean, I
 
 /// <summary>
 /// Head-pose error of the full reconstruction on faces with a ground-truth pose (AFLW2000-3D): the method's 2D-convention
-/// 68 points (with their σ, or <paramref name="fallbackSigma"/> px for methods without one) are fitted by
+/// 68 points (with their σ, or a fixed fallback σ in pixels for methods without one) are fitted by
 /// <see cref="FaceFitter"/> (perspective camera, principal point at the image centre) and the fit's yaw, pitch and roll are
 /// compared with the converted ground truth (<see cref="Datasets.Aflw2000Pose"/>; 3DDFA's pose is orthographic, so a
 /// perspective fit differs slightly even when both are right). Missed faces are not scored.

@@ -1,7 +1,6 @@
 using System.Numerics;
 using DenseFace.Evaluation.Datasets;
 using DenseFace.Imaging;
-using DenseFace.Evaluation.Datasets;
 
 namespace DenseFace.Training.Landmarks;
 

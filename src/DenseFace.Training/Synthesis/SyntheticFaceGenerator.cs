@@ -15,7 +15,7 @@ namespace DenseFace.Training.Synthesis;
 /// visibility (depth test against the render, front-facing, inside the image, not under an occluder) and
 /// camera-space position (cm); β, ψ, pose, focal length and the face box.
 /// <para>
-/// Deterministic: <see cref="Generate"/> depends only on (<see cref="SynthesisOptions.Seed"/>, index), never on
+/// Deterministic: <see cref="Generate(long)"/> depends only on (<see cref="SynthesisOptions.Seed"/>, index), never on
 /// call order or threads; the generator is thread-safe, so a trainer can call it from parallel workers.
 /// </para>
 /// </summary>
@@ -36,7 +36,7 @@ public sealed class SyntheticFaceGenerator
     readonly int[] _boxVertices;
     readonly int[] _ibug;
 
-    /// <summary>Creates a generator; nothing is rendered or painted until <see cref="Generate"/> is called.</summary>
+    /// <summary>Creates a generator; nothing is rendered or painted until <see cref="Generate(long)"/> is called.</summary>
     /// <exception cref="InvalidInputException">Invalid options or layouts.</exception>
     public SyntheticFaceGenerator(MorphableModel model, SynthesisOptions options)
     {
