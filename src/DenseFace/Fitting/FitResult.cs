@@ -25,9 +25,11 @@ public sealed record FitResult
     public required IReadOnlyList<RigidTransform> CameraFromFirst { get; init; }
     /// <summary>Landmark term Σ ‖x − μ‖² / (2σ²).</summary>
     public double LandmarkEnergy { get; init; }
-    /// <summary>Prior and temporal terms (w_id ‖β‖², w_exp Σ‖ψ‖², w_t Σ‖Δx‖²).</summary>
+    /// <summary>Identity prior w_id ‖β‖² at the solution.</summary>
     public double IdentityEnergy { get; init; }
+    /// <summary>Expression prior w_exp Σ_i ‖ψ_i‖² at the solution.</summary>
     public double ExpressionEnergy { get; init; }
+    /// <summary>Temporal term w_t Σ ‖x_i,k − x_(i−1),k‖² at the solution (0 for a single image).</summary>
     public double TemporalEnergy { get; init; }
     /// <summary>Root mean square reprojection error over all landmarks, pixels.</summary>
     public double RmsReprojectionPx { get; init; }

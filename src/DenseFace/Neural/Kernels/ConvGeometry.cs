@@ -4,7 +4,7 @@ namespace DenseFace.Neural.Kernels;
 /// Shape of a 2D convolution on NCHW tensors (square kernel, symmetric zero padding, dilation 1), as in
 /// <c>torch.nn.Conv2d</c>: output size = floor((in + 2 * padding - kernel) / stride) + 1.
 /// </summary>
-public readonly record struct ConvGeometry(int InChannels, int OutChannels, int Kernel, int Stride, int Padding, int Groups)
+internal readonly record struct ConvGeometry(int InChannels, int OutChannels, int Kernel, int Stride, int Padding, int Groups)
 {
     public int OutSize(int inSize) => (inSize + 2 * Padding - Kernel) / Stride + 1;
     public int InPerGroup => InChannels / Groups;

@@ -11,7 +11,7 @@ namespace DenseFace.Neural.Kernels;
 /// <see cref="Im2Col"/> and multiplies per group. Bias, residual and activation are fused:
 /// y = act(conv(x) + bias + residual).
 /// </summary>
-public static unsafe class Convolution
+internal static unsafe class Convolution
 {
     [ThreadStatic] private static float[]? t_col;
     [ThreadStatic] private static float[]? t_packedWeights;

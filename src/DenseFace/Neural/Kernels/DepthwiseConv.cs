@@ -9,7 +9,7 @@ namespace DenseFace.Neural.Kernels;
 /// optional bias and fused activation. Stride-1 interiors are vectorised along the row (Vector512, Vector256,
 /// Vector128 by <see cref="Simd.Level"/>, then scalar); borders and other strides use the scalar tap loop.
 /// </summary>
-public static unsafe class DepthwiseConv
+internal static unsafe class DepthwiseConv
 {
     /// <summary>y[oy, ox] = act(bias + sum_{ky,kx} w[ky, kx] * x[oy * s - p + ky, ox * s - p + kx]).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace DenseFace.Neural.Kernels;
 
 /// <summary>Matrix-vector product for small-batch fully connected layers (memory-bound: streams the weights once).</summary>
-public static unsafe class Gemv
+internal static unsafe class Gemv
 {
     /// <summary>
     /// y[o] = bias[o] + Σ_k w[o * cols + k] x[k] for rows o in [row0, row1). Four rows share each load of x

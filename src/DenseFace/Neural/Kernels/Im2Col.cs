@@ -6,7 +6,7 @@ namespace DenseFace.Neural.Kernels;
 /// [c0, c0 + channels) of one CHW image, row <c>(c * k + ky) * k + kx</c> and column <c>oy * outW + ox</c> of
 /// the result hold x[c, oy * stride - pad + ky, ox * stride - pad + kx] (0 outside the image).
 /// </summary>
-public static unsafe class Im2Col
+internal static unsafe class Im2Col
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Unfold(float* x, int channels, int h, int w, int k, int stride, int pad, int outH, int outW, float* col)

@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace DenseFace.Neural.Kernels;
 
 /// <summary>Activation applied in a kernel's epilogue (after bias and residual).</summary>
-public enum FusedActivation
+internal enum FusedActivation
 {
     None,
     ReLU,
@@ -23,7 +23,7 @@ public enum FusedActivation
 /// are output channels). Threads split the columns (or rows) into disjoint chunks, and each element is
 /// summed in the same k order whatever the thread count, so results are deterministic.
 /// </summary>
-public static unsafe class Sgemm
+internal static unsafe class Sgemm
 {
     internal const int MR = 8, NR = 32, KC = 256, MC = 128, NC = 4096;
 

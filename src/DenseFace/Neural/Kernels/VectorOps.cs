@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics;
 namespace DenseFace.Neural.Kernels;
 
 /// <summary>Element-wise helpers not covered by TensorPrimitives (Vector512/Vector256/Vector128 by <see cref="Simd.Level"/>, with a scalar tail).</summary>
-public static class VectorOps
+internal static class VectorOps
 {
     /// <summary>y[i] = x[i] * scale + shift (x and y may alias).</summary>
     public static void ScaleShift(ReadOnlySpan<float> x, float scale, float shift, Span<float> y)
