@@ -68,11 +68,27 @@ internal static class ReconstructCommand
                 var line = ReconstructionOutput.JsonLine(item.Key, r, reconstructor.Model, files);
                 AtomicFile.WriteAllText(ReconstructionOutput.InsideFolder(outDir, stem + ".json"), line + "\n");
                 if (overlay) ImageIO.Save(ReconstructionOutput.Overlay(image, r, reconstructor.Model), ReconstructionOutput.InsideFolder(outDir, stem + ".overlay.png"));
+                if (collection.IsSingleImage) PrintFaces(item.Key, r, files, reconstructor.Model);
                 return new ImageBatch.Outcome(line, r.Faces.Count);
             });
             return summary.Written + summary.Resumed == 0 && items.Count > 0 ? 2 : 0;
         }));
         return cmd;
+    }
+
+    /// <summary>One line per face of a single-image run: where it is, the pose, the strongest expressions, the mesh.</summary>
+    static void PrintFaces(string file, ImageReconstruction r, IReadOnlyList<FaceFiles?> files, DenseFace.FaceModel.MorphableModel model)
+    {
+        var t = r.Timings;
+        Console.WriteLine($"{file}: {r.Faces.Count} face(s); decode {t.Decode:F1} ms, detect {t.Detect:F1} ms, landmarks {t.Landmarks:F1} ms, fit {t.Fit:F1} ms, texture {t.Texture:F1} ms");
+        for (int i = 0; i < r.Faces.Count; i++)
+        {
+            var f = r.Faces[i]; var p = f.Pose;
+            var top = f.Expression.Select((w, e) => (w, e)).OrderByDescending(x => x.w).Take(3).Where(x => x.w >= 0.1f)
+                .Select(x => $"{model.ExpressionNames[x.e]} {x.w:F2}");
+            Console.WriteLine($"  face {i}: box {f.Box.X:F0},{f.Box.Y:F0} {f.Box.Width:F0}x{f.Box.Height:F0}, yaw/pitch/roll {p.Yaw:F1}/{p.Pitch:F1}/{p.Roll:F1} deg, " +
+                $"{p.TranslationCm.Length():F0} cm away, focal {p.FocalPx:F0} px, fit rms {f.RmsReprojectionPx:F2} px; {string.Join(", ", top)} -> {files[i]?.Mesh}");
+        }
     }
 
     /// <summary>Decodes an image, timing it.</summary>
