@@ -79,7 +79,7 @@ internal static class DemoCommand
         var r = reconstructor.Reconstruct(photo);
         if (r.Faces.Count == 0) throw new InvalidInputException(imagePath, "the face detector found no face");
         var annotated = DenseFace.Detection.FaceBox.Tight(truth.Points);
-        var face = r.Faces.MaxBy(f => DenseFace.Detection.FaceBox.IoU(new DenseFace.Detection.FaceBox(f.Box.X, f.Box.Y, f.Box.Width, f.Box.Height), annotated))!;
+        var face = r.Faces.MaxBy(f => DenseFace.Detection.FaceBox.IoU(DenseFace.Detection.FaceBox.From(f.Box), annotated))!;
         var predicted = face.Landmarks.Landmarks68.Select(p => p.Position).ToArray();
         double predictionNme = DenseFace.Evaluation.Metrics.LandmarkMetrics.NmeInterOcular(predicted, truth.Points, imagePath);
         var stem = Path.GetFileNameWithoutExtension(imagePath);

@@ -5,8 +5,8 @@ using System.Globalization;
 using System.Text.Json;
 using DenseFace.Evaluation.Datasets;
 using DenseFace.Imaging;
-using DenseFace.IO;
 using DenseFace.Landmarks;
+using DenseFace.Pipeline;
 
 namespace DenseFace.Cli.Commands;
 
@@ -20,11 +20,9 @@ namespace DenseFace.Cli.Commands;
 /// </summary>
 internal static class LandmarksCommand
 {
-    static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".ppm", ".pgm", ".pnm"];
-
     public static Command Create()
     {
-        var input = new Argument<string>("input") { Description = "An image or a folder of images." };
+        var input = new Argument<string>("input") { Description = "An image, a folder of images (recursive), or a list file (.txt/.lst, one path per line)." };
         var box = new Option<string?>("--box") { Description = "Face box x,y,w,h in pixels (tight box of the 68 landmarks) for a single image." };
         var boxes = new Option<string?>("--boxes") { Description = "JSONL of {\"file\", \"box\": [x,y,w,h]} lines (paths absolute or relative to the folder)." };
         var jsonl = new Option<string>("--jsonl") { Description = "Output JSONL, one line per image.", Required = true };
@@ -40,91 +38,43 @@ internal static class LandmarksCommand
         };
         cmd.SetAction(parse => CliErrors.Run(() =>
         {
-            string path = Path.GetFullPath(parse.GetValue(input)!);
-            bool isDir = Directory.Exists(path);
-            if (!isDir && !File.Exists(path)) throw new InvalidInputException(path, "no such image or folder");
-            var files = isDir
-                ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal).ToList()
-                : [path];
-            var given = new Dictionary<string, RectangleF>(StringComparer.Ordinal);
-            if (parse.GetValue(box) is string b)
-            {
-                if (isDir) throw new InvalidInputException("--box", "applies to a single image; use --boxes for a folder");
-                given[path] = ParseBox(b, "--box");
-            }
-            if (parse.GetValue(boxes) is string bf) foreach (var (f, r) in ReadBoxes(bf, isDir ? path : Path.GetDirectoryName(path)!)) given[f] = r;
-            int t = parse.GetValue(threads);
-            if (t == 0 || t < -1) throw new InvalidInputException("--threads", $"{t} (expected -1 or a positive count)");
+            var collection = ImageCollection.Open(parse.GetValue(input)!);
+            var given = ReconstructCommand.GivenBoxes(parse.GetValue(box), parse.GetValue(boxes), collection);
             var options = new PredictionOptions { Passes = parse.GetValue(passes), FlipAveraging = parse.GetValue(flip) };
             var predictor = LandmarkPredictor.Load(parse.GetValue(model));
             bool fromPts = parse.GetValue(ptsBoxes);
-            var detector = given.Count == 0 && !fromPts ? DenseFace.Detection.FaceDetector.Load() : null;
+            var detector = given is null && !fromPts ? DenseFace.Detection.FaceDetector.Load() : null;
             string outJsonl = Path.GetFullPath(parse.GetValue(jsonl)!);
             string? overlayDir = parse.GetValue(output) is string o ? Path.GetFullPath(o) : null;
             if (overlayDir != null) Directory.CreateDirectory(overlayDir);
-            Directory.CreateDirectory(Path.GetDirectoryName(outJsonl)!);
-
-            var done = ExistingFiles(outJsonl);
-            var todo = files.Where(f => !done.Contains(Rel(f, path, isDir))).ToList();
-            var problems = new List<(string, string)>();
-            int written = 0;
-            var clock = Stopwatch.StartNew();
-            using var writer = new StreamWriter(outJsonl, append: true) { NewLine = "\n" };
-            var gate = new object();
-            Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = t }, file =>
+            var summary = ImageBatch.Run("landmarks", collection.Items, outJsonl, parse.GetValue(threads), item =>
             {
-                try
-                {
-                    long t0 = Stopwatch.GetTimestamp();
-                    var image = ImageIO.Load(file);
-                    if (image.Channels != 3) image = image.ConvertTo(3);
-                    double decode = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    long t1 = Stopwatch.GetTimestamp();
-                    var faceBoxes = given.TryGetValue(file, out var gb) ? [gb]
-                        : detector is null ? [BoxFromPts(file)]
-                        : detector.Detect(image).Select(d => d.Box68.ToRectangle()).ToList();
-                    double detect = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
-                    var faces = faceBoxes.Select(fb => (fb, predictor.Predict(image, fb, options))).ToList();
-                    var timing = new Dictionary<string, double> { ["decode"] = decode };
-                    if (detector != null) timing["detect"] = detect;
-                    timing["landmarks"] = faces.Sum(f => f.Item2.Milliseconds);
-                    timing["total"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    var line = LandmarkOutput.JsonLine(Rel(file, path, isDir), image.Width, image.Height, faces, timing);
-                    if (overlayDir != null)
-                        ImageIO.Save(LandmarkOutput.Overlay(image, faces.Select(f => f.Item2)), Path.Combine(overlayDir, Path.GetFileNameWithoutExtension(file) + "_landmarks.png"));
-                    lock (gate)
-                    {
-                        writer.WriteLine(line); writer.Flush();
-                        written++;
-                        if (isDir && written % 25 == 0) Console.Error.Write($"\rlandmarks: {written + done.Count}/{files.Count} images ({clock.Elapsed.TotalSeconds / written * (todo.Count - written):F0} s left)   ");
-                    }
-                }
-                catch (Exception e) when (e is InvalidInputException or IOException)
-                {
-                    lock (gate) problems.Add((file, e.Message));
-                }
+                long t0 = Stopwatch.GetTimestamp();
+                var image = ImageIO.Load(item.Path);
+                if (image.Channels != 3) image = image.ConvertTo(3);
+                double decode = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                long t1 = Stopwatch.GetTimestamp();
+                // one face per image from --box/--boxes (the last line for a file wins)
+                List<RectangleF> faceBoxes = given is not null && given.TryGetValue(item.Key, out var gb) ? [gb[^1]]
+                    : detector is null ? [BoxFromPts(item.Path)]
+                    : detector.Detect(image).Select(d => d.Box68.ToRectangle()).ToList();
+                double detect = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
+                var faces = faceBoxes.Select(fb => (fb, predictor.Predict(image, fb, options))).ToList();
+                var timing = new Dictionary<string, double> { ["decode"] = decode };
+                if (detector != null) timing["detect"] = detect;
+                timing["landmarks"] = faces.Sum(f => f.Item2.Milliseconds);
+                timing["total"] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                var line = LandmarkOutput.JsonLine(item.Key, image.Width, image.Height, faces, timing);
+                if (overlayDir != null)
+                    ImageIO.Save(LandmarkOutput.Overlay(image, faces.Select(f => f.Item2)), Path.Combine(overlayDir, Path.GetFileNameWithoutExtension(item.Path) + "_landmarks.png"));
+                return new ImageBatch.Outcome(line, faces.Count);
             });
-            if (isDir) Console.Error.WriteLine();
-            foreach (var (f, why) in problems) Console.Error.WriteLine($"skipped {f}: {why}");
-            Console.WriteLine($"{written} images written to {outJsonl} ({done.Count} already there, {problems.Count} skipped) in {clock.Elapsed.TotalSeconds:F1} s");
-            return problems.Count > 0 && written == 0 && done.Count == 0 ? 2 : 0;
+            return summary.Skipped.Count > 0 && summary.Written == 0 && summary.Resumed == 0 ? 2 : 0;
         }));
         return cmd;
     }
 
-    static string Rel(string file, string root, bool isDir) => isDir ? Path.GetRelativePath(root, file) : Path.GetFileName(file);
 
-    static HashSet<string> ExistingFiles(string jsonl)
-    {
-        var set = new HashSet<string>(StringComparer.Ordinal);
-        if (!File.Exists(jsonl)) return set;
-        foreach (var line in File.ReadLines(jsonl))
-        {
-            try { using var d = JsonDocument.Parse(line); if (d.RootElement.GetProperty("file").GetString() is string f) set.Add(f); }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { }  // a torn last line is redone
-        }
-        return set;
-    }
 
     static RectangleF BoxFromPts(string image)
     {

@@ -101,7 +101,7 @@ internal static class ReconstructCommand
     }
 
     /// <summary>Boxes by image key from --box (single image) or --boxes; null when neither is given.</summary>
-    static Dictionary<string, List<RectangleF>>? GivenBoxes(string? box, string? boxesFile, ImageCollection collection)
+    internal static Dictionary<string, List<RectangleF>>? GivenBoxes(string? box, string? boxesFile, ImageCollection collection)
     {
         if (box is null && boxesFile is null) return null;
         var given = new Dictionary<string, List<RectangleF>>(StringComparer.Ordinal);

@@ -127,7 +127,7 @@ public sealed class MediapipeFaceMesh : ILandmarkMethod
     public (Vector2[] Points, double Ms)? Match(EvalFace face)
     {
         if (!_results.TryGetValue(Path.GetFullPath(face.ImagePath), out var r)) return null;
-        var truth = new FaceBox(face.Box.X, face.Box.Y, face.Box.Width, face.Box.Height);
+        var truth = FaceBox.From(face.Box);
         var best = r.Faces.Select(f => (f, IoU: FaceBox.IoU(FaceBox.Tight(f), truth))).OrderByDescending(x => x.IoU).FirstOrDefault();
         if (best.f is null || best.IoU < OurLandmarkMethod.MinIoU) return null;
         return (best.f, r.Ms);

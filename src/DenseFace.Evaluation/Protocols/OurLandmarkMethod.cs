@@ -32,7 +32,7 @@ public sealed class OurLandmarkMethod(LandmarkPredictor predictor, PredictionOpt
             List<DetectedFace> found;
             lock (_detectorLock) found = detector.Detect(image);
             detectMs = sw.Elapsed.TotalMilliseconds;
-            var truth = new FaceBox(box.X, box.Y, box.Width, box.Height);
+            var truth = FaceBox.From(box);
             var best = found.Select(d => (d, IoU: FaceBox.IoU(d.Box68, truth))).OrderByDescending(x => x.IoU).FirstOrDefault();
             if (found.Count == 0 || best.IoU < MinIoU) return null;
             box = best.d.Box68.ToRectangle();

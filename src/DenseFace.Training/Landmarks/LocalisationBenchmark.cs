@@ -36,7 +36,7 @@ public static class LocalisationBenchmark
             var (e, s) = source.GetWithSample(i);
             int bin = Math.Abs(s.Pose.Yaw) <= 30 ? 0 : Math.Abs(s.Pose.Yaw) <= 60 ? 1 : 2;
             faces[bin]++;
-            var truth = new FaceBox(e.Box.X, e.Box.Y, e.Box.Width, e.Box.Height);
+            var truth = FaceBox.From(e.Box);
             var found = reconstructor.Detector!.Detect(s.Image).Any(d => FaceBox.IoU(d.Box68, truth) >= 0.4f);
             if (found) det[bin]++;
             else
@@ -45,7 +45,7 @@ public static class LocalisationBenchmark
                 if (probe.Find(s.Image) is { } p)
                 {
                     faceSigma.Add(p.RelativeSigma);
-                    if (p.RelativeSigma < maxRelativeSigma && FaceBox.IoU(new FaceBox(p.Box.X, p.Box.Y, p.Box.Width, p.Box.Height), truth) >= 0.4f) fb[bin]++;
+                    if (p.RelativeSigma < maxRelativeSigma && FaceBox.IoU(FaceBox.From(p.Box), truth) >= 0.4f) fb[bin]++;
                 }
             }
             // a face-free image: the render's corner farthest from the face, resized to 320
@@ -71,13 +71,11 @@ public static class LocalisationBenchmark
         float x0 = face.Left - m, x1 = face.Right + m, y0 = face.Top - m, y1 = face.Bottom + m;
         int w = image.Width, h = image.Height;
         float left = x0, right = w - x1, top = y0, bottom = h - y1;
-        float best = Math.Max(Math.Max(Math.Min(left, h), Math.Min(right, h)), Math.Max(Math.Min(top, w), Math.Min(bottom, w)));
+        // the square in each strip beside the face: left, right, top, bottom (the first largest wins)
+        (float Side, float X, float Y)[] squares =
+            [(Math.Min(left, h), 0, 0), (Math.Min(right, h), w - Math.Min(right, h), 0), (Math.Min(top, w), 0, 0), (Math.Min(bottom, w), 0, h - Math.Min(bottom, w))];
+        var (best, sx, sy) = squares.MaxBy(q => q.Side);
         if (best < w / 4f) return null;
-        float sx, sy;
-        if (best == Math.Min(left, h)) { sx = 0; sy = 0; }
-        else if (best == Math.Min(right, h)) { sx = w - best; sy = 0; }
-        else if (best == Math.Min(top, w)) { sx = 0; sy = 0; }
-        else { sx = 0; sy = h - best; }
         double scale = w / (double)best;
         var t = Geometry.AffineTransform2D.Compose(Geometry.AffineTransform2D.Translation(-sx + 0.5, -sy + 0.5), Geometry.AffineTransform2D.Scale(scale, scale));
         t = Geometry.AffineTransform2D.Compose(t, Geometry.AffineTransform2D.Translation(-0.5, -0.5));

@@ -31,6 +31,9 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
         return union > 0 ? inter / union : 0;
     }
 
+    /// <summary>The box of a <see cref="System.Drawing.RectangleF"/> (x, y, width, height in pixels).</summary>
+    public static FaceBox From(System.Drawing.RectangleF r) => new(r.X, r.Y, r.Width, r.Height);
+
     /// <summary>The same box as a <see cref="System.Drawing.RectangleF"/> (what the landmark predictor takes).</summary>
     public System.Drawing.RectangleF ToRectangle() => new(X, Y, Width, Height);
 

@@ -111,6 +111,20 @@ public sealed class FaceReconstructor
     public LandmarkWindowSearch? WindowSearch => _search.Value;
 
     /// <summary>
+    /// The faces of an RGB image without given boxes: the detector's (tight 68-point boxes with scores, best first, at
+    /// most <see cref="ReconstructionOptions.MaxFaces"/>), or when it finds none, the one face the
+    /// <see cref="WindowSearch"/> is sure of (score 1 − its relative σ); empty when neither finds one.
+    /// </summary>
+    /// <exception cref="InvalidInputException">The reconstructor has no detector (naming <paramref name="source"/>).</exception>
+    internal List<(RectangleF Box, float Score)> Locate(Image8 image, string source)
+    {
+        if (Detector is null) throw new InvalidInputException(source, "no face boxes given and the reconstructor has no face detector");
+        var faces = Detector.Detect(image).Take(Options.MaxFaces).Select(d => (d.Box68.ToRectangle(), d.Score)).ToList();
+        if (faces.Count == 0 && WindowSearch?.Find(image) is { } found) faces.Add((found.Box, 1 - found.RelativeSigma));
+        return faces;
+    }
+
+    /// <summary>
     /// Loads the face model, the shipped landmark network (or the one in <paramref name="landmarkModelDirectory"/>)
     /// and, with <paramref name="withDetector"/>, the YuNet face detector from the data root.
     /// </summary>
@@ -150,10 +164,8 @@ public sealed class FaceReconstructor
         if (boxes is not null) faces = boxes.Select(b => (b, 1f)).ToList();
         else
         {
-            if (Detector is null) throw new InvalidInputException(source, "no face boxes given and the reconstructor has no face detector");
             long td = Stopwatch.GetTimestamp();
-            faces = Detector.Detect(image).Take(Options.MaxFaces).Select(d => (d.Box68.ToRectangle(), d.Score)).ToList();
-            if (faces.Count == 0 && _search.Value?.Find(image) is { } found) faces.Add((found.Box, 1 - found.RelativeSigma));
+            faces = Locate(image, source);
             detectMs = Stopwatch.GetElapsedTime(td).TotalMilliseconds;
         }
         double landmarksMs = 0, fitMs = 0, textureMs = 0;

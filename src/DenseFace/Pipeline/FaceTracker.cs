@@ -104,24 +104,19 @@ public sealed class FaceTracker
         if (lm is null)
         {
             long td = Stopwatch.GetTimestamp();
-            var faces = _r.Detector!.Detect(frame);
+            var faces = _r.Locate(frame, $"frame {index}");
             detectMs = Stopwatch.GetElapsedTime(td).TotalMilliseconds;
             detected = true;
             Detections++;
-            if (faces.Count == 0 && _r.WindowSearch?.Find(frame) is { } found)
-            {
-                detectMs = Stopwatch.GetElapsedTime(td).TotalMilliseconds;
-                faces.Add(new DetectedFace(default, 1 - found.RelativeSigma, default, new FaceBox(found.Box.X, found.Box.Y, found.Box.Width, found.Box.Height)));
-            }
             if (faces.Count == 0)
             {
                 _previous = null;
                 return new TrackedFrame(index, timeS, null, true, new StageTimings(0, detectMs, landmarksMs, 0, 0, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
             }
-            var best = faces[0];
-            score = best.Score;
+            var (box, best) = faces[0];
+            score = best;
             tl = Stopwatch.GetTimestamp();
-            lm = _r.Predictor.Predict(frame, best.Box68.ToRectangle(), _firstPass);
+            lm = _r.Predictor.Predict(frame, box, _firstPass);
             landmarksMs += Stopwatch.GetElapsedTime(tl).TotalMilliseconds;
         }
         _previous = lm;
@@ -139,11 +134,5 @@ public sealed class FaceTracker
     }
 
     /// <summary>True when the median σ of the 68 points is above <see cref="TrackingOptions.LostSigmaFraction"/> of the ROI side.</summary>
-    bool IsLost(FaceLandmarks lm)
-    {
-        Span<float> s = stackalloc float[68];
-        for (int k = 0; k < 68; k++) s[k] = lm.Landmarks68[k].Sigma;
-        s.Sort();
-        return s[34] > Options.LostSigmaFraction * lm.Roi.Side;
-    }
+    bool IsLost(FaceLandmarks lm) => lm.MedianRelativeSigma68 > Options.LostSigmaFraction;
 }

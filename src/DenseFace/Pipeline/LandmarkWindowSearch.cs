@@ -57,13 +57,10 @@ public sealed class LandmarkWindowSearch
     {
         ArgumentNullException.ThrowIfNull(image);
         float best = float.MaxValue; FaceLandmarks? winner = null;
-        Span<float> s = stackalloc float[68];
         foreach (var w in Windows(image.Width, image.Height))
         {
             var lm = _predictor.Predict(image, w, OnePass);
-            for (int k = 0; k < 68; k++) s[k] = lm.Landmarks68[k].Sigma;
-            s.Sort();
-            float rel = s[34] / lm.Roi.Side;
+            float rel = lm.MedianRelativeSigma68;
             if (rel < best) { best = rel; winner = lm; }
         }
         if (winner is null || !(best < MaxRelativeSigma)) return null;

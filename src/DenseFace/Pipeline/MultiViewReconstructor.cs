@@ -70,13 +70,11 @@ public sealed class MultiViewReconstructor
             if (views[v].Box is RectangleF given) box = given;
             else
             {
-                if (_r.Detector is null) throw new InvalidInputException($"view {v}", "no face box given and the reconstructor has no face detector");
                 long td = Stopwatch.GetTimestamp();
-                var faces = _r.Detector.Detect(image);
+                var faces = _r.Locate(image, $"view {v}");
                 detectMs += Stopwatch.GetElapsedTime(td).TotalMilliseconds;
-                if (faces.Count > 0) { box = faces[0].Box68.ToRectangle(); score = faces[0].Score; }
-                else if (_r.WindowSearch?.Find(image) is { } searched) { box = searched.Box; score = 1 - searched.RelativeSigma; }
-                else throw new InvalidInputException($"view {v}", "the face detector found no face");
+                if (faces.Count == 0) throw new InvalidInputException($"view {v}", "the face detector found no face");
+                (box, score) = faces[0];
             }
             long tl = Stopwatch.GetTimestamp();
             found[v] = (box, score, _r.Predictor.Predict(image, box, _r.Options.Landmarks));

@@ -24,7 +24,7 @@ public class LandmarkWindowSearchTests
         var hit = search.Find(s.Image);
         Assert.NotNull(hit);
         var box = hit.Value.Box;
-        Assert.True(FaceBox.IoU(new FaceBox(box.X, box.Y, box.Width, box.Height), new FaceBox(e.Box.X, e.Box.Y, e.Box.Width, e.Box.Height)) >= 0.4f, $"{box} vs {e.Box}");
+        Assert.True(FaceBox.IoU(FaceBox.From(box), FaceBox.From(e.Box)) >= 0.4f, $"{box} vs {e.Box}");
         Assert.InRange(hit.Value.RelativeSigma, 0, search.MaxRelativeSigma);
         // smooth grey noise has no face the network is sure of
         var noise = new Image8(256, 256, 3);
