@@ -30,7 +30,7 @@ internal static class TrainCommand
                 double secs = (DateTime.UtcNow - started).TotalSeconds;
                 double rate = (p.Step - firstStep) / Math.Max(1e-9, secs);
                 var eta = rate > 0 ? TimeSpan.FromSeconds((p.TotalSteps - p.Step) / rate) : TimeSpan.Zero;
-                string dev = p.BestDevNme is double b ? $"  best dev NME {b:P2}" : "";
+                string dev = p.BestDevNme is double b ? $"  best dev score {b:P2}" : "";
                 Console.WriteLine($"[{Bar(p.Step, p.TotalSteps)}] step {p.Step}/{p.TotalSteps}  loss {p.Loss:F4}  {p.ImagesPerSecond:F1} img/s  ETA {eta:hh\\:mm\\:ss}{dev}");
             });
             trainer.Run(parse.GetValue(resume), progress, cts.Token);

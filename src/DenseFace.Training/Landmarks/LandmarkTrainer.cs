@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Globalization;
 using System.Text.Json;
+using DenseFace.Evaluation.Metrics;
 using DenseFace.Evaluation.Protocols;
 using DenseFace.FaceModel;
 using DenseFace.FaceModel.Layouts;
@@ -22,7 +24,8 @@ public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, dou
 /// its checkpoint (weights, EMA, optimiser moments, step; written every <see cref="LandmarkTrainingConfig.CheckpointMinutes"/>)
 /// continues exactly as an uninterrupted one at the same thread count. The EMA weights are scored on the
 /// development set every <see cref="LandmarkTrainingConfig.DevEvery"/> steps (NME by outer-eye-corner distance of
-/// the 2D-convention 68 points, one pass from the ground-truth box); the best are kept in OUT/best.
+/// the 2D-convention 68 points, one pass from the ground-truth box), plus held-out renders when
+/// <see cref="LandmarkTrainingConfig.DevSyntheticFaces"/> is set; the best by that selection score are kept in OUT/best.
 /// <para>Output folder: checkpoint/, best/ (landmarks.json + landmarks.safetensors), log.csv, dev.csv, config.json.</para>
 /// </summary>
 public sealed class LandmarkTrainer
@@ -81,6 +84,7 @@ public sealed class LandmarkTrainer
             _layout.MirrorIndices, LandmarkLayouts.Load(LandmarkLayouts.Ibug68).MirrorIndices);
         string devFolder = DataPath(_c.DevFolder);
         if (!Directory.Exists(devFolder)) throw new InvalidInputException(devFolder, "development folder not found");
+        var devSynthetic = HeldOutRenders(model);
 
         // Network and optimiser.
         var net = Network.Create(_modelConfig.Network, (ulong)_c.Seed);
@@ -120,7 +124,7 @@ public sealed class LandmarkTrainer
         var dropouts = net.Root.Modules().OfType<Dropout>().ToArray();
         var evalNet = Network.Create(_modelConfig.Network);
         using var log = OpenCsv("log.csv", "step,lr,loss,dense_nll,visibility_bce,ibug68_nll,images_per_s,seconds", step);
-        using var devLog = OpenCsv("dev.csv", "step,dev_nme_io,dev_nme_box,dev_fr10,seconds", step);
+        using var devLog = OpenCsv("dev.csv", "step,dev_nme_io,dev_nme_box,dev_fr10,seconds,synthetic_nme68,selection", step);
         var clock = Stopwatch.StartNew(); var lastCkpt = Stopwatch.StartNew(); var window = Stopwatch.StartNew(); int windowImages = 0;
         double? lastDev = null;
         while (step < _c.Steps && !cancel.IsCancellationRequested)
@@ -145,15 +149,18 @@ public sealed class LandmarkTrainer
                 ema.CopyTo(evalNet);
                 var r = Landmarks300W.Evaluate(new LandmarkPredictor(_modelConfig, evalNet), devFolder, new PredictionOptions { Passes = 1 }, _c.Threads);
                 var (io, box, fr) = (r.NmeIo, r.NmeBox, r.Fr10Io);
+                double synthetic = devSynthetic.Length > 0 ? SyntheticNme68(new LandmarkPredictor(_modelConfig, evalNet), devSynthetic) : double.NaN;
+                double score = devSynthetic.Length > 0 ? io + synthetic : io;
                 lastDev = io;
-                devLog.WriteLine(string.Join(",", step, F(io), F(box), F(fr), F(elapsedBefore + clock.Elapsed.TotalSeconds)));
+                devLog.WriteLine(string.Join(",", step, F(io), F(box), F(fr), F(elapsedBefore + clock.Elapsed.TotalSeconds), F(synthetic), F(score)));
                 devLog.Flush();
-                if (io < best)
+                if (score < best)
                 {
-                    best = io;
+                    best = score;
                     LandmarkPredictor.Save(Path.Combine(_out, "best"), _modelConfig, evalNet, SafetensorsDType.F32);
                 }
-                progress?.Report(new TrainingProgress(step, _c.Steps, double.NaN, 0, io, best, $"step {step}: dev NME {io:P2} (box {box:P2}, FR@10% {fr:P1}); best {best:P2}"));
+                string synth = devSynthetic.Length > 0 ? $"; renders {synthetic:P2}; selection {score:P2}" : "";
+                progress?.Report(new TrainingProgress(step, _c.Steps, double.NaN, 0, io, best, $"step {step}: dev NME {io:P2} (box {box:P2}, FR@10% {fr:P1}){synth}; best {best:P2}"));
             }
             if (lastCkpt.Elapsed.TotalMinutes >= _c.CheckpointMinutes || step == _c.Steps || cancel.IsCancellationRequested)
             {
@@ -162,6 +169,32 @@ public sealed class LandmarkTrainer
             }
         }
         if (step < _c.Steps) WriteCheckpoint(ckpt, net, ema, evalNet, adam, step, best, elapsedBefore + clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The held-out renders of <see cref="LandmarkTrainingConfig.DevSyntheticSeed"/> (rendered once, at the start).</summary>
+    LandmarkExample[] HeldOutRenders(MorphableModel model)
+    {
+        if (_c.DevSyntheticFaces == 0) return [];
+        var gen = new SyntheticFaceGenerator(model, new SynthesisOptions { Seed = _c.DevSyntheticSeed, ImageSize = 192, Layouts = [SynthesisLayout.From(_layout)] });
+        var source = new SyntheticLandmarkSource(model, gen);
+        var renders = new LandmarkExample[_c.DevSyntheticFaces];
+        Parallel.For(0, renders.Length, new ParallelOptions { MaxDegreeOfParallelism = _c.Threads }, i => renders[i] = source.Get(i));
+        return renders;
+    }
+
+    /// <summary>Mean 68-point (2D convention) NME of one pass over <paramref name="renders"/>, normalised by sqrt(w·h) of each box.</summary>
+    static double SyntheticNme68(LandmarkPredictor predictor, LandmarkExample[] renders)
+    {
+        double sum = 0;
+        var p = new Vector2[LandmarkHead.Ibug68];
+        for (int i = 0; i < renders.Length; i++)
+        {
+            var e = renders[i];
+            var f = predictor.Predict(e.Image, e.Box, new PredictionOptions { Passes = 1 });
+            for (int k = 0; k < p.Length; k++) p[k] = f.Landmarks68[k].Position;
+            sum += LandmarkMetrics.Nme(p, e.Ibug68, Math.Sqrt(e.Box.Width * e.Box.Height), $"held-out render {i}");
+        }
+        return sum / renders.Length;
     }
 
     sealed record CheckpointState(int Step, double? BestDevNme, double Seconds);
