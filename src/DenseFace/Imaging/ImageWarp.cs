@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using DenseFace.Geometry;
 
 namespace DenseFace.Imaging;
@@ -13,9 +14,11 @@ public enum WarpFilter
 
     /// <summary>Area average for downscaling: each output pixel is the mean of an N x M grid of bilinear samples
     /// spread evenly over its footprint in the source, with N = ceil(footprint width) and M = ceil(footprint height)
-    /// in source pixels (capped at <see cref="ImageWarp.MaxAreaSamples"/> per axis). For an integer downscale
-    /// aligned with the pixel grid the samples fall exactly on source pixel centres, so the result is the exact box
-    /// average. When the footprint is at most one pixel this is plain bilinear.</summary>
+    /// in source pixels (capped at <see cref="ImageWarp.MaxAreaSamples"/> per axis). When the footprint is k &gt;= 2
+    /// pixels or more along both axes, the source is first box-averaged in k x k blocks (k = the integer part of the
+    /// smaller footprint) and the samples are taken on that reduced image, so the cost grows with the source area
+    /// read, not with N x M. For an integer downscale aligned with the pixel grid the result is the exact box
+    /// average either way. When the footprint is at most one pixel this is plain bilinear.</summary>
     Area,
 }
 
@@ -159,8 +162,13 @@ public static class ImageWarp
         int nx = 1, ny = 1;
         if (filter == WarpFilter.Area)
         {
-            nx = SampleCount(Math.Sqrt(inv.M00 * inv.M00 + inv.M10 * inv.M10));
-            ny = SampleCount(Math.Sqrt(inv.M01 * inv.M01 + inv.M11 * inv.M11));
+            double fx = Math.Sqrt(inv.M00 * inv.M00 + inv.M10 * inv.M10), fy = Math.Sqrt(inv.M01 * inv.M01 + inv.M11 * inv.M11);
+            // Shrinking by k >= 2 along both axes: box-average k x k blocks first (each source pixel read once), then
+            // sample the reduced image (footprint below 2k per axis: at most 2 x 2 bilinear samples per output pixel).
+            int k = double.IsFinite(fx) && double.IsFinite(fy) ? (int)Math.Min(Math.Floor(Math.Min(fx, fy)), MaxAreaSamples) : 0;
+            if (k >= 2 && TryRunPrefiltered(src, inv, width, height, k, bord[..ch], ref sink)) return;
+            nx = SampleCount(fx);
+            ny = SampleCount(fy);
         }
         float invCount = 1f / (nx * ny);
 
@@ -189,6 +197,172 @@ public static class ImageWarp
                     for (int c = 0; c < ch; c++) values[c] *= invCount;
                 }
                 sink.Put(x, y, values);
+            }
+        }
+    }
+
+    [ThreadStatic] private static float[]? t_reduced;
+
+    /// <summary>
+    /// Area filter through a k x k box prefilter: the source region under the output is averaged block by block into
+    /// a float image (block (i, j) covers source pixels [x0 + k i, x0 + k i + k) x [y0 + k j, y0 + k j + k); pixels
+    /// outside the source count as <paramref name="border"/>), and the output is the area filter of that reduced image
+    /// under the map composed with the reduction. For an integer downscale by k aligned with the pixel grid the result
+    /// is the exact box average, as without the prefilter. False (nothing written) when the output lies entirely outside
+    /// the source.
+    /// </summary>
+    private static bool TryRunPrefiltered<TSink>(Image8 src, in AffineTransform2D inv, int width, int height, int k,
+        scoped ReadOnlySpan<float> border, ref TSink sink) where TSink : IPixelSink, allows ref struct
+    {
+        int ch = src.Channels, w = src.Width, h = src.Height;
+        // Source bounding box of the output rectangle (pixel edges), with a margin for the bilinear taps.
+        double minX = double.MaxValue, minY = double.MaxValue, maxX = double.MinValue, maxY = double.MinValue;
+        for (int corner = 0; corner < 4; corner++)
+        {
+            double u = (corner & 1) == 0 ? -0.5 : width - 0.5, v = (corner & 2) == 0 ? -0.5 : height - 0.5;
+            double sx = inv.M00 * u + inv.M01 * v + inv.M02, sy = inv.M10 * u + inv.M11 * v + inv.M12;
+            minX = Math.Min(minX, sx); maxX = Math.Max(maxX, sx); minY = Math.Min(minY, sy); maxY = Math.Max(maxY, sy);
+        }
+        double margin = 2.0 * k;
+        minX = Math.Max(minX - margin, 0); minY = Math.Max(minY - margin, 0);
+        maxX = Math.Min(maxX + margin, w); maxY = Math.Min(maxY + margin, h);
+        if (!(minX < maxX && minY < maxY)) return false;
+        int x0 = (int)Math.Floor(minX), y0 = (int)Math.Floor(minY);
+        int bw = (int)Math.Ceiling((maxX - x0) / k), bh = (int)Math.Ceiling((maxY - y0) / k);
+        int need = bw * bh * ch;
+        var reduced = t_reduced is { } r && r.Length >= need ? r : t_reduced = new float[Math.Max(need, 1024)];
+        Reduce(src, x0, y0, k, bw, bh, border, reduced);
+
+        // reduced pixel centre (i, j) = source (x0 + k i + (k - 1) / 2, y0 + k j + (k - 1) / 2)
+        double off = (k - 1) * 0.5, invK = 1.0 / k;
+        var toReduced = new AffineTransform2D(inv.M00 * invK, inv.M01 * invK, (inv.M02 - x0 - off) * invK,
+                                              inv.M10 * invK, inv.M11 * invK, (inv.M12 - y0 - off) * invK);
+        int nx = SampleCount(Math.Sqrt(toReduced.M00 * toReduced.M00 + toReduced.M10 * toReduced.M10));
+        int ny = SampleCount(Math.Sqrt(toReduced.M01 * toReduced.M01 + toReduced.M11 * toReduced.M11));
+        var plane = new ReducedImage(reduced, bw, bh, ch);
+        Span<float> acc = stackalloc float[4];
+        var values = acc[..ch];
+        float invCount = 1f / (nx * ny);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                values.Clear();
+                for (int j = 0; j < ny; j++)
+                {
+                    double v = y + (j + 0.5) / ny - 0.5;
+                    for (int i = 0; i < nx; i++)
+                    {
+                        double u = x + (i + 0.5) / nx - 0.5;
+                        plane.Bilinear(toReduced.M00 * u + toReduced.M01 * v + toReduced.M02, toReduced.M10 * u + toReduced.M11 * v + toReduced.M12, border, values);
+                    }
+                }
+                for (int c = 0; c < ch; c++) values[c] *= invCount;
+                sink.Put(x, y, values);
+            }
+        }
+        return true;
+    }
+
+    [ThreadStatic] private static ushort[]? t_columnSums;
+
+    /// <summary>
+    /// Box-averages k x k blocks of <paramref name="src"/> from (x0, y0) into <paramref name="reduced"/> (bh rows of bw
+    /// interleaved pixels): per block row, the k source rows are summed column by column in 16-bit lanes (k &lt;= 64, so
+    /// no sum exceeds 64 x 255), then each block sums k columns of that row.
+    /// </summary>
+    private static void Reduce(Image8 src, int x0, int y0, int k, int bw, int bh, scoped ReadOnlySpan<float> border, Span<float> reduced)
+    {
+        int ch = src.Channels, w = src.Width, h = src.Height, rowLen = bw * ch;
+        int xEnd = Math.Min(w, x0 + bw * k), span = (xEnd - x0) * ch;
+        float inv = 1f / (k * k);
+        var cols = t_columnSums is { } cs && cs.Length >= span ? cs : t_columnSums = new ushort[Math.Max(span, 1024)];
+        var colSpan = cols.AsSpan(0, span);
+        var px = src.Pixels;
+        for (int by = 0; by < bh; by++)
+        {
+            colSpan.Clear();
+            int inside = 0;
+            for (int dy = 0; dy < k; dy++)
+            {
+                int y = y0 + by * k + dy;
+                if (y >= h) break;
+                inside++;
+                AddWidened(px.AsSpan((y * w + x0) * ch, span), colSpan);
+            }
+            var row = reduced.Slice(by * rowLen, rowLen);
+            for (int bx = 0; bx < bw; bx++)
+            {
+                int start = bx * k, count = Math.Min(k, (xEnd - x0) - start);
+                int outside = k * k - Math.Max(0, count) * inside;
+                for (int c = 0; c < ch; c++)
+                {
+                    int sum = 0;
+                    for (int q = start * ch + c, e = (start + count) * ch; q < e; q += ch) sum += cols[q];
+                    row[bx * ch + c] = (sum + outside * border[c]) * inv;
+                }
+            }
+        }
+    }
+
+    /// <summary>acc[i] += bytes[i] (16-bit lanes), vectorised at the library's <see cref="Simd.Level"/>.</summary>
+    private static void AddWidened(ReadOnlySpan<byte> bytes, Span<ushort> acc)
+    {
+        int i = 0, n = bytes.Length;
+        ref byte b = ref MemoryMarshal.GetReference(bytes);
+        ref ushort a = ref MemoryMarshal.GetReference(acc);
+        if (Simd.Level >= SimdLevel.Vector256)
+            for (; i + 32 <= n; i += 32)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref b, (nuint)i));
+                (Vector256.LoadUnsafe(ref a, (nuint)i) + lo).StoreUnsafe(ref a, (nuint)i);
+                (Vector256.LoadUnsafe(ref a, (nuint)(i + 16)) + hi).StoreUnsafe(ref a, (nuint)(i + 16));
+            }
+        if (Simd.Level >= SimdLevel.Vector128)
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref b, (nuint)i));
+                (Vector128.LoadUnsafe(ref a, (nuint)i) + lo).StoreUnsafe(ref a, (nuint)i);
+                (Vector128.LoadUnsafe(ref a, (nuint)(i + 8)) + hi).StoreUnsafe(ref a, (nuint)(i + 8));
+            }
+        for (; i < n; i++) acc[i] += bytes[i];
+    }
+
+    /// <summary>A float image of interleaved pixels (the prefilter's output), sampled bilinearly with a border colour outside.</summary>
+    private readonly ref struct ReducedImage(Span<float> pixels, int width, int height, int channels)
+    {
+        private readonly Span<float> _p = pixels;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Bilinear(double sx, double sy, scoped ReadOnlySpan<float> border, scoped Span<float> acc)
+        {
+            if (!(sx > -1 && sx < width && sy > -1 && sy < height))
+            {
+                for (int c = 0; c < channels; c++) acc[c] += border[c];
+                return;
+            }
+            int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
+            float fx = (float)(sx - x0), fy = (float)(sy - y0);
+            float w00 = (1 - fx) * (1 - fy), w10 = fx * (1 - fy), w01 = (1 - fx) * fy, w11 = fx * fy;
+            int b = (y0 * width + x0) * channels, down = width * channels;
+            if ((uint)x0 < (uint)(width - 1) && (uint)y0 < (uint)(height - 1))
+            {
+                // Interior: all four taps inside (checked above), read without bounds checks.
+                ref float p00 = ref Unsafe.Add(ref MemoryMarshal.GetReference(_p), b);
+                ref float p01 = ref Unsafe.Add(ref p00, down);
+                for (int c = 0; c < channels; c++)
+                    acc[c] += w00 * Unsafe.Add(ref p00, c) + w10 * Unsafe.Add(ref p00, channels + c)
+                            + w01 * Unsafe.Add(ref p01, c) + w11 * Unsafe.Add(ref p01, channels + c);
+                return;
+            }
+            bool in00 = x0 >= 0 && y0 >= 0, in10 = x0 + 1 < width && y0 >= 0, in01 = x0 >= 0 && y0 + 1 < height, in11 = x0 + 1 < width && y0 + 1 < height;
+            for (int c = 0; c < channels; c++)
+            {
+                float p00 = in00 ? _p[b + c] : border[c];
+                float p10 = in10 ? _p[b + channels + c] : border[c];
+                float p01 = in01 ? _p[b + down + c] : border[c];
+                float p11 = in11 ? _p[b + down + channels + c] : border[c];
+                acc[c] += w00 * p00 + w10 * p10 + w01 * p01 + w11 * p11;
             }
         }
     }
