@@ -60,3 +60,47 @@ internal static class LandmarkProfile
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
     static double Median(List<double> v) { var o = v.Order().ToArray(); return o[o.Length / 2]; }
 }
+
+/// <summary>
+/// <c>detect-profile [--images N] [--rounds R] [--long-side S]</c>: the face detector's stages on helen/testset photos,
+/// one thread: the resample to the network input (<see cref="DenseFace.Detection.FaceDetector.Preprocess"/>), the YuNet
+/// network, and the whole <see cref="DenseFace.Detection.FaceDetector.Detect(Image8)"/> call (decode and NMS included); medians (minima).
+/// </summary>
+internal static class DetectorProfile
+{
+    public static int Run(string[] args)
+    {
+        int images = int.Parse(BenchArgs.Arg(args, "--images") ?? "40"), rounds = int.Parse(BenchArgs.Arg(args, "--rounds") ?? "5");
+        int longSide = int.Parse(BenchArgs.Arg(args, "--long-side") ?? "320");
+        var network = DenseFace.Neural.Onnx.OnnxNetwork.Load(DenseFace.Detection.FaceDetector.DefaultModelPath);
+        var detector = new DenseFace.Detection.FaceDetector(network, new DenseFace.Detection.FaceDetectorOptions { LongSide = longSide });
+        var session = network.CreateSession();
+        session.Compute.MaxDegreeOfParallelism = 1;
+        string dir = Path.Combine(DataRoot.Resolve(), "data/300w/helen/testset");
+        var photos = Directory.GetFiles(dir, "*.jpg").Order(StringComparer.Ordinal).Take(images).Select(ImageIO.Load).ToArray();
+        var input = new float[3 * 1024 * 1024];
+        var (pre, net, whole) = (new List<double>(), new List<double>(), new List<double>());
+        for (int r = -1; r < rounds; r++)
+            foreach (var image in photos)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                DenseFace.Detection.FaceDetector.Preprocess(image, longSide, input, out int w, out int h);
+                long t1 = Stopwatch.GetTimestamp();
+                session.Run(input.AsSpan(0, 3 * w * h), [1, 3, h, w]);
+                long t2 = Stopwatch.GetTimestamp();
+                detector.Detect(image);
+                long t3 = Stopwatch.GetTimestamp();
+                if (r < 0) continue;
+                pre.Add(Ms(t0, t1)); net.Add(Ms(t1, t2)); whole.Add(Ms(t2, t3));
+            }
+        double mp = photos.Average(p => p.Width * (double)p.Height) / 1e6;
+        Console.WriteLine($"{photos.Length} helen/testset photos (mean {mp:F2} MP) x {rounds} rounds, long side {longSide}, 1 thread; median (min) ms:");
+        Console.WriteLine($"  resample  {Median(pre),7:F3} ({pre.Min():F3})");
+        Console.WriteLine($"  network   {Median(net),7:F3} ({net.Min():F3})");
+        Console.WriteLine($"  Detect    {Median(whole),7:F3} ({whole.Min():F3})");
+        return 0;
+    }
+
+    static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
+    static double Median(List<double> v) { var o = v.Order().ToArray(); return o[o.Length / 2]; }
+}

@@ -7,12 +7,14 @@ using BenchmarkDotNet.Running;
 //   dotnet run -c Release --project bench/DenseFace.Bench -- nn [--json OUT] [--skip-peers] [--rounds R] [--runs N] [--train-steps N]
 // Where the inference plan's time goes: ... -- nn-profile [--size S] [--runs N] [--batch B] [--threads T]
 // Where one landmark pass spends its time (crop, network, decode) on helen photos: ... -- landmarks-profile [--faces N] [--rounds R] [--model DIR]
+// The face detector's stages (resample, network, whole call) on helen photos: ... -- detect-profile [--images N] [--rounds R] [--long-side S]
 // Batch-level parallelism vs layer split vs ONNX Runtime, alternated: ... -- nn-batch [--batch B] [--threads T] [--runs N] [--size S]
 // The shipped landmark network exported to ONNX, ONNX Runtime vs ours: ... -- onnx-landmarks [--model DIR] [--onnx FILE] [--faces N] [--json OUT]
 Func<string[], int>? command = args.Length == 0 ? null : args[0] switch
 {
     "onnx-landmarks" => DenseFace.Bench.LandmarkOnnxCheck.Run,
     "landmarks-profile" => DenseFace.Bench.LandmarkProfile.Run,
+    "detect-profile" => DenseFace.Bench.DetectorProfile.Run,
     "nn-profile" => DenseFace.Bench.NeuralEngineBenchmark.Profile,
     "nn-batch" => DenseFace.Bench.NeuralEngineBenchmark.Batch,
     "nn" => DenseFace.Bench.NeuralEngineBenchmark.Run,
