@@ -110,7 +110,7 @@ public static class ImageWarp
             scale[i] = 1f / (255f * std[i]);
             offset[i] = -mean[i] / std[i];
         }
-        var sink = new FloatSink(destination, width, width * height, scale, offset);
+        var sink = new FloatSink(destination, width, width * height, scale[..c], offset[..c]);
         Run(src, srcToDst.Inverse(), width, height, filter, border, ref sink);
     }
 
@@ -123,6 +123,8 @@ public static class ImageWarp
     private interface IPixelSink
     {
         void Put(int x, int y, scoped ReadOnlySpan<float> values);
+        /// <summary>Writes output row <paramref name="y"/> from interleaved values (width x channels).</summary>
+        void PutRow(int y, scoped ReadOnlySpan<float> row);
     }
 
     private readonly struct ByteSink(byte[] pixels, int width, int channels) : IPixelSink
@@ -136,6 +138,16 @@ public static class ImageWarp
                 pixels[o + c] = v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)v;
             }
         }
+
+        public void PutRow(int y, scoped ReadOnlySpan<float> row)
+        {
+            var dst = pixels.AsSpan(y * width * channels, width * channels);
+            for (int i = 0; i < dst.Length; i++)
+            {
+                float v = row[i] + 0.5f;
+                dst[i] = v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)v;
+            }
+        }
     }
 
     private readonly ref struct FloatSink(Span<float> planes, int width, int planeSize, ReadOnlySpan<float> scale, ReadOnlySpan<float> offset) : IPixelSink
@@ -147,6 +159,17 @@ public static class ImageWarp
         {
             int o = y * width + x;
             for (int c = 0; c < values.Length; c++) _planes[c * planeSize + o] = values[c] * _scale[c] + _offset[c];
+        }
+
+        public void PutRow(int y, scoped ReadOnlySpan<float> row)
+        {
+            int ch = _scale.Length;
+            for (int c = 0; c < ch; c++)
+            {
+                var dst = _planes.Slice(c * planeSize + y * width, width);
+                float a = _scale[c], b = _offset[c];
+                for (int x = 0, i = c; x < dst.Length; x++, i += ch) dst[x] = row[i] * a + b;
+            }
         }
     }
 
@@ -170,6 +193,7 @@ public static class ImageWarp
             nx = SampleCount(fx);
             ny = SampleCount(fy);
         }
+        if (inv.M01 == 0 && inv.M10 == 0 && TryRunSeparable(src, inv, width, height, nx, ny, bord[..ch], ref sink)) return;
         float invCount = 1f / (nx * ny);
 
         for (int y = 0; y < height; y++)
@@ -198,6 +222,125 @@ public static class ImageWarp
                 }
                 sink.Put(x, y, values);
             }
+        }
+    }
+
+    [ThreadStatic] private static int[]? t_xStart, t_yStart;
+    [ThreadStatic] private static float[]? t_xWeights, t_yWeights, t_xBorder, t_yBorder, t_rows, t_line;
+
+    /// <summary>Largest horizontally filtered buffer (floats per thread) the separable path keeps; larger warps take the general loop.</summary>
+    private const int MaxSeparableFloats = 1 << 22;
+
+    private static T[] Grow<T>(ref T[]? buffer, int length) => buffer is { } b && b.Length >= length ? b : buffer = new T[Math.Max(length, 256)];
+
+    /// <summary>
+    /// The same filter as the general loop (the mean of an nx x ny grid of bilinear samples per output pixel, outside
+    /// the source reading as <paramref name="border"/>) for an axis-aligned map, computed separably: that mean factors
+    /// into per-column and per-row tap weights, so each needed source row is filtered horizontally once and the output
+    /// rows are weighted sums of those. Equal to the general loop up to float rounding. False (nothing written) for a
+    /// map with non-finite terms.
+    /// </summary>
+    private static bool TryRunSeparable<TSink>(Image8 src, in AffineTransform2D inv, int width, int height, int nx, int ny,
+        scoped ReadOnlySpan<float> border, ref TSink sink) where TSink : IPixelSink, allows ref struct
+    {
+        if (!(double.IsFinite(inv.M00) && double.IsFinite(inv.M02) && double.IsFinite(inv.M11) && double.IsFinite(inv.M12))) return false;
+        // Samples more than a pixel apart (footprint beyond MaxAreaSamples) would outgrow the tap tables.
+        if (Math.Abs(inv.M00) > nx || Math.Abs(inv.M11) > ny) return false;
+        int ch = src.Channels, w = src.Width, h = src.Height;
+        int xTaps = Math.Min(nx + 2, w), yTaps = Math.Min(ny + 2, h);
+        var xStart = Grow(ref t_xStart, width); var yStart = Grow(ref t_yStart, height);
+        var xW = Grow(ref t_xWeights, width * xTaps); var yW = Grow(ref t_yWeights, height * yTaps);
+        var xB = Grow(ref t_xBorder, width); var yB = Grow(ref t_yBorder, height);
+        Taps(inv.M00, inv.M02, width, nx, w, xTaps, xStart, xW, xB);
+        Taps(inv.M11, inv.M12, height, ny, h, yTaps, yStart, yW, yB);
+
+        int rowMin = int.MaxValue, rowMax = int.MinValue;
+        for (int y = 0; y < height; y++)
+            if (yB[y] < 1) { rowMin = Math.Min(rowMin, yStart[y]); rowMax = Math.Max(rowMax, yStart[y] + yTaps); }
+        int lineLen = width * ch;
+        var line = Grow(ref t_line, lineLen).AsSpan(0, lineLen);
+        int rows = rowMax > rowMin ? rowMax - rowMin : 0;
+        if ((long)rows * lineLen > MaxSeparableFloats) return false; // the general loop needs no buffer
+        var filtered = Grow(ref t_rows, Math.Max(1, rows * lineLen));
+
+        // Horizontal pass over the source rows any output row reads.
+        var px = src.Pixels;
+        for (int r = 0; r < rows; r++)
+        {
+            var dst = filtered.AsSpan(r * lineLen, lineLen);
+            int rowBase = (rowMin + r) * w * ch;
+            for (int x = 0; x < width; x++)
+            {
+                var wts = xW.AsSpan(x * xTaps, xTaps);
+                float bw = xB[x];
+                int p = rowBase + xStart[x] * ch;
+                if (ch == 3)
+                {
+                    float a0 = bw * border[0], a1 = bw * border[1], a2 = bw * border[2];
+                    for (int t = 0; t < wts.Length; t++, p += 3)
+                    {
+                        float wt = wts[t];
+                        a0 += wt * px[p]; a1 += wt * px[p + 1]; a2 += wt * px[p + 2];
+                    }
+                    dst[3 * x] = a0; dst[3 * x + 1] = a1; dst[3 * x + 2] = a2;
+                }
+                else
+                    for (int c = 0; c < ch; c++)
+                    {
+                        float a = bw * border[c];
+                        for (int t = 0, q = p + c; t < wts.Length; t++, q += ch) a += wts[t] * px[q];
+                        dst[x * ch + c] = a;
+                    }
+            }
+        }
+
+        // Vertical pass: each output row is a weighted sum of filtered rows plus the border share.
+        for (int y = 0; y < height; y++)
+        {
+            float bw = yB[y];
+            for (int i = 0; i < lineLen; i += ch)
+                for (int c = 0; c < ch; c++) line[i + c] = bw * border[c];
+            if (bw < 1)
+            {
+                var wts = yW.AsSpan(y * yTaps, yTaps);
+                for (int t = 0; t < wts.Length; t++)
+                    if (wts[t] != 0)
+                        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(filtered.AsSpan((yStart[y] + t - rowMin) * lineLen, lineLen), wts[t], line, line);
+            }
+            sink.PutRow(y, line);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Tap table of one axis: output o averages n bilinear samples at source s = scale (o + (i + 0.5) / n - 0.5) + offset;
+    /// source pixels [start[o], start[o] + taps) get weights[o * taps ..] and samples or taps outside [0, length) add to
+    /// borderWeight[o]. Needs taps = min(n + 2, length): n samples at spacing |scale| / n &lt;= 1 span under n + 1 pixels.
+    /// </summary>
+    private static void Taps(double scale, double offset, int outputs, int n, int length, int taps,
+        Span<int> start, Span<float> weights, Span<float> borderWeight)
+    {
+        float share = 1f / n;
+        for (int o = 0; o < outputs; o++)
+        {
+            var wts = weights.Slice(o * taps, taps);
+            wts.Clear();
+            double lo = double.MaxValue;
+            for (int i = 0; i < n; i++) lo = Math.Min(lo, scale * (o + (i + 0.5) / n - 0.5) + offset);
+            int first = lo > -1 && lo < length ? (int)Math.Floor(lo) : lo >= length ? length : -1;
+            int s = Math.Clamp(first, 0, length - taps);
+            float bw = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double p = scale * (o + (i + 0.5) / n - 0.5) + offset;
+                if (!(p > -1 && p < length)) { bw += share; continue; }
+                int x0 = (int)Math.Floor(p);
+                float f = (float)(p - x0);
+                if (x0 >= 0) wts[x0 - s] += (1 - f) * share; else bw += (1 - f) * share;
+                if (x0 + 1 < length) wts[x0 + 1 - s] += f * share; else bw += f * share;
+            }
+            start[o] = s;
+            borderWeight[o] = bw;
         }
     }
 
