@@ -5,7 +5,7 @@ namespace DenseFace.Cli.Commands;
 
 /// <summary>
 /// <c>denseface train --config FILE.json --out DIR [--resume]</c>: trains the dense landmark network
-/// (<see cref="LandmarkTrainer"/>) with a progress line (step, loss, images/s, ETA, development NME). Ctrl+C
+/// (<see cref="LandmarkTrainer"/>) with a progress line (step, loss, images/s, ETA, development NME). Ctrl+C or SIGTERM
 /// writes a checkpoint before stopping; <c>--resume</c> continues from it.
 /// </summary>
 internal static class TrainCommand
@@ -21,7 +21,11 @@ internal static class TrainCommand
             var cfg = LandmarkTrainingConfig.Load(parse.GetValue(config)!);
             var trainer = new LandmarkTrainer(cfg, parse.GetValue(output)!);
             using var cts = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); Console.Error.WriteLine("stopping after this step (checkpoint follows)..."); };
+            void Stop() { cts.Cancel(); Console.Error.WriteLine("stopping after this step (checkpoint follows)..."); }
+            Console.CancelKeyPress += (_, e) => { e.Cancel = true; Stop(); };
+            // SIGTERM (kill, job schedulers; SIGINT is ignored by background jobs) also ends with a checkpoint.
+            using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; Stop(); });
             var started = DateTime.UtcNow; int firstStep = -1;
             var progress = new SynchronousProgress<TrainingProgress>(p =>
             {
