@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using DenseFace.Evaluation.Datasets;
 using DenseFace.IO;
@@ -6,6 +5,7 @@ using DenseFace.Imaging.Jpeg;
 using DenseFace.Imaging.Png;
 using DenseFace.Imaging.Pnm;
 using DenseFace.Neural;
+using DenseFace.Tests.Imaging.Png;
 
 namespace DenseFace.Fuzz;
 
@@ -51,7 +51,9 @@ public static class FuzzTargets
         switch (target)
         {
             case "jpeg": JpegDecoder.Decode(data, source); break; // as ImageIO.Decode: Exif orientation applied
-            case "png": PngDecoder.Decode(WithPngCrcsFixed(data), source); break;
+            // Chunk CRCs recomputed first (as libpng's fuzzers do), so mutations inside chunks reach the parser and the
+            // inflater instead of all stopping at the CRC check, which the PNG tests cover.
+            case "png": PngDecoder.Decode(ReferencePngWriter.FixCrcs(data.ToArray()), source); break;
             case "pnm": PnmCodec.Decode(data, source); break;
             case "mat":
                 WalkMat(MatFile.Parse(data, source));
@@ -70,24 +72,6 @@ public static class FuzzTargets
             case "pts": PtsFile.Parse(Encoding.UTF8.GetString(data), source); break; // as PtsFile.Read
             default: throw new ArgumentException($"unknown fuzz target '{target}' (targets: {string.Join(", ", Names)})", nameof(target));
         }
-    }
-
-    /// <summary>
-    /// A copy of a PNG with every chunk CRC recomputed, so that mutations inside chunks reach the decoder's parsing
-    /// instead of all failing the CRC check (as libpng's fuzzers do); the CRC check itself is covered by the PNG tests.
-    /// </summary>
-    static byte[] WithPngCrcsFixed(ReadOnlySpan<byte> data)
-    {
-        var b = data.ToArray();
-        for (int pos = 8; pos + 12 <= b.Length;)
-        {
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(b.AsSpan(pos));
-            if (length > (uint)(b.Length - pos - 12)) break;
-            int end = pos + 8 + (int)length;
-            BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(end), PngCrc32.Update(0, b.AsSpan(pos + 4, 4 + (int)length)));
-            pos = end + 4;
-        }
-        return b;
     }
 
     /// <summary>The conversions the product applies to arrays (model bases as float, index arrays as int).</summary>

@@ -10,6 +10,7 @@ using DenseFace.Imaging.Pnm;
 using DenseFace.Neural;
 using DenseFace.Tests.Datasets;
 using DenseFace.Tests.IO;
+using DenseFace.Tests.Imaging.Png;
 
 namespace DenseFace.Fuzz;
 
@@ -67,64 +68,15 @@ public static class Seeds
         yield return ("gray8.png", PngEncoder.Encode(Pattern(8, 8, 1)));
         yield return ("rgb7x5.png", PngEncoder.Encode(Pattern(7, 5, 3)));
         yield return ("rgba8.png", PngEncoder.Encode(Pattern(8, 8, 4)));
-        // Colour types and depths our encoder does not write, built chunk by chunk (filter byte 0 or 1..4 per row).
-        var rows4 = Enumerable.Range(0, 8).Select(y => Enumerable.Range(0, 4).Select(x => (byte)((y * 4 + x) * 0x11 & 0xFF)).ToArray()).ToArray();
-        yield return ("palette4bit.png", PngFile(8, 8, 4, 3, 0, rows4, plte: Enumerable.Range(0, 48).Select(i => (byte)(i * 5)).ToArray(), trns: [0, 128, 255]));
-        var rows1 = Enumerable.Range(0, 5).Select(y => new[] { (byte)(0xA5 ^ y), (byte)0x3C }).ToArray();
-        yield return ("gray1bit.png", PngFile(9, 5, 1, 0, 0, rows1));
-        var rows16 = Enumerable.Range(0, 3).Select(y => Enumerable.Range(0, 3 * 6).Select(i => (byte)(i * 13 + y * 7)).ToArray()).ToArray();
-        yield return ("rgb16bit_trns.png", PngFile(3, 3, 16, 2, 0, rows16, trns: [0, 1, 0, 2, 0, 3], filters: [1, 2, 3]));
-        var rowsGa = Enumerable.Range(0, 4).Select(y => Enumerable.Range(0, 8).Select(i => (byte)(i * 31 + y)).ToArray()).ToArray();
-        yield return ("grayalpha.png", PngFile(4, 4, 8, 4, 0, rowsGa, filters: [4, 0, 2, 1]));
-        // Adam7: 8x8 RGB, 7 passes of sub-images with their own filter bytes.
-        var img = Pattern(8, 8, 3);
-        var passes = new List<byte[]>();
-        int[] x0 = [0, 4, 0, 2, 0, 1, 0], y0 = [0, 0, 4, 0, 2, 0, 1], dx = [8, 8, 4, 4, 2, 2, 1], dy = [8, 8, 8, 4, 4, 2, 2];
-        for (int p = 0; p < 7; p++)
-            for (int y = y0[p]; y < 8; y += dy[p])
-            {
-                var row = new List<byte> { 0 };
-                for (int x = x0[p]; x < 8; x += dx[p]) row.AddRange(img.Pixels.AsSpan((y * 8 + x) * 3, 3).ToArray());
-                passes.Add([.. row]);
-            }
-        yield return ("rgb_adam7.png", PngChunks(8, 8, 8, 2, 1, passes.SelectMany(r => r).ToArray(), null, null));
-    }
-
-    static byte[] PngFile(int w, int h, int depth, int colour, int interlace, byte[][] rows, byte[]? plte = null, byte[]? trns = null, int[]? filters = null)
-    {
-        var raw = new List<byte>();
-        for (int y = 0; y < rows.Length; y++) { raw.Add((byte)(filters?[y] ?? 0)); raw.AddRange(rows[y]); }
-        return PngChunks(w, h, depth, colour, interlace, [.. raw], plte, trns);
-    }
-
-    static byte[] PngChunks(int w, int h, int depth, int colour, int interlace, byte[] filtered, byte[]? plte, byte[]? trns)
-    {
-        var ms = new MemoryStream();
-        ms.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, w);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), h);
-        ihdr[8] = (byte)depth; ihdr[9] = (byte)colour; ihdr[12] = (byte)interlace;
-        Chunk(ms, "IHDR", ihdr);
-        if (plte != null) Chunk(ms, "PLTE", plte);
-        if (trns != null) Chunk(ms, "tRNS", trns);
-        var z = new MemoryStream();
-        using (var zs = new ZLibStream(z, CompressionLevel.Optimal)) zs.Write(filtered);
-        var idat = z.ToArray();
-        Chunk(ms, "IDAT", idat[..(idat.Length / 2)]); // image data split over two IDAT chunks
-        Chunk(ms, "IDAT", idat[(idat.Length / 2)..]);
-        Chunk(ms, "IEND", []);
-        return ms.ToArray();
-    }
-
-    static void Chunk(Stream s, string type, byte[] payload)
-    {
-        var b = new byte[12 + payload.Length];
-        BinaryPrimitives.WriteInt32BigEndian(b, payload.Length);
-        Encoding.ASCII.GetBytes(type).CopyTo(b, 4);
-        payload.CopyTo(b, 8);
-        BinaryPrimitives.WriteUInt32BigEndian(b.AsSpan(8 + payload.Length), PngCrc32.Update(0, b.AsSpan(4, 4 + payload.Length)));
-        s.Write(b);
+        // Colour types, depths, palettes, keys and Adam7, which our encoder does not write: the tests' reference writer.
+        int[] Samples(int n, int max) => Enumerable.Range(0, n).Select(i => i * 7 % (max + 1)).ToArray();
+        yield return ("palette4bit_trns.png", ReferencePngWriter.Write(8, 8, 3, 4, false, Samples(64, 15),
+            palette: Enumerable.Range(0, 48).Select(i => (byte)(i * 5)).ToArray(), trns: [0, 128, 255]));
+        yield return ("gray1bit.png", ReferencePngWriter.Write(9, 5, 0, 1, false, Samples(45, 1)));
+        yield return ("gray2bit_adam7.png", ReferencePngWriter.Write(7, 6, 0, 2, true, Samples(42, 3)));
+        yield return ("rgb16bit_key.png", ReferencePngWriter.Write(3, 3, 2, 16, false, Samples(27, 65535), trns: [0, 0, 0, 7, 0, 14]));
+        yield return ("grayalpha_split.png", ReferencePngWriter.Write(4, 4, 4, 8, false, Samples(32, 255), idatSplit: 16));
+        yield return ("rgba_adam7.png", ReferencePngWriter.Write(8, 8, 6, 8, true, Samples(256, 255)));
     }
 
     static IEnumerable<(string, byte[])> Pnm()
