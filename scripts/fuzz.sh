@@ -54,7 +54,7 @@ instrument() {
   esac
 }
 
-stat() { sed -n "s/^$1 *: *//p" "$2" | head -1; }
+field() { sed -n "s/^$1 *: *//p" "$2" | head -1; }
 
 run_target() {
   local t="$1" work="$root/fuzz/out/$1"
@@ -92,18 +92,34 @@ run_target() {
     local h; h=$(sha256sum "$f" | cut -c1-12)
     [ -f "$dest/$t-$h" ] || { cp "$f" "$dest/$t-$h"; kept=$((kept + 1)); }
   done
-  local execs eps paths edges cvg crashes hangs
-  execs=$(stat execs_done "$stats"); eps=$(stat execs_per_sec "$stats"); paths=$(stat corpus_count "$stats")
-  edges=$(stat edges_found "$stats"); cvg=$(stat bitmap_cvg "$stats")
-  crashes=$(stat saved_crashes "$stats"); hangs=$(stat saved_hangs "$stats")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$seconds" "$execs" "$eps" "$paths" "$edges" "$cvg" "$crashes" "$hangs" >>"$summary"
-  echo "fuzz.sh: $t: $seconds s, $execs executions ($eps/s), $paths paths, $edges edges ($cvg of the map), $crashes crashes, $hangs hangs; $kept new regression input(s) in ${dest#$root/}"
+  local ran execs eps paths edges cvg crashes hangs
+  ran=$(field run_time "$stats"); execs=$(field execs_done "$stats"); eps=$(field execs_per_sec "$stats")
+  paths=$(field corpus_count "$stats"); edges=$(field edges_found "$stats"); cvg=$(field bitmap_cvg "$stats")
+  # Counted from the saved files: fuzzer_stats is written periodically and can lag behind the last finding.
+  crashes=$(find "$work/findings/default/crashes" -name 'id:*' | wc -l); hangs=$(find "$work/findings/default/hangs" -name 'id:*' | wc -l)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$t" "$ran" "$execs" "$eps" "$paths" "$edges" "$cvg" "$crashes" "$hangs" >>"$summary"
+  echo "fuzz.sh: $t: $ran s of $seconds, $execs executions ($eps/s), $paths paths, $edges edges ($cvg of the map), $crashes crashes, $hangs hangs; $kept new regression input(s) in ${dest#$root/}"
+  # The fuzzed process is afl's fork server (SharpFuzz runs inputs in-process): a finding that kills the process ends the run.
+  if grep -q "PROGRAM ABORT" "$work/afl.log"; then
+    # The input in flight when the server died (a timeout or a process-killing fault) is kept as a regression too.
+    local cur="$work/findings/default/.cur_input"
+    if [ -s "$cur" ]; then
+      mkdir -p "$dest"; local h; h=$(sha256sum "$cur" | cut -c1-12)
+      [ -f "$dest/$t-$h" ] || cp "$cur" "$dest/$t-$h"
+      echo "fuzz.sh: $t: the input in flight when afl-fuzz stopped is kept as ${dest#$root/}/$t-$h" >&2
+    fi
+    echo "fuzz.sh: $t: afl-fuzz stopped early: $(grep -A1 'PROGRAM ABORT' "$work/afl.log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | tr -s ' \n' ' ')(see $work/afl.log); fix the finding and run again" >&2
+    return 1
+  fi
 }
 
 status=0
+first=$(($(wc -l <"$summary") + 1))
 if [ "$target" = all ]; then
   for t in "${targets[@]}"; do run_target "$t" || status=1; done
 else
   run_target "$target" || status=1
 fi
+echo "fuzz.sh: this run (also in fuzz/out/summary.tsv):"
+{ head -1 "$summary"; tail -n +"$first" "$summary"; } | column -t -s $'\t'
 exit $status
