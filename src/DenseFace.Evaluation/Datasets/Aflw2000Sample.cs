@@ -97,9 +97,16 @@ public sealed class Aflw2000Sample
     public int[] Roi { get; }
 
     /// <summary>Reads an AFLW2000-3D .mat file; missing or malformed fields throw <see cref="InvalidInputException"/> naming the file.</summary>
-    public static Aflw2000Sample Read(string matPath)
+    public static Aflw2000Sample Read(string matPath) =>
+        Parse(DatasetFile.ReadAllBytes(matPath, MatFile.MaxFileBytes), matPath);
+
+    /// <summary>
+    /// Parses the bytes of an AFLW2000-3D .mat file; <paramref name="matPath"/> names it in errors and locates the
+    /// .jpg beside it. Malformed content throws <see cref="InvalidInputException"/> (the fuzzing target, docs/fuzzing.md).
+    /// </summary>
+    public static Aflw2000Sample Parse(ReadOnlySpan<byte> data, string matPath)
     {
-        var mat = MatFile.Read(matPath);
+        var mat = MatFile.Parse(data, matPath);
         var pt3d = Numeric(mat, "pt3d_68", 3, LandmarkCount);
         var landmarks3D = new Vector3[LandmarkCount];
         for (int i = 0; i < LandmarkCount; i++)

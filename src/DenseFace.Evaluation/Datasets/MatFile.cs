@@ -152,6 +152,9 @@ public sealed class MatFile
         /// <summary>Inflates one miCOMPRESSED payload after validating the inner element's declared size against the caps.</summary>
         public byte[] Inflate(ReadOnlySpan<byte> compressed, int fileOffset)
         {
+            // FLG bit 5 (FDICT): the stream needs a preset dictionary, which MATLAB never writes and zlib cannot inflate without.
+            if (compressed.Length >= 2 && (compressed[1] & 0x20) != 0)
+                throw Error($"corrupt zlib data in compressed element at byte {fileOffset}: the stream requires a preset dictionary (FDICT flag set)");
             try
             {
                 using var z = new ZLibStream(new MemoryStream(compressed.ToArray(), writable: false), CompressionMode.Decompress);
@@ -172,8 +175,9 @@ public sealed class MatFile
                     throw Error($"truncated: compressed element at byte {fileOffset} inflates to {8 + got} of {total} declared bytes");
                 return buffer;
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException)
             {
+                // zlib's own error codes surface as ZLibException, an IOException, not as InvalidDataException.
                 throw new InvalidInputException(source, $"corrupt zlib data in compressed element at byte {fileOffset}: {e.Message}", e);
             }
         }

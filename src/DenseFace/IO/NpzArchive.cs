@@ -15,6 +15,8 @@ public sealed class NpzArchive
     public const long MaxTotalBytes = 4L << 30;
     /// <summary>Largest number of entries accepted.</summary>
     public const int MaxEntries = 4096;
+    /// <summary>Deflate's largest expansion (1032:1, RFC 1951): entries declaring more than this times their compressed size are refused before allocating.</summary>
+    const long MaxDeflateRatio = 1032;
 
     readonly Dictionary<string, byte[]> _raw;
     readonly Dictionary<string, NpyArray> _parsed = new();
@@ -49,17 +51,26 @@ public sealed class NpzArchive
         catch (InvalidDataException e) { throw new InvalidInputException(sourceName, $"not a valid .npz (zip) archive: {e.Message}", e); }
         using (zip)
         {
-            if (zip.Entries.Count > MaxEntries) throw new InvalidInputException(sourceName, $"archive has {zip.Entries.Count} entries (cap {MaxEntries})");
+            // The central directory is read on first access to Entries, not by the constructor; its errors need the same handling.
+            IReadOnlyCollection<ZipArchiveEntry> entries;
+            try { entries = zip.Entries; }
+            catch (InvalidDataException e) { throw new InvalidInputException(sourceName, $"not a valid .npz (zip) archive: corrupt central directory: {e.Message}", e); }
+            if (entries.Count > MaxEntries) throw new InvalidInputException(sourceName, $"archive has {entries.Count} entries (cap {MaxEntries})");
             var names = new List<string>();
             var raw = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             long total = 0;
-            foreach (var entry in zip.Entries)
+            foreach (var entry in entries)
             {
                 if (entry.FullName.EndsWith('/')) continue; // directory
                 string name = entry.FullName.EndsWith(".npy", StringComparison.Ordinal) ? entry.FullName[..^4] : entry.FullName;
                 string entrySource = $"{sourceName}:{entry.FullName}";
                 long len = entry.Length;
                 if (len < 0 || len > MaxEntryBytes) throw new InvalidInputException(entrySource, $"entry declares {len} uncompressed bytes (cap {MaxEntryBytes})");
+                // The buffer is allocated at the declared size, so the size must be one the entry's data can produce:
+                // deflate expands at most MaxDeflateRatio:1 (stored data not at all), and the data lies inside the file.
+                long packed = Math.Min(entry.CompressedLength, stream.CanSeek ? stream.Length : long.MaxValue);
+                if (len > MaxDeflateRatio * packed + 1024)
+                    throw new InvalidInputException(entrySource, $"entry declares {len} uncompressed bytes from {entry.CompressedLength} compressed bytes (deflate expands at most {MaxDeflateRatio}:1)");
                 total += len;
                 if (total > MaxTotalBytes) throw new InvalidInputException(sourceName, $"archive declares more than {MaxTotalBytes} uncompressed bytes");
                 if (!raw.TryAdd(name, ReadEntry(entry, (int)len, entrySource)))

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 
 namespace DenseFace.Neural;
@@ -57,18 +58,28 @@ public static class Safetensors
         var data = bytes[(8 + (int)headerLen)..];
         var result = new Dictionary<string, SafetensorsTensor>(StringComparer.Ordinal);
         var ranges = new List<(long Begin, long End, string Name)>();
+        // JsonDocument checks the structure but transcodes strings only when they are read, where invalid UTF-8 would
+        // surface as InvalidOperationException; the format requires a UTF-8 header, so check it first.
+        if (!Utf8.IsValid(header)) throw new InvalidInputException(source, "header is not valid UTF-8");
         JsonDocument doc;
         try { doc = JsonDocument.Parse(header.ToArray()); }
         catch (JsonException e) { throw new InvalidInputException(source, $"header is not valid JSON: {e.Message}", e); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new InvalidInputException(source, "header is not a JSON object");
-            foreach (var entry in doc.RootElement.EnumerateObject())
+            try
             {
-                if (entry.Name == "__metadata__") continue;
-                var t = ParseEntry(entry, data, source, out long begin, out long end);
-                if (!result.TryAdd(t.Name, t)) throw new InvalidInputException(source, $"tensor '{t.Name}' appears twice");
-                ranges.Add((begin, end, t.Name));
+                foreach (var entry in doc.RootElement.EnumerateObject())
+                {
+                    if (entry.Name == "__metadata__") continue;
+                    var t = ParseEntry(entry, data, source, out long begin, out long end);
+                    if (!result.TryAdd(t.Name, t)) throw new InvalidInputException(source, $"tensor '{t.Name}' appears twice");
+                    ranges.Add((begin, end, t.Name));
+                }
+            }
+            catch (InvalidOperationException e) // strings are unescaped when read: a \u escape of a lone surrogate fails here
+            {
+                throw new InvalidInputException(source, $"header holds a string that is not valid Unicode: {e.Message}", e);
             }
         }
         ranges.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
@@ -104,8 +115,10 @@ public static class Safetensors
             count *= dim;
             if (count > Tensor.MaxElements) throw new InvalidInputException(source, $"{where}: more than {Tensor.MaxElements} elements");
         }
-        if (!off[0].TryGetInt64(out begin) || !off[1].TryGetInt64(out end) || begin < 0 || end < begin || end > data.Length)
-            throw new InvalidInputException(source, $"{where}: data_offsets [{off[0]}, {off[1]}] outside the {data.Length}-byte data section");
+        begin = end = -1;
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number // TryGetInt64 throws on other kinds
+            || !off[0].TryGetInt64(out begin) || !off[1].TryGetInt64(out end) || begin < 0 || end < begin || end > data.Length)
+            throw new InvalidInputException(source, $"{where}: data_offsets [{off[0].GetRawText()}, {off[1].GetRawText()}] are not integers or lie outside the {data.Length}-byte data section");
         int size = ElementSize(dtype);
         if (end - begin != count * size)
             throw new InvalidInputException(source, $"{where}: {end - begin} bytes for {count} {dtype} elements (expected {count * size})");

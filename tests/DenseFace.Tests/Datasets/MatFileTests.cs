@@ -217,6 +217,16 @@ public class MatFileTests
         AssertRejected(Bomb(5000), "truncated");
     }
 
+    [Fact]
+    public void CompressedElementWithPresetDictionaryIsRejected()
+    {
+        // Found by fuzzing (docs/fuzzing.md): zlib's Z_NEED_DICT surfaced as ZLibException instead of InvalidInputException.
+        var w = new MatTestWriter(false);
+        var c = w.Compressed(w.Matrix("x", MatTestWriter.ClassDouble, [1, 1], w.Element(MatTestWriter.MiDouble, w.Doubles(1))));
+        c[9] |= 0x20; // FLG of the zlib header (after the 8-byte element tag)
+        AssertRejected(w.File(c), "preset dictionary");
+    }
+
     [Theory]
     [MemberData(nameof(AflwStems))]
     public void TruncationAtEveryTenthIsRejectedNamingTheFile(string stem)

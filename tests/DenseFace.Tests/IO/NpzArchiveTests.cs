@@ -50,6 +50,41 @@ public class NpzArchiveTests
     }
 
     [Fact]
+    public void CentralDirectoryShorterThanItsEndRecordIsRejected()
+    {
+        // Found by fuzzing (docs/fuzzing.md): ZipArchive reads the central directory lazily, on the first access to
+        // Entries, so its InvalidDataException escaped the constructor's handler.
+        var zip = Zip(("a.npy", Npy("<f4", false, [1], FloatsLE(1)), CompressionLevel.NoCompression),
+            ("b.npy", Npy("<f4", false, [1], FloatsLE(2)), CompressionLevel.NoCompression));
+        int eocd = zip.Length - 22; // end of central directory record, no comment
+        Assert.Equal(0x06054B50u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(eocd)));
+        zip[eocd + 8] = 3; zip[eocd + 10] = 3; // entries on this disk and in total: 3, but the directory lists 2
+        var e = Assert.Throws<InvalidInputException>(() => NpzArchive.Read(new MemoryStream(zip), "eocd.npz"));
+        Assert.Equal("eocd.npz", e.InputName);
+        Assert.Contains("central directory", e.Problem);
+    }
+
+    [Fact]
+    public void DeclaredSizeBeyondWhatTheDataCanHoldIsRejectedBeforeAllocating()
+    {
+        // Found by fuzzing (docs/fuzzing.md): a 700-byte archive declaring a 400 MB entry made the reader allocate and
+        // clear 400 MB (about 2 s each time) before finding the entry truncated.
+        var zip = Zip(("a.npy", Npy("<f4", false, [1], FloatsLE(1)), CompressionLevel.Optimal));
+        var span = zip.AsSpan();
+        for (int i = 0; i + 4 <= zip.Length; i++)
+        {
+            uint sig = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(span[i..]);
+            if (sig == 0x04034B50) System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[(i + 22)..], 400_000_000); // local header
+            if (sig == 0x02014B50) System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[(i + 24)..], 400_000_000); // central directory
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = Assert.Throws<InvalidInputException>(() => NpzArchive.Read(new MemoryStream(zip), "big.npz"));
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20, "reader allocated for an entry it rejected");
+        Assert.Equal("big.npz:a.npy", e.InputName);
+        Assert.Contains("deflate expands at most", e.Problem);
+    }
+
+    [Fact]
     public void CorruptEntryNamesFileAndEntry()
     {
         var zip = Zip(("x.npy", Npy("<f4", false, [1000], new byte[4000]), CompressionLevel.Optimal));

@@ -222,12 +222,27 @@ public class NetworkTests
     [InlineData("{\"a\":{\"dtype\":\"I8\",\"shape\":[8],\"data_offsets\":[0,8]}}", 8, "unsupported dtype")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8, "data_offsets")]
     [InlineData("{not json", 8, "JSON")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"0\",8]}}", 8, "not integers")] // these three threw InvalidOperationException
+    [InlineData("{\"a\\ud800\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "not valid Unicode")] // \u escape of a lone surrogate
+    [InlineData("{\"b\":{\"dtype\":\"\\udc00\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "not valid Unicode")]
     public void MalformedHeadersAreRejected(string header, int dataBytes, string problem)
     {
         var e = Assert.Throws<InvalidInputException>(() => Safetensors.Parse(Build(header, new byte[dataBytes]), "bad.safetensors"));
         Assert.Contains("bad.safetensors", e.Message);
         Assert.Contains(problem, e.Message);
         if (header.StartsWith("{\"a\"") && problem != "overlaps") Assert.Contains("'a'", e.Message);
+    }
+
+    [Fact]
+    public void HeaderThatIsNotUtf8IsRejected()
+    {
+        // Found by fuzzing (docs/fuzzing.md): JsonDocument accepts invalid UTF-8 inside strings and fails only when the
+        // string is read, with InvalidOperationException.
+        var good = Build("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", new byte[8]);
+        good[8 + 2] = 0xC3; // the tensor name's 'a' becomes a lead byte with no continuation
+        var e = Assert.Throws<InvalidInputException>(() => Safetensors.Parse(good, "utf8.safetensors"));
+        Assert.Equal("utf8.safetensors", e.InputName);
+        Assert.Contains("UTF-8", e.Problem);
     }
 
     [Fact]

@@ -127,6 +127,9 @@ public static class PngDecoder
         var compressed = new byte[idatTotal];
         int at = 0;
         foreach (var (offset, len) in idatRanges) { data.Slice(offset, len).CopyTo(compressed.AsSpan(at)); at += len; }
+        // FLG bit 5 (FDICT): the stream needs a preset dictionary, which PNG forbids and zlib cannot inflate without.
+        if (compressed.Length >= 2 && (compressed[1] & 0x20) != 0)
+            throw new InvalidInputException(sourceName, "corrupt zlib image data: the stream requires a preset dictionary (FDICT flag set), which PNG does not allow");
 
         var image = new Image8(h.Width, h.Height, outChannels);
         int bitsPerPixel = h.BitDepth * SamplesPerPixel(h.ColorType);
@@ -156,8 +159,9 @@ public static class PngDecoder
             }
             // Any further inflated data is deliberately not read (see class remarks).
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // zlib's own error codes surface as ZLibException, an IOException, not as InvalidDataException.
             throw new InvalidInputException(sourceName, $"corrupt zlib image data: {e.Message}", e);
         }
         return image;

@@ -232,6 +232,16 @@ public class PngCodecTests
         Assert.Throws<InvalidInputException>(() => PngDecoder.Decode(WithHeader(4, 4, idat: [1, 2, 3, 4, 5, 6, 7]), "zlib.png"));
     }
 
+    [Fact]
+    public void ZlibStreamWithPresetDictionaryIsRejected()
+    {
+        // Found by fuzzing (docs/fuzzing.md): FLG 0x20 (FDICT) made zlib stop with Z_NEED_DICT, which .NET raises as
+        // ZLibException (an IOException), not InvalidDataException, so it escaped the decoder's error contract.
+        var e = Assert.Throws<InvalidInputException>(() => PngDecoder.Decode(WithHeader(4, 4, idat: [0x78, 0x20, 0, 0, 0, 1, 0x03, 0x00]), "fdict.png"));
+        Assert.Contains("preset dictionary", e.Problem);
+        Assert.Equal("fdict.png", e.InputName);
+    }
+
     private static byte[] Deflate(byte[] raw)
     {
         var ms = new MemoryStream();
