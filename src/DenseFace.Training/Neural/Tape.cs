@@ -46,7 +46,7 @@ public sealed class Tape
         _complete = false;
         _network = null;
         _open.Clear();
-        if (_root == null || _root.Module != module || _root.Fused != null) _root = new TapeNode(module, null);
+        if (_root == null || _root.Module != module) _root = new TapeNode(module, null);
         var y = Execute(_root, x);
         _complete = true;
         return y;
