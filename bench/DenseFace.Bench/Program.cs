@@ -9,9 +9,11 @@ using BenchmarkDotNet.Running;
 // Where one landmark pass spends its time (crop, network, decode) on helen photos: ... -- landmarks-profile [--faces N] [--rounds R] [--model DIR]
 // The face detector's stages (resample, network, whole call) on helen photos: ... -- detect-profile [--images N] [--rounds R] [--long-side S]
 // Batch-level parallelism vs layer split vs ONNX Runtime, alternated: ... -- nn-batch [--batch B] [--threads T] [--runs N] [--size S]
+// Training fingerprint (per-step loss, weight and gradient hashes) and step time: ... -- train-check [--out FILE] | --time N [--threads T] [--batch B]
 // The shipped landmark network exported to ONNX, ONNX Runtime vs ours: ... -- onnx-landmarks [--model DIR] [--onnx FILE] [--faces N] [--json OUT]
 Func<string[], int>? command = args.Length == 0 ? null : args[0] switch
 {
+    "train-check" => DenseFace.Bench.TrainingCheck.Run,
     "onnx-landmarks" => DenseFace.Bench.LandmarkOnnxCheck.Run,
     "landmarks-profile" => DenseFace.Bench.LandmarkProfile.Run,
     "detect-profile" => DenseFace.Bench.DetectorProfile.Run,

@@ -15,13 +15,17 @@ namespace DenseFace.Training.Neural;
 /// </summary>
 internal static unsafe class ConvBackward
 {
-    private sealed class State { public float[][] Partials = []; public float[] PackedWT = []; }
+    /// <summary>Per-layer scratch of the backward pass (per-thread weight-gradient partials, packed W^T), kept by the tape across steps.</summary>
+    internal sealed class Scratch { public float[][] Partials = []; public float[] PackedWT = []; }
 
-    /// <summary>Accumulates the parameter gradients and returns dx (null when <paramref name="inputGradient"/> is false and dx was skipped).</summary>
-    public static Tensor? Backward(Conv2d conv, Tensor x, Tensor dy, bool inputGradient = true)
+    /// <summary>
+    /// Accumulates the parameter gradients of <paramref name="conv"/> for input <paramref name="x"/> and dL/d(output)
+    /// <paramref name="dy"/>, writes dx into <paramref name="dx"/> (x's shape) and returns it (null when
+    /// <paramref name="inputGradient"/> is false and dx was skipped).
+    /// </summary>
+    public static Tensor? Backward(Conv2d conv, Tensor x, Tensor dy, Tensor dx, Scratch state, bool inputGradient = true)
     {
         var g = conv.Geometry;
-        var dx = Backprop.GradInput(conv, x);
         var compute = conv.Compute;
         int n = x.N, h = x.H, w = x.W, oh = dy.H, ow = dy.W, inPlane = h * w, outPlane = oh * ow;
         if (conv.Bias != null)
@@ -66,8 +70,6 @@ internal static unsafe class ConvBackward
         }
 
         int threads = Math.Min(compute.MaxDegreeOfParallelism, n);
-        var state = conv.BackwardState as State ?? new State();
-        conv.BackwardState = state;
         if (state.Partials.Length != threads || state.Partials[0].Length != gw.Length)
             state.Partials = Enumerable.Range(0, threads).Select(_ => new float[gw.Length]).ToArray();
         var gemmCompute = threads > 1 ? null : compute;

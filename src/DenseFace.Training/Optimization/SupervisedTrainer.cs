@@ -5,12 +5,14 @@ using DenseFace.Training.Neural;
 namespace DenseFace.Training.Optimization;
 
 /// <summary>
-/// One supervised training step: forward (training mode), loss and its gradient, backward, optional
+/// One supervised training step: forward (training mode, recorded on the trainer's <see cref="Tape"/>), loss and its
+/// gradient, backward, optional
 /// global-norm clipping, learning-rate schedule, AdamW update and optional weight EMA.
 /// </summary>
 public sealed class SupervisedTrainer
 {
     private float[] _grad = [];
+    private readonly Tape _tape = new();
 
     public Network Network { get; }
     public AdamW Optimizer { get; }
@@ -29,11 +31,11 @@ public sealed class SupervisedTrainer
     public double Step(ReadOnlySpan<float> images, ReadOnlySpan<float> targets, int batch, int height, int width)
     {
         if (!Network.IsTraining) Network.Train();
-        var y = Network.Forward(images, batch, height, width);
+        var y = _tape.Forward(Network, images, batch, height, width);
         if (_grad.Length != y.Length) _grad = new float[y.Length];
         double loss = Loss.Compute(y, targets, batch, _grad);
         Network.ZeroGrad();
-        Network.BackwardParameters(_grad);
+        _tape.BackwardParameters(_grad);
         if (ClipNorm > 0) GradientClipping.ClipGlobalNorm(Network.TrainableParameters, ClipNorm);
         if (Schedule != null) Optimizer.LearningRate = Schedule.RateAt(Optimizer.StepCount);
         Optimizer.Step();

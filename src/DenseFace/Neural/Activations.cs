@@ -7,7 +7,6 @@ internal sealed class ReLU : Module
 {
     public override Tensor Forward(Tensor x)
     {
-        LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
         Compute.ForRange(x.Length, (a, n) => TensorPrimitives.Max(x.Data.AsSpan(a, n), 0f, y.Data.AsSpan(a, n)));
         return y;
@@ -19,7 +18,6 @@ internal sealed class ReLU6 : Module
 {
     public override Tensor Forward(Tensor x)
     {
-        LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
         Compute.ForRange(x.Length, (a, n) => Kernels.VectorOps.ReLU6(x.Data.AsSpan(a, n), y.Data.AsSpan(a, n)));
         return y;
@@ -49,7 +47,6 @@ internal sealed class PReLU : Module
     {
         int num = Weight.Length;
         if (num > 1) RequireNchw(x, num);
-        LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
         int channels = x.Rank >= 2 ? x.Dim(1) : 1;
         int plane = x.Length / Math.Max(1, x.Dim(0) * channels);

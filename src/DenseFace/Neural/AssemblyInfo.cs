@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
 
-// The training assembly implements the backward passes of the layers defined here and reads their cached
-// forward state (inputs, batch statistics, argmax indices), which is internal to the inference library.
+// The training assembly differentiates the layers defined here (internal types) and reuses the internal kernels.
+// The layers carry no training state: what a backward pass needs is recorded on the training side's tape.
 [assembly: InternalsVisibleTo("DenseFace.Training")]

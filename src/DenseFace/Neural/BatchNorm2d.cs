@@ -21,9 +21,7 @@ internal sealed class BatchNorm2d : Module
     public Parameter NumBatchesTracked { get; }
 
     [ThreadStatic] private static double[]? t_sums;
-
-    /// <summary>Batch mean and 1/sqrt(var + eps) of the last training-mode forward (for backward).</summary>
-    internal readonly float[] BatchMean, BatchInvStd;
+    [ThreadStatic] private static float[]? t_stats;
 
     public BatchNorm2d(int channels, float eps = 1e-5f, float momentum = 0.1f)
     {
@@ -35,8 +33,6 @@ internal sealed class BatchNorm2d : Module
         NumBatchesTracked = new Parameter("num_batches_tracked", [], isBuffer: true, isInteger: true);
         Array.Fill(Weight.Value, 1f);
         Array.Fill(RunningVar.Value, 1f);
-        BatchMean = new float[channels];
-        BatchInvStd = new float[channels];
         _params = [Weight, Bias, RunningMean, RunningVar, NumBatchesTracked];
     }
 
@@ -53,29 +49,38 @@ internal sealed class BatchNorm2d : Module
         }
     }
 
-    public override Tensor Forward(Tensor x)
+    public override Tensor Forward(Tensor x) => Forward(x, null, null);
+
+    /// <summary>
+    /// Forward pass; in training mode the batch mean and 1/sqrt(var + eps) it normalised with are also written to
+    /// <paramref name="batchMean"/> and <paramref name="batchInvStd"/> when given (length <see cref="Channels"/>).
+    /// </summary>
+    internal Tensor Forward(Tensor x, float[]? batchMean, float[]? batchInvStd)
     {
         RequireNchw(x, Channels);
-        return Run(x, Tensor.Reuse(ref OutputBuffer, x.N, x.C, x.H, x.W), float.NegativeInfinity, float.PositiveInfinity);
+        return Run(x, Tensor.Reuse(ref OutputBuffer, x.N, x.C, x.H, x.W), float.NegativeInfinity, float.PositiveInfinity, batchMean, batchInvStd);
     }
 
     /// <summary>
     /// BN followed by <paramref name="activation"/> (ReLU or ReLU6) in one pass: the result is written into the
-    /// activation's output buffer as if both had run (the activation's backward pass reads only its output).
+    /// activation's output buffer as if both had run; batch statistics as in <see cref="Forward(Tensor, float[], float[])"/>.
     /// </summary>
-    internal Tensor ForwardWithActivation(Tensor x, Module activation)
+    internal Tensor ForwardWithActivation(Tensor x, Module activation, float[]? batchMean = null, float[]? batchInvStd = null)
     {
         RequireNchw(x, Channels);
-        float hi = activation is ReLU6 ? 6f : activation is ReLU ? float.PositiveInfinity
-            : throw new ArgumentException("only ReLU and ReLU6 fuse with batch norm", nameof(activation));
+        float hi = ActivationLimit(activation);
         var y = Tensor.Reuse(ref activation.OutputBuffer, x.N, x.C, x.H, x.W);
-        activation.LastInput = x; // same shape as the BN output, which is not materialised
-        return Run(x, y, 0f, hi);
+        return Run(x, y, 0f, hi, batchMean, batchInvStd);
     }
 
-    private Tensor Run(Tensor x, Tensor y, float lo, float hi)
+    /// <summary>Upper clamp of an activation that fuses with batch norm: 6 for ReLU6, +infinity for ReLU.</summary>
+    internal static float ActivationLimit(Module activation) => activation is ReLU6 ? 6f : activation is ReLU ? float.PositiveInfinity
+        : throw new ArgumentException("only ReLU and ReLU6 fuse with batch norm", nameof(activation));
+
+    private Tensor Run(Tensor x, Tensor y, float lo, float hi, float[]? batchMean, float[]? batchInvStd)
     {
-        LastInput = x;
+        if (batchMean != null && batchMean.Length < Channels || batchInvStd != null && batchInvStd.Length < Channels)
+            throw new ArgumentException($"BatchNorm2d '{Name}': batch statistics need {Channels} values");
         int n = x.N, c = Channels, plane = x.H * x.W;
         var xd = x.Data; var yd = y.Data;
         if (IsTraining)
@@ -91,6 +96,8 @@ internal sealed class BatchNorm2d : Module
                 var sums = t_sums;
                 if (sums == null || sums.Length < 2 * len) t_sums = sums = new double[2 * len];
                 Array.Clear(sums, 0, 2 * len);
+                var stats = t_stats; // mean then 1/sigma per channel of the range
+                if (stats == null || stats.Length < 2 * len) t_stats = stats = new float[2 * len];
                 // One pass: sums of (x - k) and (x - k)² with k the channel's first value (a shift near the mean keeps
                 // the variance accurate), then var = (Σ(x-k)² - (Σ(x-k))² / M) / M.
                 for (int i = 0; i < n; i++)
@@ -109,14 +116,16 @@ internal sealed class BatchNorm2d : Module
                     double ss = Math.Max(0, sq - sum * sum / count);
                     double var = ss / count;
                     float inv = (float)(1.0 / Math.Sqrt(var + Eps));
-                    BatchMean[ch] = (float)mean; BatchInvStd[ch] = inv;
+                    stats[2 * (ch - c0)] = (float)mean; stats[2 * (ch - c0) + 1] = inv;
+                    if (batchMean != null) batchMean[ch] = (float)mean;
+                    if (batchInvStd != null) batchInvStd[ch] = inv;
                     RunningMean.Value[ch] = (float)((1 - Momentum) * RunningMean.Value[ch] + Momentum * mean);
                     RunningVar.Value[ch] = (float)((1 - Momentum) * RunningVar.Value[ch] + Momentum * var * count / (count - 1));
                 }
                 for (int i = 0; i < n; i++)
                     for (int ch = c0; ch < c1; ch++)
                     {
-                        float inv = BatchInvStd[ch], scale = Weight.Value[ch] * inv, shift = Bias.Value[ch] - BatchMean[ch] * scale;
+                        float inv = stats[2 * (ch - c0) + 1], scale = Weight.Value[ch] * inv, shift = Bias.Value[ch] - stats[2 * (ch - c0)] * scale;
                         Kernels.VectorOps.ScaleShift(xd.AsSpan((i * c + ch) * plane, plane), scale, shift, lo, hi, yd.AsSpan((i * c + ch) * plane, plane));
                     }
             });

@@ -33,9 +33,13 @@ internal sealed class InvertedResidual : Module
 
     public override Tensor Forward(Tensor x)
     {
-        LastInput = x;
         var r = Conv.Forward(x);
-        if (!UseResidual) return r;
+        return UseResidual ? AddResidual(r, x) : r;
+    }
+
+    /// <summary>The block's output r + x (only with <see cref="UseResidual"/>), into the output buffer.</summary>
+    internal Tensor AddResidual(Tensor r, Tensor x)
+    {
         var y = Tensor.Reuse(ref OutputBuffer, r.Shape);
         Compute.ForRange(y.Length, (a, n) => System.Numerics.Tensors.TensorPrimitives.Add(r.Data.AsSpan(a, n), x.Data.AsSpan(a, n), y.Data.AsSpan(a, n)));
         return y;
@@ -55,8 +59,6 @@ internal sealed class BasicBlock : Module
     public Conv2d Conv2 { get; }
     public BatchNorm2d Bn2 { get; }
     public Sequential? Downsample { get; }
-    /// <summary>Sum before the final ReLU (kept for the backward pass).</summary>
-    internal Tensor? SumBuffer;
 
     public BasicBlock(int inChannels, int planes, int stride)
     {
@@ -74,16 +76,17 @@ internal sealed class BasicBlock : Module
     public override IReadOnlyList<(string Name, Module Module)> Children => _children;
 
     public override Tensor Forward(Tensor x)
+        => Join(Bn2.Forward(Conv2.Forward(Bn1.ForwardWithActivation(Conv1.Forward(x), Relu1))), Downsample?.Forward(x) ?? x);
+
+    /// <summary>The block's output relu(<paramref name="r"/> + <paramref name="shortcut"/>), into the output buffer.</summary>
+    internal Tensor Join(Tensor r, Tensor shortcut)
     {
-        LastInput = x;
-        var r = Bn2.Forward(Conv2.Forward(Bn1.ForwardWithActivation(Conv1.Forward(x), Relu1)));
-        var shortcut = Downsample?.Forward(x) ?? x;
-        var s = Tensor.Reuse(ref SumBuffer, r.Shape);
         var y = Tensor.Reuse(ref OutputBuffer, r.Shape);
         Compute.ForRange(y.Length, (a, n) =>
         {
-            System.Numerics.Tensors.TensorPrimitives.Add(r.Data.AsSpan(a, n), shortcut.Data.AsSpan(a, n), s.Data.AsSpan(a, n));
-            System.Numerics.Tensors.TensorPrimitives.Max(s.Data.AsSpan(a, n), 0f, y.Data.AsSpan(a, n));
+            var ys = y.Data.AsSpan(a, n);
+            System.Numerics.Tensors.TensorPrimitives.Add(r.Data.AsSpan(a, n), shortcut.Data.AsSpan(a, n), ys);
+            System.Numerics.Tensors.TensorPrimitives.Max(ys, 0f, ys);
         });
         return y;
     }

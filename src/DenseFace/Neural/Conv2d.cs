@@ -29,7 +29,6 @@ internal sealed class Conv2d : Module
     public override Tensor Forward(Tensor x)
     {
         RequireNchw(x, Geometry.InChannels);
-        LastInput = x;
         int oh = Geometry.OutSize(x.H), ow = Geometry.OutSize(x.W);
         if (oh <= 0 || ow <= 0) throw new ArgumentException($"Conv2d '{Name}': input {x.ShapeString} too small for kernel {Geometry.Kernel}");
         var y = Tensor.Reuse(ref OutputBuffer, x.N, Geometry.OutChannels, oh, ow);

@@ -29,7 +29,6 @@ internal sealed class Linear : Module
     {
         int n = x.Dim(0);
         if (x.Length != n * InFeatures) throw new ArgumentException($"Linear '{Name}' expects {InFeatures} features per sample, got {x.ShapeString}");
-        LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, n, OutFeatures);
         Apply(x.Data, n, Weight.Value, Bias.Value, InFeatures, OutFeatures, y.Data, Compute);
         return y;

@@ -3,8 +3,9 @@ namespace DenseFace.Neural;
 /// <summary>
 /// A layer or a block of layers, organised like <c>torch.nn.Module</c>: named children, own parameters
 /// and buffers, a forward pass on NCHW tensors, and a training/evaluation mode. Each module owns its
-/// output buffer and reuses it across calls (the returned tensor is overwritten by the next forward),
-/// and keeps a reference to its input for the backward pass implemented in DenseFace.Training.
+/// output buffer and reuses it across calls (the returned tensor is overwritten by the next forward).
+/// Modules hold only what inference needs (parameters, output buffer, forward); training records what
+/// the backward pass needs on its own tape (<c>DenseFace.Training.Neural.Tape</c>).
 /// </summary>
 public abstract class Module
 {
@@ -20,17 +21,8 @@ public abstract class Module
     /// <summary>Threading settings shared by the network's modules.</summary>
     protected internal ComputeContext Compute { get; private set; } = new();
 
-    /// <summary>Input of the last forward pass (kept for the backward pass).</summary>
-    internal Tensor? LastInput;
-
     /// <summary>Output buffer, reused across forward passes.</summary>
     internal Tensor? OutputBuffer;
-
-    /// <summary>Gradient w.r.t. the input, owned by the backward pass.</summary>
-    internal Tensor? GradInputBuffer;
-
-    /// <summary>Scratch state of the backward pass (per-thread weight-gradient partials), owned by DenseFace.Training.</summary>
-    internal object? BackwardState;
 
     /// <summary>Named children in registration order (the order of PyTorch's state_dict).</summary>
     public virtual IReadOnlyList<(string Name, Module Module)> Children => NoChildren;
@@ -97,17 +89,19 @@ public sealed class Sequential : Module
     /// <inheritdoc/>
     public override Tensor Forward(Tensor x)
     {
-        LastInput = x;
         for (int i = 0; i < _children.Length; i++)
         {
             var m = _children[i].Item2;
-            if (m is BatchNorm2d bn && i + 1 < _children.Length && _children[i + 1].Item2 is ReLU or ReLU6)
+            if (i + 1 < _children.Length && FusesWithActivation(m, _children[i + 1].Item2))
             {
-                x = bn.ForwardWithActivation(x, _children[++i].Item2); // one pass instead of two
+                x = ((BatchNorm2d)m).ForwardWithActivation(x, _children[++i].Item2); // one pass instead of two
                 continue;
             }
             x = m.Forward(x);
         }
         return x;
     }
+
+    /// <summary>True when <paramref name="module"/> and the <paramref name="next"/> child run as one pass (batch norm then ReLU or ReLU6).</summary>
+    internal static bool FusesWithActivation(Module module, Module next) => module is BatchNorm2d && next is ReLU or ReLU6;
 }

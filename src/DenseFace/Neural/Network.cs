@@ -4,7 +4,7 @@ namespace DenseFace.Neural;
 /// A regression network (backbone + head) with PyTorch-compatible parameter names. <see cref="Forward(ReadOnlySpan{float}, int, int, int)"/>
 /// runs the module graph in the current mode (training: batch-statistics BN and dropout; evaluation:
 /// running statistics); <see cref="CompileInference"/> builds a faster BN-folded plan for deployment.
-/// The backward pass, losses and optimisers live in DenseFace.Training. A network is not thread-safe: it
+/// The backward pass (a tape that records a training forward), losses and optimisers live in DenseFace.Training. A network is not thread-safe: it
 /// owns its activation buffers (use one network or plan per thread; kernels parallelise internally).
 /// </summary>
 public sealed class Network
@@ -93,6 +93,13 @@ public sealed class Network
     /// Returns [batch x outputs], valid until the next forward pass.
     /// </summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<float> input, int batch, int height, int width)
+        => ForwardTensor(PrepareInput(input, batch, height, width)).Span;
+
+    /// <summary>
+    /// Checks <paramref name="input"/> (NCHW, <paramref name="batch"/> images of <paramref name="height"/> x <paramref name="width"/>)
+    /// and copies it into the network's input tensor, which it returns (reused across calls).
+    /// </summary>
+    internal Tensor PrepareInput(ReadOnlySpan<float> input, int batch, int height, int width)
     {
         if (batch <= 0 || height <= 0 || width <= 0) throw new InvalidInputException("input", $"batch {batch} and size {width}x{height} must be positive");
         long per = (long)batch * height * width;
@@ -103,10 +110,10 @@ public sealed class Network
             throw new InvalidInputException("input", $"{input.Length} floats is {channels} channels of {batch} x {height} x {width}; the network expects {InputChannels}");
         var x = Tensor.Reuse(ref _input, batch, (int)channels, height, width);
         input.CopyTo(x.Span);
-        return ForwardTensor(x).Span;
+        return x;
     }
 
-    /// <summary>Forward pass on an NCHW tensor (not copied; kept for the backward pass).</summary>
+    /// <summary>Forward pass on an NCHW tensor (not copied; it becomes <see cref="LastInput"/>).</summary>
     public Tensor ForwardTensor(Tensor x)
     {
         _input = x;

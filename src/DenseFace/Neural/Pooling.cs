@@ -7,7 +7,6 @@ internal sealed class GlobalAvgPool : Module
     public override Tensor Forward(Tensor x)
     {
         if (x.Rank != 4) throw new ArgumentException($"GlobalAvgPool expects NCHW input, got {x.ShapeString}");
-        LastInput = x;
         var y = Tensor.Reuse(ref OutputBuffer, x.N, x.C);
         int plane = x.H * x.W;
         float inv = 1f / plane;
@@ -18,15 +17,14 @@ internal sealed class GlobalAvgPool : Module
 }
 
 /// <summary>
-/// Max pooling (<c>torch.nn.MaxPool2d(kernel, stride, padding)</c>, padding acts as -infinity); the index
-/// of each maximum is kept for the backward pass (first maximum wins on ties, like PyTorch's CPU kernel).
+/// Max pooling (<c>torch.nn.MaxPool2d(kernel, stride, padding)</c>, padding acts as -infinity); first maximum
+/// wins on ties, like PyTorch's CPU kernel.
 /// </summary>
 internal sealed class MaxPool2d : Module
 {
     public int Kernel { get; }
     public int Stride { get; }
     public int Padding { get; }
-    internal int[] ArgMax = [];
 
     public MaxPool2d(int kernel, int stride, int padding)
     {
@@ -36,12 +34,21 @@ internal sealed class MaxPool2d : Module
 
     public override Tensor Forward(Tensor x)
     {
+        int[]? none = null;
+        return Forward(x, ref none);
+    }
+
+    /// <summary>
+    /// Forward pass; unless <paramref name="argMax"/> is null, the flat input index of each output's maximum is
+    /// written to it (replaced by a larger array when shorter than the output).
+    /// </summary>
+    internal Tensor Forward(Tensor x, ref int[]? argMax)
+    {
         if (x.Rank != 4) throw new ArgumentException($"MaxPool2d expects NCHW input, got {x.ShapeString}");
-        LastInput = x;
         int h = x.H, w = x.W, oh = (h + 2 * Padding - Kernel) / Stride + 1, ow = (w + 2 * Padding - Kernel) / Stride + 1;
         var y = Tensor.Reuse(ref OutputBuffer, x.N, x.C, oh, ow);
-        if (ArgMax.Length < y.Length) ArgMax = new int[y.Length];
-        var xd = x.Data; var yd = y.Data; var am = ArgMax;
+        if (argMax != null && argMax.Length < y.Length) argMax = new int[y.Length];
+        var xd = x.Data; var yd = y.Data; var am = argMax;
         Compute.For(x.N * x.C, p =>
         {
             int xo = p * h * w, yo = p * oh * ow;
@@ -62,7 +69,7 @@ internal sealed class MaxPool2d : Module
                     }
                 }
                 yd[yo + oy * ow + ox] = best;
-                am[yo + oy * ow + ox] = bi;
+                if (am != null) am[yo + oy * ow + ox] = bi;
             }
         });
         return y;
@@ -78,7 +85,6 @@ internal sealed class Dropout : Module
 {
     private RandomSource _rng;
     public float P { get; }
-    internal float[] Mask = [];
 
     public Dropout(float p, ulong seed = 0)
     {
@@ -91,15 +97,26 @@ internal sealed class Dropout : Module
 
     public override Tensor Forward(Tensor x)
     {
-        LastInput = x;
+        float[]? none = null;
+        return Forward(x, ref none);
+    }
+
+    /// <summary>
+    /// Forward pass (the input itself in evaluation or with p = 0); in training, unless <paramref name="mask"/> is
+    /// null, each element's multiplier (0 or 1/(1-p)) is written to it (replaced by a larger array when shorter than the input).
+    /// </summary>
+    internal Tensor Forward(Tensor x, ref float[]? mask)
+    {
         if (!IsTraining || P == 0f) return x;
+        if (mask != null && mask.Length < x.Length) mask = new float[x.Length];
         var y = Tensor.Reuse(ref OutputBuffer, x.Shape);
-        if (Mask.Length < x.Length) Mask = new float[x.Length];
         float keep = 1f / (1f - P);
+        var kept = mask;
         for (int i = 0; i < x.Length; i++)
         {
-            Mask[i] = _rng.NextDouble() < P ? 0f : keep;
-            y.Data[i] = x.Data[i] * Mask[i];
+            float m = _rng.NextDouble() < P ? 0f : keep;
+            if (kept != null) kept[i] = m;
+            y.Data[i] = x.Data[i] * m;
         }
         return y;
     }

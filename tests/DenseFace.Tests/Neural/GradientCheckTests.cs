@@ -14,10 +14,11 @@ public class GradientCheckTests
     {
         var net = new Network(m) { MaxDegreeOfParallelism = threads };
         if (training) net.Train(); else net.Eval();
-        var y = m.Forward(x);
+        var tape = new Tape();
+        var y = tape.Forward(m, x);
         var r = Reference.Random(y.Length, seed);
         net.ZeroGrad();
-        var dx = Backprop.Backward(m, new Tensor((float[])r.Clone(), y.Shape.ToArray())).Span.ToArray();
+        var dx = tape.Backward(r).Span.ToArray();
         double Loss()
         {
             var o = m.Forward(x);
@@ -151,9 +152,10 @@ public class GradientCheckTests
                 Randomise(conv, 31);
                 var net = new Network(conv);
                 net.Train();
-                var y = conv.Forward(Input(32, 2, 3, h, w));
+                var tape = new Tape();
+                var y = tape.Forward(conv, Input(32, 2, 3, h, w));
                 net.ZeroGrad();
-                var dx = Backprop.Backward(conv, new Tensor(Reference.Random(y.Length, 33), y.Shape.ToArray())).Span.ToArray();
+                var dx = tape.Backward(Reference.Random(y.Length, 33)).Span.ToArray();
                 return (dx, (float[])conv.Weight.Grad!.Clone());
             }
             finally { DenseFace.Simd.Level = old; }
@@ -183,15 +185,19 @@ public class GradientCheckTests
                 var net = new Network(seq);
                 net.Train();
                 var x = Input(23, 2, 5, 7, 9); // 63-pixel planes: vector bodies and scalar tails
-                var y = seq.Forward(x).Span.ToArray();
+                var tape = new Tape();
+                var y = tape.Forward(seq, x).Span.ToArray();
                 Assert.Contains(0f, y); // both sides of the mask occur
                 if (relu6) Assert.Contains(6f, y);
                 var g = new Tensor(Reference.Random(y.Length, 24), 2, 5, 7, 9);
                 net.ZeroGrad();
-                var fused = Backprop.Backward(seq, g).Span.ToArray();
+                var fused = tape.Backward(g.Span).Span.ToArray();
                 var gw = (float[])bn.Weight.Grad!.Clone(); var gb = (float[])bn.Bias.Grad!.Clone();
+                // The same layers recorded one at a time (no fusion): BN's backward of the activation's backward.
                 net.ZeroGrad();
-                var separate = Backprop.Backward(bn, Backprop.Backward(act, g)).Span.ToArray();
+                var bnTape = new Tape(); var actTape = new Tape();
+                Assert.Equal(y, actTape.Forward(act, bnTape.Forward(bn, x)).Span.ToArray());
+                var separate = bnTape.Backward(actTape.Backward(g.Span).Span).Span.ToArray();
                 Assert.Equal(separate, fused);
                 Assert.Equal(bn.Weight.Grad!, gw);
                 Assert.Equal(bn.Bias.Grad!, gb);
@@ -219,10 +225,11 @@ public class GradientCheckTests
         var net = new Network(d);
         net.Train();
         var x = Input(1, 4, 100);
-        var y = d.Forward(x).Span.ToArray();
+        var tape = new Tape();
+        var y = tape.Forward(d, x).Span.ToArray();
         int zeros = y.Count(v => v == 0f);
         Assert.InRange(zeros, 120, 280);
-        var g = Backprop.Backward(d, new Tensor(Enumerable.Repeat(1f, 400).ToArray(), 4, 100)).Span.ToArray();
+        var g = tape.Backward(Enumerable.Repeat(1f, 400).ToArray()).Span.ToArray();
         for (int i = 0; i < 400; i++) Assert.Equal(y[i] == 0f ? 0f : 2f, g[i]);
         net.Eval();
         Assert.Same(x, d.Forward(x));

@@ -78,13 +78,14 @@ public class TrainingTests
             var net = Tiny(7);
             net.MaxDegreeOfParallelism = threads;
             net.Train();
-            var y = net.Forward(Reference.Random(3 * 3 * 12 * 12, 8), 3, 12, 12).ToArray();
+            var tape = new Tape();
+            var y = tape.Forward(net, Reference.Random(3 * 3 * 12 * 12, 8), 3, 12, 12).ToArray();
             var r = Reference.Random(y.Length, 9);
             net.ZeroGrad();
-            net.Backward(r);
+            tape.Backward(r);
             var full = net.TrainableParameters.Select(p => (float[])p.Grad!.Clone()).ToList();
             net.ZeroGrad();
-            net.BackwardParameters(r);
+            tape.BackwardParameters(r);
             for (int i = 0; i < full.Count; i++) Assert.Equal(full[i], net.TrainableParameters[i].Grad!);
         }
     }
@@ -95,10 +96,11 @@ public class TrainingTests
         var net = Tiny(7);
         net.Train();
         var x = Reference.Random(3 * 3 * 12 * 12, 8);
-        var y = net.Forward(x, 3, 12, 12).ToArray();
+        var tape = new Tape();
+        var y = tape.Forward(net, x, 3, 12, 12).ToArray();
         var r = Reference.Random(y.Length, 9);
         net.ZeroGrad();
-        net.Backward(r);
+        tape.Backward(r);
         var head = net.TrainableParameters.Last();
         var w = net.TrainableParameters.First();
         foreach (var (p, i) in new[] { (head, 3), (w, 5), (w, 100) })
