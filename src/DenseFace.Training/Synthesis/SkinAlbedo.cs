@@ -28,7 +28,7 @@ public static class SkinAlbedo
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckSize(size);
-        var shader = new SkinShader(p, FaceRegions.For(model));
+        var shader = new SkinShader(p);
         return UvPainter.Paint(model, 0, [model.TriangleRange(FacePart.Face)], size, FaceRegions.For(model).Weights, FaceRegions.Channels, shader.Shade);
     }
 
@@ -37,7 +37,7 @@ public static class SkinAlbedo
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckSize(size);
-        var shader = new SkinShader(p, FaceRegions.For(model));
+        var shader = new SkinShader(p);
         IndexRange[] parts = [model.TriangleRange(FacePart.HeadAndNeck), model.TriangleRange(FacePart.MouthSocket),
             model.TriangleRange(FacePart.EyeSocketLeft), model.TriangleRange(FacePart.EyeSocketRight)];
         return UvPainter.Paint(model, 1, parts, size, FaceRegions.For(model).Weights, FaceRegions.Channels, shader.Shade);
@@ -82,7 +82,7 @@ public static class SkinAlbedo
     }
 
     /// <summary>Skin, lips, brows, stubble and scalp hair as a function of position and region weights.</summary>
-    sealed class SkinShader(AppearanceParameters p, FaceRegions regions)
+    sealed class SkinShader(AppearanceParameters p)
     {
         readonly ValueNoise _blotch = new(p.NoiseSeed), _fine = new(p.NoiseSeed + 1), _hair = new(p.NoiseSeed + 2), _red = new(p.NoiseSeed + 3);
         readonly Vector3 _skin = p.SkinColor;

@@ -24,7 +24,7 @@ public class ModelCommandTests
             int jsonLength = BitConverter.ToInt32(bytes, 12);
             using var doc = JsonDocument.Parse(bytes.AsMemory(20, jsonLength));
             var mesh = doc.RootElement.GetProperty("meshes")[0];
-            var names = mesh.GetProperty("extras").GetProperty("targetNames").EnumerateArray().Select(e => e.GetString()).ToArray();
+            var names = mesh.GetProperty("extras").GetProperty("targetNames").EnumerateArray().Select(e => e.GetString()!).ToArray();
             Assert.Equal(53, names.Length);
             Assert.Equal(model.ExpressionNames, names);
             Assert.Equal(53, mesh.GetProperty("primitives")[0].GetProperty("targets").GetArrayLength());
