@@ -35,16 +35,24 @@ internal sealed class Linear : Module
         return y;
     }
 
-    /// <summary>y[n x out] = x[n x in] W^T + b.</summary>
-    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute)
+    /// <summary>
+    /// y[n x out] = x[n x in] W^T + b. With <paramref name="half"/> (W stored as fp16, every weight exactly representable,
+    /// see <see cref="HalfConvert.TryNarrowExact"/>) the matrix-vector products (n &lt;= 2) read the fp16 copy, bit-identical
+    /// to reading <paramref name="w"/>; the matrix product (n &gt; 2, weights reused across the batch) reads <paramref name="w"/>.
+    /// </summary>
+    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, Half[]? half = null)
     {
         if (n <= 2)
         {
             // Matrix-vector products: one dot product per output, split over output ranges.
             int chunks = Math.Min(compute.MaxDegreeOfParallelism, Math.Max(1, outF / 256));
             if (chunks == 1)
-                for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-            else GemvParallel(x, n, w, b, inF, outF, y, compute, chunks);
+                for (int i = 0; i < n; i++)
+                {
+                    if (half != null) Kernels.Gemv.Rows(half, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+                    else Kernels.Gemv.Rows(w, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+                }
+            else GemvParallel(x, n, w, half, b, inF, outF, y, compute, chunks);
             return;
         }
         for (int i = 0; i < n; i++) b.AsSpan(0, outF).CopyTo(y.AsSpan(i * outF, outF));
@@ -52,11 +60,15 @@ internal sealed class Linear : Module
     }
 
     /// <summary>Output-range split of the matrix-vector products (kept apart so the one-thread path allocates no closure).</summary>
-    private static void GemvParallel(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, int chunks)
+    private static void GemvParallel(float[] x, int n, float[] w, Half[]? half, float[] b, int inF, int outF, float[] y, ComputeContext compute, int chunks)
         => compute.For(chunks, t =>
         {
             int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
-            for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+            for (int i = 0; i < n; i++)
+            {
+                if (half != null) Kernels.Gemv.Rows(half, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+                else Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+            }
         });
 
     /// <summary>Normal(0, std) weights and zero bias (torchvision MobileNetV2 uses std 0.01).</summary>
