@@ -214,18 +214,19 @@ internal static class NeuralEngineBenchmark
     }
 
     /// <summary>
-    /// <c>nn-fp16 [--model DIR] [--faces N] [--runs N] [--rounds R] [--json OUT]</c>: the shipped landmark network (default
-    /// models/landmarks) at batch 1, one thread, with its fully connected head stored as fp16 (the default plan) and as fp32,
+    /// <c>nn-fp16 [--model DIR] [--faces N] [--runs N] [--rounds R] [--batch B] [--threads T] [--json OUT]</c>: the shipped landmark network (default
+    /// models/landmarks) at batch 1, one thread (or <c>--batch</c>, <c>--threads</c>), with its fully connected head stored as fp16 (the default plan) and as fp32,
     /// and ONNX Runtime (NuGet, one thread, our export of the same network), the three alternated run by run in one process
     /// (order rotated each run) on the crops of the first N helen/testset faces (ROI from their .pts box); then the head step
     /// alone (fp16 vs fp32, alternated) and <see cref="LandmarkPredictor.Predict(Image8, System.Drawing.RectangleF, PredictionOptions?)"/>
     /// per face (one pass, fp16 vs fp32 head predictors on the same network, alternated face by face, R rounds). Medians,
-    /// minima, and the median of the run-by-run ratios; also checks fp16 vs fp32 outputs are bit-identical.
+    /// minima, and the median of the run-by-run ratios; also checks fp16 vs fp32 outputs are bit-identical. Predict only at batch 1, one thread.
     /// </summary>
     public static int Fp16(string[] args)
     {
         string dir = Arg(args, "--model") ?? LandmarkPredictor.DefaultModelDirectory() ?? throw new InvalidInputException("models/landmarks", "no landmark model found");
         int faces = int.Parse(Arg(args, "--faces") ?? "20"), runs = int.Parse(Arg(args, "--runs") ?? "300"), rounds = int.Parse(Arg(args, "--rounds") ?? "5");
+        int batch = int.Parse(Arg(args, "--batch") ?? "1"), threads = int.Parse(Arg(args, "--threads") ?? "1");
         var config = LandmarkModelConfig.Load(Path.Combine(dir, LandmarkPredictor.ConfigFileName));
         var net = Network.Create(config.Network);
         net.LoadWeights(Path.Combine(dir, LandmarkPredictor.WeightsFileName));
@@ -233,12 +234,14 @@ internal static class NeuralEngineBenchmark
         int s = config.Network.InputSize, outputs = config.Network.NumOutputs;
         var items = Directory.EnumerateFiles(DataRoot.Path("data", "300w", "helen", "testset"), "*.jpg").Order(StringComparer.Ordinal).Take(faces)
             .Select(f => (Image: ImageIO.Load(f), Box: FaceBox.Tight(PtsFile.Read(Path.ChangeExtension(f, ".pts")).Points).ToRectangle())).ToArray();
-        var crops = items.Select(it =>
+        var single = items.Select(it =>
         {
             var x = new float[3 * s * s];
             LandmarkCrop.Extract(it.Image, FaceRoi.FromBox(it.Box, config.RoiScale), s, false, config.Network.Mean, config.Network.Std, x);
             return x;
         }).ToArray();
+        // one input per face: that crop and the following ones, as many as the batch holds
+        var crops = single.Select((_, i) => Enumerable.Range(0, batch).SelectMany(b => single[(i + b) % single.Length]).ToArray()).ToArray();
 
         // plan compile time with and without the fp16 check and copy (minimum of 5 each, alternated, after one of each)
         InferencePlan half = null!, full = null!;
@@ -246,16 +249,16 @@ internal static class NeuralEngineBenchmark
         for (int i = 0; i < 6; i++)
         {
             long c0 = Stopwatch.GetTimestamp();
-            half = net.CompileInference(s, s, 1);
+            half = net.CompileInference(s, s, batch);
             if (i > 0) compileHalf = Math.Min(compileHalf, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
             c0 = Stopwatch.GetTimestamp();
-            full = net.CompileInference(s, s, 1, halfHead: false);
+            full = net.CompileInference(s, s, batch, halfHead: false);
             if (i > 0) compileFull = Math.Min(compileFull, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
         }
-        half.Compute.MaxDegreeOfParallelism = full.Compute.MaxDegreeOfParallelism = 1;
+        half.Compute.MaxDegreeOfParallelism = full.Compute.MaxDegreeOfParallelism = threads;
         if (half.HalfLinearLayers != 1) throw new InvalidInputException(dir, $"the head is not fp16-exact ({half.HalfLinearLayers} fp16 layers)");
-        var xbuf = new float[3 * s * s];
-        using var ort = new OrtRunner(OnnxExporter.Export(net, new OnnxExportOptions { Height = s, Width = s }), xbuf, [1, 3, s, s], outputs, 1);
+        var xbuf = new float[batch * 3 * s * s];
+        using var ort = new OrtRunner(OnnxExporter.Export(net, new OnnxExportOptions { Height = s, Width = s }), xbuf, [batch, 3, s, s], outputs * batch, threads);
 
         // agreement: fp16 head vs fp32 head bit for bit, ours vs ONNX Runtime
         int identical = 0;
@@ -299,29 +302,32 @@ internal static class NeuralEngineBenchmark
             }
         }
         double Pairs(List<double> p, List<double> q) => Median(p.Zip(q, (u, v) => u / v).ToList());
-        Console.WriteLine($"{s}x{s}, batch 1, 1 thread, {runs} runs alternated (order rotated): median (min) ms");
+        Console.WriteLine($"{s}x{s}, batch {batch}, {threads} thread(s), {runs} runs alternated (order rotated): median (min) ms");
         Console.WriteLine($"  fp16 head     {Median(tHalf),7:F3} ({tHalf.Min():F3})");
         Console.WriteLine($"  fp32 head     {Median(tFull),7:F3} ({tFull.Min():F3})");
         Console.WriteLine($"  ONNX Runtime  {Median(tOrt),7:F3} ({tOrt.Min():F3})");
         Console.WriteLine($"  fp16 / fp32 {Median(tHalf) / Median(tFull):F3} (pairs {Pairs(tHalf, tFull):F3}); fp16 / ORT {Median(tHalf) / Median(tOrt):F3} (pairs {Pairs(tHalf, tOrt):F3}); fp32 / ORT {Median(tFull) / Median(tOrt):F3} (pairs {Pairs(tFull, tOrt):F3})");
         Console.WriteLine($"  head step alone: fp16 {Median(hHalf):F3} ({hHalf.Min():F3}), fp32 {Median(hFull):F3} ({hFull.Min():F3}); fp16 / fp32 {Median(hHalf) / Median(hFull):F3} (pairs {Pairs(hHalf, hFull):F3})");
 
-        // end to end per face: crop + network + decode, one pass
-        var pHalf = new LandmarkPredictor(config, net, halfHead: true);
-        var pFull = new LandmarkPredictor(config, net, halfHead: false);
-        var one = new PredictionOptions { Passes = 1 };
+        // end to end per face (batch 1, one thread): crop + network + decode, one pass
         var (eHalf, eFull) = (new List<double>(), new List<double>());
-        for (int r = -1; r < rounds; r++)
-            for (int f = 0; f < items.Length; f++)
-                for (int j = 0; j < 2; j++)
-                {
-                    bool first = ((f + r + j) & 1) == 0;
-                    long t0 = Stopwatch.GetTimestamp();
-                    (first ? pHalf : pFull).Predict(items[f].Image, items[f].Box, one);
-                    double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-                    if (r >= 0) (first ? eHalf : eFull).Add(ms);
-                }
-        Console.WriteLine($"  LandmarkPredictor.Predict, 1 pass, {items.Length} faces x {rounds} rounds: fp16 {Median(eHalf):F3} ({eHalf.Min():F3}), fp32 {Median(eFull):F3} ({eFull.Min():F3}); fp16 / fp32 {Median(eHalf) / Median(eFull):F3} (pairs {Pairs(eHalf, eFull):F3})");
+        if (batch == 1 && threads == 1)
+        {
+            var pHalf = new LandmarkPredictor(config, net, halfHead: true);
+            var pFull = new LandmarkPredictor(config, net, halfHead: false);
+            var one = new PredictionOptions { Passes = 1 };
+            for (int r = -1; r < rounds; r++)
+                for (int f = 0; f < items.Length; f++)
+                    for (int j = 0; j < 2; j++)
+                    {
+                        bool first = ((f + r + j) & 1) == 0;
+                        long t0 = Stopwatch.GetTimestamp();
+                        (first ? pHalf : pFull).Predict(items[f].Image, items[f].Box, one);
+                        double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                        if (r >= 0) (first ? eHalf : eFull).Add(ms);
+                    }
+            Console.WriteLine($"  LandmarkPredictor.Predict, 1 pass, {items.Length} faces x {rounds} rounds: fp16 {Median(eHalf):F3} ({eHalf.Min():F3}), fp32 {Median(eFull):F3} ({eFull.Min():F3}); fp16 / fp32 {Median(eHalf) / Median(eFull):F3} (pairs {Pairs(eHalf, eFull):F3})");
+        }
 
         if (Arg(args, "--json") is { } json)
         {
@@ -335,7 +341,9 @@ internal static class NeuralEngineBenchmark
                 ["fp16_over_fp32_median_of_pairs"] = R(Pairs(tHalf, tFull)), ["fp16_over_onnxruntime_median_of_pairs"] = R(Pairs(tHalf, tOrt)),
                 ["fp32_over_onnxruntime_median_of_pairs"] = R(Pairs(tFull, tOrt)),
                 ["head_fp16"] = Stat(hHalf), ["head_fp32"] = Stat(hFull), ["head_fp16_over_fp32_median_of_pairs"] = R(Pairs(hHalf, hFull)),
-                ["predict_fp16"] = Stat(eHalf), ["predict_fp32"] = Stat(eFull), ["predict_fp16_over_fp32_median_of_pairs"] = R(Pairs(eHalf, eFull)),
+                ["predict_fp16"] = eHalf.Count > 0 ? Stat(eHalf) : null, ["predict_fp32"] = eFull.Count > 0 ? Stat(eFull) : null,
+                ["predict_fp16_over_fp32_median_of_pairs"] = eHalf.Count > 0 ? R(Pairs(eHalf, eFull)) : null,
+                ["batch"] = batch, ["threads"] = threads,
                 ["onnxruntime"] = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
                 ["date_utc"] = DateTime.UtcNow.ToString("u"),
             };

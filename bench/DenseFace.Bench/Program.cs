@@ -9,7 +9,7 @@ using BenchmarkDotNet.Running;
 // Where one landmark pass spends its time (crop, network, decode) on helen photos: ... -- landmarks-profile [--faces N] [--rounds R] [--model DIR]
 // The face detector's stages (resample, network, whole call) on helen photos: ... -- detect-profile [--images N] [--rounds R] [--long-side S]
 // Batch-level parallelism vs layer split vs ONNX Runtime, alternated: ... -- nn-batch [--batch B] [--threads T] [--runs N] [--size S]
-// The shipped landmark network with its fp16 vs fp32 head vs ONNX Runtime, alternated; head alone; Predict per face: ... -- nn-fp16 [--faces N] [--runs N] [--rounds R] [--json OUT]
+// The shipped landmark network with its fp16 vs fp32 head vs ONNX Runtime, alternated; head alone; Predict per face: ... -- nn-fp16 [--faces N] [--runs N] [--rounds R] [--batch B] [--threads T] [--json OUT]
 // The shipped landmark network exported to ONNX, ONNX Runtime vs ours: ... -- onnx-landmarks [--model DIR] [--onnx FILE] [--faces N] [--json OUT]
 Func<string[], int>? command = args.Length == 0 ? null : args[0] switch
 {

@@ -48,13 +48,15 @@ internal sealed class InferencePlan
     /// landmark model's, loaded from an fp16 file), read by the matrix-vector products at batch 1 and 2 (half the memory
     /// traffic of the memory-bound head; results bit-identical, accumulation in fp32 in the same order); null keeps fp32.
     /// </summary>
-    internal sealed class LinearOp(Tensor input, Tensor output, Linear layer, Half[]? half) : Op(input, output)
+    internal sealed class LinearOp(Tensor input, Tensor output, Linear layer, Half[]? half, Half[]? halfPanels) : Op(input, output)
     {
         public Linear Layer => layer;
-        /// <summary>The fp16 copy of the weights [out, in] (a snapshot taken at compile time), or null when they stay fp32.</summary>
-        public Half[]? Half => half;
+        /// <summary>The fp16 copy of the weights (a snapshot taken at compile time): [out, in] for the matrix-vector products of batch 1
+        /// and 2, or packed into <see cref="HalfGemm"/> panels for larger batches (<see cref="Packed"/>); null when they stay fp32.</summary>
+        public Half[]? Half => half ?? halfPanels;
+        public bool Packed => halfPanels != null;
         public override void Run(ComputeContext compute)
-            => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute, half);
+            => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute, half, halfPanels);
     }
 
     /// <summary>A layer without a fused form (pooling, PReLU, lone BN...) run through its own forward.</summary>
@@ -263,9 +265,13 @@ internal sealed class InferencePlan
             case Linear l:
             {
                 var y = new Tensor(x.Dim(0), l.OutFeatures);
-                // fp16 only where it can be read: the matrix-vector products of batch 1 and 2 (shards never run the head)
-                Half[]? half = !_halfHead || x.Dim(0) > 2 || _sharedConvs != null ? null : HalfConvert.TryNarrowExact(l.Weight.Value);
-                _ops.Add(new LinearOp(x, y, l, half) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" + (half != null ? " fp16" : "") });
+                // fp16 where it is read: the matrix-vector products of batch 1 and 2, the packed Vector512 product of larger
+                // batches (batch shards never run the head)
+                bool gemv = x.Dim(0) <= 2;
+                Half[]? half = !_halfHead || _sharedConvs != null || (!gemv && Simd.Level != SimdLevel.Vector512) ? null : HalfConvert.TryNarrowExact(l.Weight.Value);
+                Half[]? panels = half != null && !gemv ? HalfGemm.Pack(half, l.OutFeatures, l.InFeatures) : null;
+                if (panels != null) half = null;
+                _ops.Add(new LinearOp(x, y, l, half, panels) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" + (half != null || panels != null ? " fp16" : "") });
                 return y;
             }
             default:

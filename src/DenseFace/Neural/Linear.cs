@@ -36,11 +36,12 @@ internal sealed class Linear : Module
     }
 
     /// <summary>
-    /// y[n x out] = x[n x in] W^T + b. With <paramref name="half"/> (W stored as fp16, every weight exactly representable,
-    /// see <see cref="HalfConvert.TryNarrowExact"/>) the matrix-vector products (n &lt;= 2) read the fp16 copy, bit-identical
-    /// to reading <paramref name="w"/>; the matrix product (n &gt; 2, weights reused across the batch) reads <paramref name="w"/>.
+    /// y[n x out] = x[n x in] W^T + b. With <paramref name="half"/> (W as fp16 [out, in], every weight exactly
+    /// representable, see <see cref="HalfConvert.TryNarrowExact"/>) the matrix-vector products (n &lt;= 2) read the fp16
+    /// copy; with <paramref name="halfPanels"/> (the same packed by <see cref="HalfGemm.Pack"/>) the matrix product (n &gt; 2)
+    /// reads those at <see cref="SimdLevel.Vector512"/>. Either is bit-identical to reading <paramref name="w"/>.
     /// </summary>
-    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, Half[]? half = null)
+    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, Half[]? half = null, Half[]? halfPanels = null)
     {
         if (n <= 2)
         {
@@ -56,6 +57,11 @@ internal sealed class Linear : Module
             return;
         }
         for (int i = 0; i < n; i++) b.AsSpan(0, outF).CopyTo(y.AsSpan(i * outF, outF));
+        if (halfPanels != null && Simd.Level == SimdLevel.Vector512)
+        {
+            HalfGemm.Multiply(x, n, inF, halfPanels, outF, y, compute);
+            return;
+        }
         Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, y, outF, accumulate: true, compute: compute);
     }
 

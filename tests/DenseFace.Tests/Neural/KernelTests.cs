@@ -108,6 +108,25 @@ public class KernelTests
         }
     });
 
+    [SkippableFact]
+    public void HalfGemmGivesTheSgemmsBits() => WithLevel((int)SimdLevel.Vector512, () =>
+    {
+        // y (holding the bias) += x W^T from fp16 panels packed once: the SGEMM's bits on the widened weights (same k
+        // blocks, same chain per element), for partial row groups and column panels, several k blocks, 1 and 2 threads
+        foreach (var (n, outF, inF) in new[] { (3, 1, 1), (8, 3016 / 8, 1280), (5, 100, 257), (9, 48, 600), (16, 48, 513), (17, 33, 7), (8, 64, 256), (4, 31, 300) })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var half = Reference.Random(outF * inF, (ulong)(n + outF), 0.3f).Select(v => (Half)v).ToArray();
+                var w = half.Select(h => (float)h).ToArray();
+                var x = Reference.Random(n * inF, 21); var y0 = Reference.Random(n * outF, 22);
+                var expect = (float[])y0.Clone(); var got = (float[])y0.Clone();
+                var compute = new ComputeContext { MaxDegreeOfParallelism = threads };
+                Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, expect, outF, accumulate: true, compute: compute);
+                HalfGemm.Multiply(x, n, inF, HalfGemm.Pack(half, outF, inF), outF, got, compute);
+                Assert.True(expect.AsSpan().SequenceEqual(got), $"{n} x {outF} x {inF}, {threads} thread(s): max diff {Reference.MaxAbsDiff(got, expect)}");
+            }
+    });
+
     [Fact]
     public void NarrowingKeepsFp16OnlyWhenEveryWeightIsExact()
     {
