@@ -256,6 +256,19 @@ internal static class NeuralEngineBenchmark
             if (i > 0) compileFull = Math.Min(compileFull, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
         }
         half.Compute.MaxDegreeOfParallelism = full.Compute.MaxDegreeOfParallelism = threads;
+        // the narrowing alone (and the panel packing of batches above 2), minimum of 5
+        var fcWeight = net.Root.Modules().OfType<Linear>().Last();
+        double narrow = double.MaxValue, pack = double.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            long c0 = Stopwatch.GetTimestamp();
+            var h = DenseFace.Neural.Kernels.HalfConvert.TryNarrowExact(fcWeight.Weight.Value)!;
+            narrow = Math.Min(narrow, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
+            c0 = Stopwatch.GetTimestamp();
+            DenseFace.Neural.Kernels.HalfGemm.Pack(h, fcWeight.OutFeatures, fcWeight.InFeatures);
+            pack = Math.Min(pack, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
+        }
+        Console.WriteLine($"head {fcWeight.InFeatures} -> {fcWeight.OutFeatures}: fp16 narrowing check + copy {narrow:F1} ms, panel packing {pack:F1} ms (min of 5)");
         if (half.HalfLinearLayers != 1) throw new InvalidInputException(dir, $"the head is not fp16-exact ({half.HalfLinearLayers} fp16 layers)");
         var xbuf = new float[batch * 3 * s * s];
         using var ort = new OrtRunner(OnnxExporter.Export(net, new OnnxExportOptions { Height = s, Width = s }), xbuf, [batch, 3, s, s], outputs * batch, threads);
@@ -336,6 +349,7 @@ internal static class NeuralEngineBenchmark
             {
                 ["model"] = dir, ["input_size"] = s, ["outputs"] = outputs, ["helen_crops"] = crops.Length,
                 ["fp16_bit_identical_crops"] = identical, ["compile_fp16_head_min_ms"] = R(compileHalf), ["compile_fp32_head_min_ms"] = R(compileFull),
+                ["narrow_min_ms"] = R(narrow), ["pack_panels_min_ms"] = R(pack),
                 ["max_abs_ours_vs_onnxruntime"] = vsOrt,
                 ["network_fp16_head"] = Stat(tHalf), ["network_fp32_head"] = Stat(tFull), ["onnxruntime_nuget"] = Stat(tOrt),
                 ["fp16_over_fp32_median_of_pairs"] = R(Pairs(tHalf, tFull)), ["fp16_over_onnxruntime_median_of_pairs"] = R(Pairs(tHalf, tOrt)),
