@@ -217,11 +217,13 @@ internal static class NeuralEngineBenchmark
     /// <c>nn-fp16 [--model DIR] [--faces N] [--runs N] [--rounds R] [--batch B] [--threads T] [--json OUT]</c>: the shipped landmark network (default
     /// models/landmarks) at batch 1, one thread (or <c>--batch</c>, <c>--threads</c>), with its fully connected head stored as fp16 (the default plan) and as fp32,
     /// and ONNX Runtime (NuGet, one thread, our export of the same network), the three alternated run by run in one process
-    /// (order rotated each run) on the crops of the first N helen/testset faces (ROI from their .pts box); then the head step
+    /// (the six orders in turn) on the crops of the first N helen/testset faces (ROI from their .pts box); then the head step
     /// alone (fp16 vs fp32, alternated) and <see cref="LandmarkPredictor.Predict(Image8, System.Drawing.RectangleF, PredictionOptions?)"/>
     /// per face (one pass, fp16 vs fp32 head predictors on the same network, alternated face by face, R rounds). Medians,
     /// minima, and the median of the run-by-run ratios; also checks fp16 vs fp32 outputs are bit-identical. Predict only at batch 1, one thread.
     /// </summary>
+    private static readonly int[][] Orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+
     public static int Fp16(string[] args)
     {
         string dir = Arg(args, "--model") ?? LandmarkPredictor.DefaultModelDirectory() ?? throw new InvalidInputException("models/landmarks", "no landmark model found");
@@ -297,7 +299,9 @@ internal static class NeuralEngineBenchmark
             crops[(i + Warmup) % crops.Length].CopyTo(xbuf, 0);
             for (int j = 0; j < 3; j++)
             {
-                int e = (i + Warmup + j) % 3; // rotate the order
+                // all six orders in turn, so each engine follows each other one equally often (ONNX Runtime's idle
+                // threads spin for a while after a multi-threaded run and slow whatever runs right after it)
+                int e = Orders[(i + Warmup) % 6][j];
                 long t0 = Stopwatch.GetTimestamp();
                 engines[e]();
                 double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
@@ -315,7 +319,7 @@ internal static class NeuralEngineBenchmark
             }
         }
         double Pairs(List<double> p, List<double> q) => Median(p.Zip(q, (u, v) => u / v).ToList());
-        Console.WriteLine($"{s}x{s}, batch {batch}, {threads} thread(s), {runs} runs alternated (order rotated): median (min) ms");
+        Console.WriteLine($"{s}x{s}, batch {batch}, {threads} thread(s), {runs} runs alternated (all six orders in turn): median (min) ms");
         Console.WriteLine($"  fp16 head     {Median(tHalf),7:F3} ({tHalf.Min():F3})");
         Console.WriteLine($"  fp32 head     {Median(tFull),7:F3} ({tFull.Min():F3})");
         Console.WriteLine($"  ONNX Runtime  {Median(tOrt),7:F3} ({tOrt.Min():F3})");
