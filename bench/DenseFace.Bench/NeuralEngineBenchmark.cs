@@ -2,7 +2,11 @@ using static DenseFace.Bench.BenchArgs;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DenseFace.Detection;
+using DenseFace.Evaluation.Datasets;
+using DenseFace.Imaging;
 using DenseFace.IO;
+using DenseFace.Landmarks;
 using DenseFace.Neural;
 using DenseFace.Neural.Onnx;
 using DenseFace.Training.Losses;
@@ -133,16 +137,25 @@ internal static class NeuralEngineBenchmark
     }
 
     /// <summary>
-    /// <c>nn-profile [--size S] [--runs N] [--batch B] [--threads T]</c>: minimum time per plan step over N profiled runs (default batch 1, one thread),
-    /// the steps sorted by time and summed per kind (conv kernel/stride/groups, linear, pooling).
+    /// <c>nn-profile [--size S] [--runs N] [--batch B] [--threads T] [--model DIR] [--fp32-head]</c>: minimum time per plan step over N profiled
+    /// runs (default batch 1, one thread), the steps sorted by time and summed per kind (conv kernel/stride/groups, linear, pooling);
+    /// <c>--model</c> profiles a landmark model folder instead of the benchmark's MobileNetV2, <c>--fp32-head</c> keeps its head fp32.
     /// </summary>
     public static int Profile(string[] args)
     {
         int size = int.Parse(Arg(args, "--size") ?? "128"), runs = int.Parse(Arg(args, "--runs") ?? "50");
         int batch = int.Parse(Arg(args, "--batch") ?? "1"), threads = int.Parse(Arg(args, "--threads") ?? "1");
         string repo = DataRoot.FindRepositoryRoot() ?? ".";
-        var net = CreateNetwork(Path.Combine(repo, "artifacts", "peers"));
-        var plan = net.CompileInference(size, size, batch);
+        Network net;
+        if (Arg(args, "--model") is { } model)
+        {
+            // a landmark model folder (landmarks.json + landmarks.safetensors), e.g. models/landmarks
+            net = Network.Create(LandmarkModelConfig.Load(Path.Combine(model, LandmarkPredictor.ConfigFileName)).Network);
+            net.LoadWeights(Path.Combine(model, LandmarkPredictor.WeightsFileName));
+            net.Eval();
+        }
+        else net = CreateNetwork(Path.Combine(repo, "artifacts", "peers"));
+        var plan = net.CompileInference(size, size, batch, halfHead: !args.Contains("--fp32-head"));
         plan.Compute.MaxDegreeOfParallelism = threads;
         var x = Input(Path.Combine(repo, "artifacts", "peers"), size, batch);
         for (int i = 0; i < Warmup; i++) plan.Run(x);
@@ -157,7 +170,7 @@ internal static class NeuralEngineBenchmark
         static string Kind(string label)
         {
             var parts = label.Split(' ');
-            return parts[0] == "conv" ? $"conv {string.Join(' ', parts.Skip(3).Take(3))}" : parts[0];
+            return parts[0] == "conv" ? $"conv {string.Join(' ', parts.Skip(3).Take(3))}" : parts[0] == "linear" ? string.Join(' ', parts.Where((p, i) => i == 0 || p == "fp16")) : parts[0];
         }
         foreach (var g in labels.Select((l, i) => (Kind: Kind(l), Ms: best[i])).GroupBy(t => t.Kind).OrderByDescending(g => g.Sum(t => t.Ms)))
             Console.WriteLine($"  {g.Key,-22} {g.Sum(t => t.Ms),8:F3} ms  ({g.Count()} steps)");
@@ -197,6 +210,163 @@ internal static class NeuralEngineBenchmark
         Console.WriteLine($"  layer split   {Median(b),7:F2} ({b.Min():F2})   / ORT {Median(b) / Median(c):F2} (pairs {PairRatio(b, c):F2})");
         Console.WriteLine($"  ONNX Runtime  {Median(c),7:F2} ({c.Min():F2})");
         Console.WriteLine($"  shards / split {Median(a) / Median(b):F2} (pairs {PairRatio(a, b):F2})");
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>nn-fp16 [--model DIR] [--faces N] [--runs N] [--rounds R] [--batch B] [--threads T] [--json OUT]</c>: the shipped landmark network (default
+    /// models/landmarks) at batch 1, one thread (or <c>--batch</c>, <c>--threads</c>), with its fully connected head stored as fp16 (the default plan) and as fp32,
+    /// and ONNX Runtime (NuGet, one thread, our export of the same network), the three alternated run by run in one process
+    /// (the six orders in turn) on the crops of the first N helen/testset faces (ROI from their .pts box); then the head step
+    /// alone (fp16 vs fp32, alternated) and <see cref="LandmarkPredictor.Predict(Image8, System.Drawing.RectangleF, PredictionOptions?)"/>
+    /// per face (one pass, fp16 vs fp32 head predictors on the same network, alternated face by face, R rounds). Medians,
+    /// minima, and the median of the run-by-run ratios; also checks fp16 vs fp32 outputs are bit-identical. Predict only at batch 1, one thread.
+    /// </summary>
+    private static readonly int[][] Orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+
+    public static int Fp16(string[] args)
+    {
+        string dir = Arg(args, "--model") ?? LandmarkPredictor.DefaultModelDirectory() ?? throw new InvalidInputException("models/landmarks", "no landmark model found");
+        int faces = int.Parse(Arg(args, "--faces") ?? "20"), runs = int.Parse(Arg(args, "--runs") ?? "300"), rounds = int.Parse(Arg(args, "--rounds") ?? "5");
+        int batch = int.Parse(Arg(args, "--batch") ?? "1"), threads = int.Parse(Arg(args, "--threads") ?? "1");
+        var config = LandmarkModelConfig.Load(Path.Combine(dir, LandmarkPredictor.ConfigFileName));
+        var net = Network.Create(config.Network);
+        net.LoadWeights(Path.Combine(dir, LandmarkPredictor.WeightsFileName));
+        net.Eval();
+        int s = config.Network.InputSize, outputs = config.Network.NumOutputs;
+        var items = Directory.EnumerateFiles(DataRoot.Path("data", "300w", "helen", "testset"), "*.jpg").Order(StringComparer.Ordinal).Take(faces)
+            .Select(f => (Image: ImageIO.Load(f), Box: FaceBox.Tight(PtsFile.Read(Path.ChangeExtension(f, ".pts")).Points).ToRectangle())).ToArray();
+        var single = items.Select(it =>
+        {
+            var x = new float[3 * s * s];
+            LandmarkCrop.Extract(it.Image, FaceRoi.FromBox(it.Box, config.RoiScale), s, false, config.Network.Mean, config.Network.Std, x);
+            return x;
+        }).ToArray();
+        // one input per face: that crop and the following ones, as many as the batch holds
+        var crops = single.Select((_, i) => Enumerable.Range(0, batch).SelectMany(b => single[(i + b) % single.Length]).ToArray()).ToArray();
+
+        // plan compile time with and without the fp16 check and copy (minimum of 5 each, alternated, after one of each)
+        InferencePlan half = null!, full = null!;
+        double compileHalf = double.MaxValue, compileFull = double.MaxValue;
+        for (int i = 0; i < 6; i++)
+        {
+            long c0 = Stopwatch.GetTimestamp();
+            half = net.CompileInference(s, s, batch);
+            if (i > 0) compileHalf = Math.Min(compileHalf, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
+            c0 = Stopwatch.GetTimestamp();
+            full = net.CompileInference(s, s, batch, halfHead: false);
+            if (i > 0) compileFull = Math.Min(compileFull, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
+        }
+        half.Compute.MaxDegreeOfParallelism = full.Compute.MaxDegreeOfParallelism = threads;
+        // the narrowing alone (and the panel packing of batches above 2), minimum of 5
+        var fcWeight = net.Root.Modules().OfType<Linear>().Last();
+        double narrow = double.MaxValue, pack = double.MaxValue;
+        for (int i = 0; i < 5; i++)
+        {
+            long c0 = Stopwatch.GetTimestamp();
+            var h = DenseFace.Neural.Kernels.HalfConvert.TryNarrowExact(fcWeight.Weight.Value)!;
+            narrow = Math.Min(narrow, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
+            c0 = Stopwatch.GetTimestamp();
+            DenseFace.Neural.Kernels.HalfGemm.Pack(h, fcWeight.OutFeatures, fcWeight.InFeatures);
+            pack = Math.Min(pack, Stopwatch.GetElapsedTime(c0).TotalMilliseconds);
+        }
+        Console.WriteLine($"head {fcWeight.InFeatures} -> {fcWeight.OutFeatures}: fp16 narrowing check + copy {narrow:F1} ms, panel packing {pack:F1} ms (min of 5)");
+        if (half.HalfLinearLayers != 1) throw new InvalidInputException(dir, $"the head is not fp16-exact ({half.HalfLinearLayers} fp16 layers)");
+        var xbuf = new float[batch * 3 * s * s];
+        using var ort = new OrtRunner(OnnxExporter.Export(net, new OnnxExportOptions { Height = s, Width = s }), xbuf, [batch, 3, s, s], outputs * batch, threads);
+
+        // agreement: fp16 head vs fp32 head bit for bit, ours vs ONNX Runtime
+        int identical = 0;
+        double vsOrt = 0;
+        foreach (var x in crops)
+        {
+            var a = half.Run(x).ToArray();
+            var b = full.Run(x).ToArray();
+            if (a.AsSpan().SequenceEqual(b)) identical++;
+            x.CopyTo(xbuf, 0);
+            ort.Run();
+            vsOrt = Math.Max(vsOrt, MaxAbsDiff(a, ort.Output));
+        }
+        Console.WriteLine($"{Path.GetFileName(dir)}: {crops.Length} helen crops, fp16 head == fp32 head bit for bit on {identical}; max |ours - ORT| {vsOrt:E2}; plan compile (min of 5) fp16 head {compileHalf:F1} ms, fp32 head {compileFull:F1} ms");
+
+        var headHalf = (InferencePlan.LinearOp)half.Ops[^1];
+        var headFull = (InferencePlan.LinearOp)full.Ops[^1];
+        var (tHalf, tFull, tOrt, hHalf, hFull) = (new List<double>(runs), new List<double>(runs), new List<double>(runs), new List<double>(runs), new List<double>(runs));
+        var engines = new Action[] { () => half.Run(xbuf), () => full.Run(xbuf), ort.Run };
+        var lists = new[] { tHalf, tFull, tOrt };
+        for (int i = -Warmup; i < runs; i++)
+        {
+            crops[(i + Warmup) % crops.Length].CopyTo(xbuf, 0);
+            for (int j = 0; j < 3; j++)
+            {
+                // all six orders in turn, so each engine follows each other one equally often (ONNX Runtime's idle
+                // threads spin for a while after a multi-threaded run and slow whatever runs right after it)
+                int e = Orders[(i + Warmup) % 6][j];
+                long t0 = Stopwatch.GetTimestamp();
+                engines[e]();
+                double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                if (i >= 0) lists[e].Add(ms);
+            }
+            // the head step alone, inputs left by the runs above
+            for (int j = 0; j < 2; j++)
+            {
+                bool first = ((i + j) & 1) == 0;
+                var op = first ? headHalf : headFull;
+                long t0 = Stopwatch.GetTimestamp();
+                op.Run(half.Compute);
+                double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                if (i >= 0) (first ? hHalf : hFull).Add(ms);
+            }
+        }
+        double Pairs(List<double> p, List<double> q) => Median(p.Zip(q, (u, v) => u / v).ToList());
+        Console.WriteLine($"{s}x{s}, batch {batch}, {threads} thread(s), {runs} runs alternated (all six orders in turn): median (min) ms");
+        Console.WriteLine($"  fp16 head     {Median(tHalf),7:F3} ({tHalf.Min():F3})");
+        Console.WriteLine($"  fp32 head     {Median(tFull),7:F3} ({tFull.Min():F3})");
+        Console.WriteLine($"  ONNX Runtime  {Median(tOrt),7:F3} ({tOrt.Min():F3})");
+        Console.WriteLine($"  fp16 / fp32 {Median(tHalf) / Median(tFull):F3} (pairs {Pairs(tHalf, tFull):F3}); fp16 / ORT {Median(tHalf) / Median(tOrt):F3} (pairs {Pairs(tHalf, tOrt):F3}); fp32 / ORT {Median(tFull) / Median(tOrt):F3} (pairs {Pairs(tFull, tOrt):F3})");
+        Console.WriteLine($"  head step alone: fp16 {Median(hHalf):F3} ({hHalf.Min():F3}), fp32 {Median(hFull):F3} ({hFull.Min():F3}); fp16 / fp32 {Median(hHalf) / Median(hFull):F3} (pairs {Pairs(hHalf, hFull):F3})");
+
+        // end to end per face (batch 1, one thread): crop + network + decode, one pass
+        var (eHalf, eFull) = (new List<double>(), new List<double>());
+        if (batch == 1 && threads == 1)
+        {
+            var pHalf = new LandmarkPredictor(config, net, halfHead: true);
+            var pFull = new LandmarkPredictor(config, net, halfHead: false);
+            var one = new PredictionOptions { Passes = 1 };
+            for (int r = -1; r < rounds; r++)
+                for (int f = 0; f < items.Length; f++)
+                    for (int j = 0; j < 2; j++)
+                    {
+                        bool first = ((f + r + j) & 1) == 0;
+                        long t0 = Stopwatch.GetTimestamp();
+                        (first ? pHalf : pFull).Predict(items[f].Image, items[f].Box, one);
+                        double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                        if (r >= 0) (first ? eHalf : eFull).Add(ms);
+                    }
+            Console.WriteLine($"  LandmarkPredictor.Predict, 1 pass, {items.Length} faces x {rounds} rounds: fp16 {Median(eHalf):F3} ({eHalf.Min():F3}), fp32 {Median(eFull):F3} ({eFull.Min():F3}); fp16 / fp32 {Median(eHalf) / Median(eFull):F3} (pairs {Pairs(eHalf, eFull):F3})");
+        }
+
+        if (Arg(args, "--json") is { } json)
+        {
+            JsonObject Stat(List<double> v) => new() { ["median_ms"] = R(Median(v)), ["min_ms"] = R(v.Min()), ["runs"] = v.Count };
+            var report = new JsonObject
+            {
+                ["model"] = dir, ["input_size"] = s, ["outputs"] = outputs, ["helen_crops"] = crops.Length,
+                ["fp16_bit_identical_crops"] = identical, ["compile_fp16_head_min_ms"] = R(compileHalf), ["compile_fp32_head_min_ms"] = R(compileFull),
+                ["narrow_min_ms"] = R(narrow), ["pack_panels_min_ms"] = R(pack),
+                ["max_abs_ours_vs_onnxruntime"] = vsOrt,
+                ["network_fp16_head"] = Stat(tHalf), ["network_fp32_head"] = Stat(tFull), ["onnxruntime_nuget"] = Stat(tOrt),
+                ["fp16_over_fp32_median_of_pairs"] = R(Pairs(tHalf, tFull)), ["fp16_over_onnxruntime_median_of_pairs"] = R(Pairs(tHalf, tOrt)),
+                ["fp32_over_onnxruntime_median_of_pairs"] = R(Pairs(tFull, tOrt)),
+                ["head_fp16"] = Stat(hHalf), ["head_fp32"] = Stat(hFull), ["head_fp16_over_fp32_median_of_pairs"] = R(Pairs(hHalf, hFull)),
+                ["predict_fp16"] = eHalf.Count > 0 ? Stat(eHalf) : null, ["predict_fp32"] = eFull.Count > 0 ? Stat(eFull) : null,
+                ["predict_fp16_over_fp32_median_of_pairs"] = eHalf.Count > 0 ? R(Pairs(eHalf, eFull)) : null,
+                ["batch"] = batch, ["threads"] = threads,
+                ["onnxruntime"] = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
+                ["date_utc"] = DateTime.UtcNow.ToString("u"),
+            };
+            AtomicFile.WriteAllText(json, report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }
         return 0;
     }
 

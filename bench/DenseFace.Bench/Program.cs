@@ -10,6 +10,7 @@ using BenchmarkDotNet.Running;
 // The face detector's stages (resample, network, whole call) on helen photos: ... -- detect-profile [--images N] [--rounds R] [--long-side S]
 // Batch-level parallelism vs layer split vs ONNX Runtime, alternated: ... -- nn-batch [--batch B] [--threads T] [--runs N] [--size S]
 // Training fingerprint (per-step loss, weight and gradient hashes) and step time: ... -- train-check [--out FILE] | --time N [--threads T] [--batch B]
+// The shipped landmark network with its fp16 vs fp32 head vs ONNX Runtime, alternated; head alone; Predict per face: ... -- nn-fp16 [--faces N] [--runs N] [--rounds R] [--batch B] [--threads T] [--json OUT]
 // The shipped landmark network exported to ONNX, ONNX Runtime vs ours: ... -- onnx-landmarks [--model DIR] [--onnx FILE] [--faces N] [--json OUT]
 Func<string[], int>? command = args.Length == 0 ? null : args[0] switch
 {
@@ -19,6 +20,7 @@ Func<string[], int>? command = args.Length == 0 ? null : args[0] switch
     "detect-profile" => DenseFace.Bench.DetectorProfile.Run,
     "nn-profile" => DenseFace.Bench.NeuralEngineBenchmark.Profile,
     "nn-batch" => DenseFace.Bench.NeuralEngineBenchmark.Batch,
+    "nn-fp16" => DenseFace.Bench.NeuralEngineBenchmark.Fp16,
     "nn" => DenseFace.Bench.NeuralEngineBenchmark.Run,
     "detect" => DenseFace.Bench.DetectionEvaluation.Run,
     "detect-synth" => DenseFace.Bench.DetectionYawRecall.Run,

@@ -43,6 +43,7 @@ public sealed class LandmarkPredictor
 
     readonly Network _network;
     readonly ConcurrentBag<Worker> _workers = new();
+    readonly bool _halfHead;
     readonly int[] _denseMirror, _ibugMirror;
 
     /// <summary>The model's config (layout, ROI scale, backbone).</summary>
@@ -61,8 +62,15 @@ public sealed class LandmarkPredictor
     /// Wraps <paramref name="network"/> (its current weights are snapshotted into BN-folded plans when first used;
     /// do not train it while predicting).
     /// </summary>
-    public LandmarkPredictor(LandmarkModelConfig config, Network network)
+    public LandmarkPredictor(LandmarkModelConfig config, Network network) : this(config, network, halfHead: true) { }
+
+    /// <summary>
+    /// <paramref name="halfHead"/> false keeps the fully connected head's weights in fp32 even when they are exactly
+    /// representable in fp16 (same results, twice the head's memory traffic; benchmark A/B).
+    /// </summary>
+    internal LandmarkPredictor(LandmarkModelConfig config, Network network, bool halfHead)
     {
+        _halfHead = halfHead;
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(network);
         Layout = config.Validate("landmark model config");
@@ -148,7 +156,7 @@ public sealed class LandmarkPredictor
         lock (_network)
         {
             int s = InputSize;
-            var plan = _network.CompileInference(s, s, 1);
+            var plan = _network.CompileInference(s, s, 1, _halfHead);
             plan.Compute.MaxDegreeOfParallelism = 1;
             return new Worker { Plan = plan, Input = new float[3 * s * s], Output = new float[Head.OutputCount], Flipped = new float[Head.OutputCount] };
         }

@@ -43,11 +43,20 @@ internal sealed class InferencePlan
         public override void Run(ComputeContext compute) => Convolution.Forward(Input, geometry, weight, bias, act, Output, Residual, compute, _packed);
     }
 
-    internal sealed class LinearOp(Tensor input, Tensor output, Linear layer) : Op(input, output)
+    /// <summary>
+    /// y = x W^T + b. <see cref="Half"/>: the weights as fp16 when every one is exactly representable (the shipped
+    /// landmark model's, loaded from an fp16 file), read by the matrix-vector products at batch 1 and 2 (half the memory
+    /// traffic of the memory-bound head; results bit-identical, accumulation in fp32 in the same order); null keeps fp32.
+    /// </summary>
+    internal sealed class LinearOp(Tensor input, Tensor output, Linear layer, Half[]? half, Half[]? halfPanels) : Op(input, output)
     {
         public Linear Layer => layer;
+        /// <summary>The fp16 copy of the weights (a snapshot taken at compile time): [out, in] for the matrix-vector products of batch 1
+        /// and 2, or packed into <see cref="HalfGemm"/> panels for larger batches (<see cref="Packed"/>); null when they stay fp32.</summary>
+        public Half[]? Half => half ?? halfPanels;
+        public bool Packed => halfPanels != null;
         public override void Run(ComputeContext compute)
-            => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute);
+            => Linear.Apply(Input.Data, Input.Dim(0), layer.Weight.Value, layer.Bias.Value, layer.InFeatures, layer.OutFeatures, Output.Data, compute, half, halfPanels);
     }
 
     /// <summary>A layer without a fused form (pooling, PReLU, lone BN...) run through its own forward.</summary>
@@ -77,6 +86,7 @@ internal sealed class InferencePlan
     private InferencePlan[]? _shards;
     private Action<int>? _runShard;
     private int _head;
+    private readonly bool _halfHead;
 
     /// <summary>Batch-level parallelism on (default); off splits every layer over the threads at any batch (benchmark A/B).</summary>
     internal bool BatchShards { get; set; } = true;
@@ -85,6 +95,8 @@ internal sealed class InferencePlan
     internal IReadOnlyList<Op> Ops => _ops;
     internal Tensor InputTensor => _input;
     internal Tensor OutputTensor => _output;
+    /// <summary>Fully connected layers whose weights this plan holds as fp16.</summary>
+    internal int HalfLinearLayers => _ops.Count(o => o is LinearOp { Half: not null });
 
     /// <summary>Threads the kernels may use.</summary>
     public ComputeContext Compute { get; } = new();
@@ -96,12 +108,19 @@ internal sealed class InferencePlan
     /// <summary>Outputs per image.</summary>
     public int Outputs { get; }
 
-    internal InferencePlan(Network network, int height, int width, int batch) : this(network, height, width, batch, null) { }
+    /// <param name="network">The network (its weights are snapshotted).</param>
+    /// <param name="height">Input height.</param>
+    /// <param name="width">Input width.</param>
+    /// <param name="batch">Images per run.</param>
+    /// <param name="halfHead">Store a fully connected layer's weights as fp16 when every weight is exactly representable
+    /// (bit-identical results; see <see cref="LinearOp"/>); false keeps fp32 everywhere (benchmark A/B, tests).</param>
+    internal InferencePlan(Network network, int height, int width, int batch, bool halfHead = true) : this(network, height, width, batch, null, halfHead) { }
 
-    private InferencePlan(Network network, int height, int width, int batch, Dictionary<Conv2d, ConvOp>? sharedConvs)
+    private InferencePlan(Network network, int height, int width, int batch, Dictionary<Conv2d, ConvOp>? sharedConvs, bool halfHead)
     {
         _network = network;
         _sharedConvs = sharedConvs;
+        _halfHead = halfHead;
         if (batch <= 0 || height <= 0 || width <= 0) throw new ArgumentOutOfRangeException(nameof(batch));
         Batch = batch; Height = height; Width = width;
         var first = network.Root.Modules().OfType<Conv2d>().FirstOrDefault()
@@ -173,7 +192,7 @@ internal sealed class InferencePlan
             var shards = new InferencePlan[threads];
             for (int t = 0; t < threads; t++)
             {
-                shards[t] = new InferencePlan(_network, Height, Width, 1, _convs);
+                shards[t] = new InferencePlan(_network, Height, Width, 1, _convs, false);
                 shards[t].Compute.MaxDegreeOfParallelism = 1;
             }
             _shards = shards;
@@ -246,7 +265,13 @@ internal sealed class InferencePlan
             case Linear l:
             {
                 var y = new Tensor(x.Dim(0), l.OutFeatures);
-                _ops.Add(new LinearOp(x, y, l) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" });
+                // fp16 where it is read: the matrix-vector products of batch 1 and 2, the packed Vector512 product of larger
+                // batches (batch shards never run the head)
+                bool gemv = x.Dim(0) <= 2;
+                Half[]? half = !_halfHead || _sharedConvs != null || (!gemv && Simd.Level != SimdLevel.Vector512) ? null : HalfConvert.TryNarrowExact(l.Weight.Value);
+                Half[]? panels = half != null && !gemv ? HalfGemm.Pack(half, l.OutFeatures, l.InFeatures) : null;
+                if (panels != null) half = null;
+                _ops.Add(new LinearOp(x, y, l, half, panels) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" + (half != null || panels != null ? " fp16" : "") });
                 return y;
             }
             default:

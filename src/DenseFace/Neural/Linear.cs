@@ -34,28 +34,46 @@ internal sealed class Linear : Module
         return y;
     }
 
-    /// <summary>y[n x out] = x[n x in] W^T + b.</summary>
-    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute)
+    /// <summary>
+    /// y[n x out] = x[n x in] W^T + b. With <paramref name="half"/> (W as fp16 [out, in], every weight exactly
+    /// representable, see <see cref="HalfConvert.TryNarrowExact"/>) the matrix-vector products (n &lt;= 2) read the fp16
+    /// copy; with <paramref name="halfPanels"/> (the same packed by <see cref="HalfGemm.Pack"/>) the matrix product (n &gt; 2)
+    /// reads those at <see cref="SimdLevel.Vector512"/>. Either is bit-identical to reading <paramref name="w"/>.
+    /// </summary>
+    internal static void Apply(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, Half[]? half = null, Half[]? halfPanels = null)
     {
         if (n <= 2)
         {
             // Matrix-vector products: one dot product per output, split over output ranges.
             int chunks = Math.Min(compute.MaxDegreeOfParallelism, Math.Max(1, outF / 256));
             if (chunks == 1)
-                for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-            else GemvParallel(x, n, w, b, inF, outF, y, compute, chunks);
+                for (int i = 0; i < n; i++)
+                {
+                    if (half != null) Kernels.Gemv.Rows(half, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+                    else Kernels.Gemv.Rows(w, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+                }
+            else GemvParallel(x, n, w, half, b, inF, outF, y, compute, chunks);
             return;
         }
         for (int i = 0; i < n; i++) b.AsSpan(0, outF).CopyTo(y.AsSpan(i * outF, outF));
+        if (halfPanels != null && Simd.Level == SimdLevel.Vector512)
+        {
+            HalfGemm.Multiply(x, n, inF, halfPanels, outF, y, compute);
+            return;
+        }
         Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, y, outF, accumulate: true, compute: compute);
     }
 
     /// <summary>Output-range split of the matrix-vector products (kept apart so the one-thread path allocates no closure).</summary>
-    private static void GemvParallel(float[] x, int n, float[] w, float[] b, int inF, int outF, float[] y, ComputeContext compute, int chunks)
+    private static void GemvParallel(float[] x, int n, float[] w, Half[]? half, float[] b, int inF, int outF, float[] y, ComputeContext compute, int chunks)
         => compute.For(chunks, t =>
         {
             int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
-            for (int i = 0; i < n; i++) Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+            for (int i = 0; i < n; i++)
+            {
+                if (half != null) Kernels.Gemv.Rows(half, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+                else Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
+            }
         });
 
     /// <summary>Normal(0, std) weights and zero bias (torchvision MobileNetV2 uses std 0.01).</summary>

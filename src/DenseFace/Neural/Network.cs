@@ -157,5 +157,10 @@ public sealed class Network
             new Dictionary<string, string> { ["format"] = "pt", ["architecture"] = Config.Architecture });
 
     /// <summary>Builds a BN-folded, activation-fused inference plan for fixed input size and batch (snapshot of the current weights).</summary>
-    internal InferencePlan CompileInference(int height, int width, int batch = 1) => new(this, height, width, batch);
+    /// <param name="height">Input height.</param>
+    /// <param name="width">Input width.</param>
+    /// <param name="batch">Images per run.</param>
+    /// <param name="halfHead">Fully connected weights that are exactly representable in fp16 are stored as fp16 (bit-identical
+    /// results, half the head's memory traffic at batch 1); false keeps fp32.</param>
+    internal InferencePlan CompileInference(int height, int width, int batch = 1, bool halfHead = true) => new(this, height, width, batch, halfHead);
 }

@@ -56,6 +56,97 @@ public class KernelTests
         }
     });
 
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
+    public void HalfToSingleIsExactForEveryFiniteHalf(int level) => WithLevel(level, () =>
+    {
+        var all = Enumerable.Range(0, 65536).Select(i => BitConverter.UInt16BitsToHalf((ushort)i)).Where(Half.IsFinite).ToArray();
+        Assert.Equal(65536 - 2048, all.Length); // all but the exponent-31 codes: 2 infinities and 2,046 NaNs
+        var got = new float[all.Length];
+        HalfConvert.ToSingle(all, got);
+        for (int i = 0; i < all.Length; i++)
+        {
+            float expect = (float)all[i];
+            Assert.True(BitConverter.SingleToUInt32Bits(expect) == BitConverter.SingleToUInt32Bits(got[i]),
+                $"half 0x{BitConverter.HalfToUInt16Bits(all[i]):x4}: {got[i]} vs {expect}");
+            Assert.Equal(BitConverter.SingleToUInt32Bits(expect), BitConverter.SingleToUInt32Bits(HalfConvert.Scalar((short)BitConverter.HalfToUInt16Bits(all[i]))));
+        }
+        // every tail length and offset (vector blocks of 16, 8, 4, then scalar)
+        for (int offset = 0; offset < 5; offset++)
+            for (int n = 0; n <= 40; n++)
+            {
+                var part = new float[n + 1];
+                part[n] = 1234.5f;
+                HalfConvert.ToSingle(all.AsSpan(30000 + offset, n), part.AsSpan(0, n));
+                for (int i = 0; i < n; i++) Assert.Equal((float)all[30000 + offset + i], part[i]);
+                Assert.Equal(1234.5f, part[n]); // nothing written past the end
+            }
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
+    public void HalfGemvGivesTheFp32GemvsBits(int level) => WithLevel(level, () =>
+    {
+        // fp16 weights widened exactly and accumulated in the fp32 kernel's order: bit-identical to the fp32 kernel on the
+        // widened weights, for every row-block and column-tail case (incl. zeros, -0 and half subnormals in the weights)
+        foreach (var (rows, cols) in new[] { (1, 1), (7, 33), (13, 16), (30, 1280), (5, 15), (9, 47), (8, 4100), (6, 4097) })
+        {
+            var w = Reference.Random(rows * cols, 11, 0.2f);
+            for (int i = 0; i < w.Length; i += 7) w[i] *= 1e-5f; // down into the half subnormals (< 6.1e-5)
+            w[0] = -0f;
+            if (w.Length > 3) w[3] = 0f;
+            var half = w.Select(v => (Half)v).ToArray();
+            var widened = half.Select(h => (float)h).ToArray();
+            var x = Reference.Random(cols, 12); var b = Reference.Random(rows, 13);
+            foreach (var (r0, r1) in new[] { (0, rows), (rows / 3, rows) })
+            {
+                var expect = new float[rows]; var got = new float[rows];
+                Gemv.Rows(widened, cols, r0, r1, x, b, expect);
+                Gemv.Rows(half, cols, r0, r1, x, b, got);
+                Assert.True(expect.AsSpan().SequenceEqual(got), $"{rows}x{cols} rows [{r0}, {r1}): max diff {Reference.MaxAbsDiff(got, expect)}");
+            }
+        }
+    });
+
+    [SkippableFact]
+    public void HalfGemmGivesTheSgemmsBits() => WithLevel((int)SimdLevel.Vector512, () =>
+    {
+        // y (holding the bias) += x W^T from fp16 panels packed once: the SGEMM's bits on the widened weights (same k
+        // blocks, same chain per element), for partial row groups and column panels, several k blocks, 1 and 2 threads
+        foreach (var (n, outF, inF) in new[] { (3, 1, 1), (8, 3016 / 8, 1280), (5, 100, 257), (9, 48, 600), (16, 48, 513), (17, 33, 7), (8, 64, 256), (4, 31, 300) })
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var half = Reference.Random(outF * inF, (ulong)(n + outF), 0.3f).Select(v => (Half)v).ToArray();
+                var w = half.Select(h => (float)h).ToArray();
+                var x = Reference.Random(n * inF, 21); var y0 = Reference.Random(n * outF, 22);
+                var expect = (float[])y0.Clone(); var got = (float[])y0.Clone();
+                var compute = new ComputeContext { MaxDegreeOfParallelism = threads };
+                Sgemm.Multiply(false, true, n, outF, inF, x, inF, w, inF, expect, outF, accumulate: true, compute: compute);
+                HalfGemm.Multiply(x, n, inF, HalfGemm.Pack(half, outF, inF), outF, got, compute);
+                Assert.True(expect.AsSpan().SequenceEqual(got), $"{n} x {outF} x {inF}, {threads} thread(s): max diff {Reference.MaxAbsDiff(got, expect)}");
+            }
+    });
+
+    [Fact]
+    public void NarrowingKeepsFp16OnlyWhenEveryWeightIsExact()
+    {
+        var exact = Reference.Random(3000, 14).Select(v => (float)(Half)v).ToArray();
+        exact[5] = 3e-7f; // in the half subnormal range but not a multiple of 2^-24
+        Assert.Null(HalfConvert.TryNarrowExact(exact));
+        exact[5] = (float)BitConverter.UInt16BitsToHalf(0x0003); // 3 * 2^-24: an exact subnormal
+        exact[6] = -0f; exact[7] = 65504f; // -0 and the largest half
+        var half = HalfConvert.TryNarrowExact(exact);
+        Assert.NotNull(half);
+        Assert.Equal(exact.Select(BitConverter.SingleToUInt32Bits), half.Select(h => BitConverter.SingleToUInt32Bits((float)h)));
+        foreach (float bad in new[] { 0.1f, 1f + 1f / 4096, 65520f, 1e5f, float.PositiveInfinity, float.NaN })
+        {
+            var copy = (float[])exact.Clone();
+            copy[2999] = bad;
+            Assert.Null(HalfConvert.TryNarrowExact(copy));
+        }
+        Assert.Null(HalfConvert.TryNarrowExact(Reference.Random(100, 15))); // ordinary fp32 weights stay fp32
+    }
+
     [Fact]
     public void GemmIsIdenticalForAnyThreadCount()
     {

@@ -126,6 +126,60 @@ public class NetworkTests
     }
 
     [Fact]
+    public void HalfHeadGivesTheFp32PlansBits()
+    {
+        // Head weights exactly representable in fp16 (rounded here, as the shipped model's are by its fp16 file) are
+        // stored as fp16 and give the fp32 plan's bits at any batch and thread count (batch 1 and 2: matrix-vector products;
+        // larger batches: packed fp16 panels at Vector512, the batch-shard plan's head included).
+        var net = Mobile(1560, 0.35, 4);
+        RandomiseBatchNorm(net, 9);
+        var fc = net.GetParameter("classifier.1.weight").Value;
+        for (int i = 0; i < fc.Length; i++) fc[i] = (float)(Half)fc[i];
+        net.Eval();
+        const int s = 64;
+        foreach (var (batch, threads) in new[] { (1, 1), (1, 2), (2, 1), (2, 2), (3, 1), (8, 1), (8, 2), (5, 2) })
+        {
+            var x = Reference.Random(batch * 3 * s * s, (ulong)(batch * 10 + threads));
+            var fp32 = net.CompileInference(s, s, batch, halfHead: false);
+            var fp16 = net.CompileInference(s, s, batch);
+            fp32.Compute.MaxDegreeOfParallelism = fp16.Compute.MaxDegreeOfParallelism = threads;
+            Assert.Equal(0, fp32.HalfLinearLayers);
+            Assert.Equal(batch <= 2 || Simd.Level == SimdLevel.Vector512 ? 1 : 0, fp16.HalfLinearLayers);
+            Assert.Equal(fp32.Run(x).ToArray(), fp16.Run(x).ToArray());
+        }
+        // the fp16 plan allocates nothing per run at one thread either
+        var plan = net.CompileInference(s, s);
+        var input = Reference.Random(3 * s * s, 3);
+        plan.Run(input); plan.Run(input);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) plan.Run(input);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // one weight off the fp16 grid: the whole layer stays fp32
+        fc[17] += 1e-6f;
+        Assert.Equal(0, net.CompileInference(s, s).HalfLinearLayers);
+        Assert.Equal(0, Mobile(40, 0.35).CompileInference(s, s).HalfLinearLayers); // seeded fp32 weights
+    }
+
+    [Fact]
+    public void ShippedLandmarkModelHalfHeadGivesTheFp32PlansBits()
+    {
+        var dir = DenseFace.Landmarks.LandmarkPredictor.DefaultModelDirectory();
+        Assert.NotNull(dir);
+        var config = DenseFace.Landmarks.LandmarkModelConfig.Load(Path.Combine(dir, DenseFace.Landmarks.LandmarkPredictor.ConfigFileName));
+        var net = Network.Create(config.Network);
+        net.LoadWeights(Path.Combine(dir, DenseFace.Landmarks.LandmarkPredictor.WeightsFileName));
+        int s = config.Network.InputSize;
+        var fp16 = net.CompileInference(s, s);
+        var fp32 = net.CompileInference(s, s, halfHead: false);
+        Assert.Equal(1, fp16.HalfLinearLayers);
+        foreach (ulong seed in new ulong[] { 1, 2, 3 })
+        {
+            var x = Reference.Random(3 * s * s, seed);
+            Assert.Equal(fp32.Run(x).ToArray(), fp16.Run(x).ToArray());
+        }
+    }
+
+    [Fact]
     public void AnyInputSizeWorks()
     {
         var net = Mobile(7, 0.35);
