@@ -115,6 +115,45 @@ public class KernelTests
     });
     [SkippableTheory]
     [MemberData(nameof(Levels))]
+    public unsafe void PointwiseConvMatchesReferenceAndPackedProductBitForBit(int level) => WithLevel(level, () =>
+    {
+        // (m output channels, k input channels, n pixels): YuNet's 16/64-channel layers and heads (1, 4, 10 outputs),
+        // partial column strips (n not a multiple of 32, incl. a last strip of <= 16) and partial row blocks.
+        var cases = new[] { (16, 16, 1600), (64, 64, 400), (64, 16, 100), (1, 64, 100), (4, 64, 48), (10, 64, 33), (8, 1, 32), (9, 3, 47), (24, 40, 196), (3, 64, 64) };
+        ulong seed = 900;
+        foreach (var (m, k, n) in cases)
+            foreach (bool accumulate in new[] { false, true })
+                foreach (var act in new[] { FusedActivation.None, FusedActivation.ReLU, FusedActivation.ReLU6 })
+                {
+                    Assert.True(PointwiseConv.Applies(k, n));
+                    var a = Reference.Random(m * k, seed++);
+                    var x = Reference.Random(k * n, seed++, 3f);
+                    var bias = act == FusedActivation.ReLU ? null : Reference.Random(m, seed++);
+                    var res = Reference.Random(m * n, seed++, 2f);
+                    var packed = new float[Sgemm.PackedLength(m, k)];
+                    var direct = (float[])res.Clone();
+                    var viaPacked = (float[])res.Clone();
+                    fixed (float* pa = a, pp = packed, px = x, pd = direct, pv = viaPacked, pb = bias)
+                    {
+                        Sgemm.PackMatrixA(false, m, k, pa, k, pp);
+                        PointwiseConv.Multiply(pp, m, k, px, n, n, pd, n, accumulate, pb, act);
+                        Sgemm.MultiplyPacked(pp, false, m, n, k, px, n, pv, n, accumulate, pb, act, null);
+                    }
+                    var expect = Reference.Gemm(false, false, m, n, k, a, k, x, n);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                        {
+                            double v = expect[i * n + j] + (accumulate ? res[i * n + j] : 0) + (bias?[i] ?? 0);
+                            expect[i * n + j] = act == FusedActivation.None ? v : act == FusedActivation.ReLU ? Math.Max(v, 0) : Math.Clamp(v, 0, 6);
+                        }
+                    Assert.True(Reference.MaxAbsDiff(direct, expect) < 1e-4, $"pointwise {m}x{k}x{n} {accumulate} {act}: {Reference.MaxAbsDiff(direct, expect)}");
+                    for (int i = 0; i < direct.Length; i++)
+                        Assert.True(BitConverter.SingleToInt32Bits(direct[i]) == BitConverter.SingleToInt32Bits(viaPacked[i]), $"pointwise {m}x{k}x{n} {accumulate} {act}: element {i} {direct[i]} vs packed {viaPacked[i]}");
+                }
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
     public void VectorOpsMatchScalarFormulas(int level) => WithLevel(level, () =>
     {
         // Lengths below, at and between the vector widths (4, 8, 16) so every body and tail runs.
