@@ -60,8 +60,14 @@ internal static class LandmarkProfile
     /// <summary>A/B switch: true selects the new kernels, false the previous ones.</summary>
     internal static void SetVariant(bool current)
     {
-        DenseFace.Neural.Kernels.PointwiseConv.Enabled = current;
-        DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = current;
+        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, packstrips) limits the switch to some kernels; default all.
+        var only = Environment.GetEnvironmentVariable("AB_FLAGS")?.Split(',');
+        bool On(string name) => current || (only != null && !only.Contains(name));
+        DenseFace.Neural.Kernels.PointwiseConv.Enabled = On("pointwise");
+        DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = On("rowpairs");
+        DenseFace.Neural.Kernels.PointwiseDepthwise.Enabled = On("fuse");
+        DenseFace.Neural.Kernels.PointwiseConv.PackStrips = On("packstrips");
+        DenseFace.Neural.Kernels.PointwiseConv.Prefetch = On("prefetch");
     }
 
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
@@ -86,8 +92,8 @@ internal static class DetectorProfile
         string dir = Path.Combine(DataRoot.Resolve(), "data/300w/helen/testset");
         var photos = Directory.GetFiles(dir, "*.jpg").Order(StringComparer.Ordinal).Take(images).Select(ImageIO.Load).ToArray();
         var input = new float[3 * 1024 * 1024];
-        if (args.Contains("--ops")) return Ops(session, photos[0], longSide, input, rounds);
-        var (pre, net, whole) = (new List<double>(), new List<double>(), new List<double>());
+        if (args.Contains("--ops")) return Ops(session, photos[int.Parse(BenchArgs.Arg(args, "--photo") ?? "0")], longSide, input, rounds);
+        var (pre, net, whole, prev) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         for (int r = -1; r < rounds; r++)
             foreach (var image in photos)
             {
@@ -96,6 +102,15 @@ internal static class DetectorProfile
                 long t1 = Stopwatch.GetTimestamp();
                 session.Run(input.AsSpan(0, 3 * w * h), [1, 3, h, w]);
                 long t2 = Stopwatch.GetTimestamp();
+                if (args.Contains("--ab"))
+                {
+                    SetVariant(false);
+                    long p0 = Stopwatch.GetTimestamp();
+                    session.Run(input.AsSpan(0, 3 * w * h), [1, 3, h, w]);
+                    long p1 = Stopwatch.GetTimestamp();
+                    SetVariant(true);
+                    if (r >= 0) prev.Add(Ms(p0, p1));
+                }
                 detector.Detect(image);
                 long t3 = Stopwatch.GetTimestamp();
                 if (r < 0) continue;
@@ -105,6 +120,8 @@ internal static class DetectorProfile
         Console.WriteLine($"{photos.Length} helen/testset photos (mean {mp:F2} MP) x {rounds} rounds, long side {longSide}, 1 thread; median (min) ms:");
         Console.WriteLine($"  resample  {Median(pre),7:F3} ({pre.Min():F3})");
         Console.WriteLine($"  network   {Median(net),7:F3} ({net.Min():F3})");
+        if (prev.Count > 0)
+            Console.WriteLine($"  network, previous kernels {Median(prev),7:F3} ({prev.Min():F3}); median ratio new/previous {Median(net.Zip(prev, (a, b) => a / b).ToList()):F3}");
         Console.WriteLine($"  Detect    {Median(whole),7:F3} ({whole.Min():F3})");
         return 0;
     }
@@ -141,8 +158,14 @@ internal static class DetectorProfile
     /// <summary>A/B switch: true selects the new kernels, false the previous ones.</summary>
     internal static void SetVariant(bool current)
     {
-        DenseFace.Neural.Kernels.PointwiseConv.Enabled = current;
-        DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = current;
+        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, packstrips) limits the switch to some kernels; default all.
+        var only = Environment.GetEnvironmentVariable("AB_FLAGS")?.Split(',');
+        bool On(string name) => current || (only != null && !only.Contains(name));
+        DenseFace.Neural.Kernels.PointwiseConv.Enabled = On("pointwise");
+        DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = On("rowpairs");
+        DenseFace.Neural.Kernels.PointwiseDepthwise.Enabled = On("fuse");
+        DenseFace.Neural.Kernels.PointwiseConv.PackStrips = On("packstrips");
+        DenseFace.Neural.Kernels.PointwiseConv.Prefetch = On("prefetch");
     }
 
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;

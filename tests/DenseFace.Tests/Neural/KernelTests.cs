@@ -154,6 +154,46 @@ public class KernelTests
 
     [SkippableTheory]
     [MemberData(nameof(Levels))]
+    public unsafe void FusedPointwiseDepthwiseEqualsTheTwoLayersBitForBit(int level) => WithLevel(level, () =>
+    {
+        // (k, m, h, w, scratch floats): one band, many bands (2 rows each, the last one short), odd widths with masked tails, 1-3 rows.
+        var cases = new[] { (16, 16, 20, 32, 65536), (64, 64, 23, 40, 64 * 40 * 4), (16, 64, 9, 17, 1), (3, 10, 5, 7, 1), (8, 8, 1, 48, 1), (8, 8, 2, 5, 1), (8, 8, 3, 33, 8 * 33 * 5) };
+        ulong seed = 1300;
+        int saved = PointwiseDepthwise.ScratchFloats;
+        try
+        {
+            foreach (var (k, m, h, w, scratch) in cases)
+            {
+                var pw = new ConvGeometry(k, m, 1, 1, 0, 1);
+                var dw = new ConvGeometry(m, m, 3, 1, 1, m);
+                if (!PointwiseDepthwise.Applies(pw, dw, w)) return; // Vector512 only: other levels run the two layers
+                PointwiseDepthwise.ScratchFloats = scratch;
+                foreach (var (act1, act2, withBias) in new[] { (FusedActivation.None, FusedActivation.ReLU, false), (FusedActivation.ReLU6, FusedActivation.None, true) })
+                {
+                    var x = new Tensor(Reference.Random(k * h * w, seed++, 2f), 1, k, h, w);
+                    var w1 = Reference.Random(m * k, seed++);
+                    var w2 = Reference.Random(m * 9, seed++);
+                    var b1 = withBias ? Reference.Random(m, seed++) : null;
+                    var b2 = withBias ? Reference.Random(m, seed++) : null;
+                    var packed = Convolution.PackWeights(pw, w1);
+                    var mid = new Tensor(1, m, h, w);
+                    var expect = new Tensor(1, m, h, w);
+                    Convolution.Forward(x, pw, w1, b1, act1, mid, null, ComputeContext.Serial, packed);
+                    Convolution.Forward(mid, dw, w2, b2, act2, expect, null, ComputeContext.Serial);
+                    var y = new float[m * h * w];
+                    fixed (float* px = x.Data, pk = packed, pb1 = b1, pw2 = w2, pb2 = b2, py = y)
+                        PointwiseDepthwise.Forward(px, k, h, w, pk, m, pb1, act1, pw2, pb2, act2, py);
+                    for (int i = 0; i < y.Length; i++)
+                        Assert.True(BitConverter.SingleToInt32Bits(y[i]) == BitConverter.SingleToInt32Bits(expect.Data[i]),
+                            $"fused {k}->{m} {h}x{w} band {PointwiseDepthwise.BandRows(m, w, h)}: element {i} {y[i]} vs {expect.Data[i]}");
+                }
+            }
+        }
+        finally { PointwiseDepthwise.ScratchFloats = saved; }
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
     public void VectorOpsMatchScalarFormulas(int level) => WithLevel(level, () =>
     {
         // Lengths below, at and between the vector widths (4, 8, 16) so every body and tail runs.

@@ -25,6 +25,12 @@ internal static unsafe class PointwiseConv
     /// <summary>True when <see cref="Multiply"/> handles a product with <paramref name="k"/> input channels over <paramref name="pixels"/> pixels.</summary>
     internal static bool Applies(int k, int pixels) => Enabled && k >= 1 && k <= MaxK && pixels >= Sgemm.NR;
 
+    /// <summary>Copy each strip into an L1 panel when more than one 8-row block reads it (see <see cref="Multiply"/>).</summary>
+    internal static bool PackStrips;
+
+    /// <summary>Software prefetch of the next strip (see <see cref="Multiply"/>).</summary>
+    internal static bool Prefetch = true;
+
     /// <summary>Switch for same-process A/B timing against the packed product (benchmarks only).</summary>
     internal static bool Enabled = true;
 
@@ -32,12 +38,12 @@ internal static unsafe class PointwiseConv
     /// c[m x n] = A x (+ c when <paramref name="accumulate"/>) + bias per row, then <paramref name="act"/>; A packed by
     /// <see cref="Sgemm.PackMatrixA"/> (m x k, not transposed), x is k rows of <paramref name="ldx"/> floats.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit] // the scratch panel and tile are written before they are read
     internal static void Multiply(float* packedA, int m, int k, float* x, int ldx, int n, float* c, int ldc, bool accumulate, float* bias, FusedActivation act)
     {
         if (k > Sgemm.KC) throw new ArgumentException("pointwise product needs k <= KC");
         const int NR = Sgemm.NR, MR = Sgemm.MR;
-        bool direct = Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
+        bool direct = Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported && (m <= MR || !PackStrips);
         float* panel = stackalloc float[MaxK * NR];
         float* tile = stackalloc float[MR * NR];
         for (int j = 0; j < n; j += NR)
@@ -53,10 +59,13 @@ internal static unsafe class PointwiseConv
             {
                 int mr = Math.Min(MR, m - ir);
                 float* cc = c + (long)ir * ldc + j, bi = bias == null ? null : bias + ir;
-                if (mr == MR) Kernel512(k, packedA + (long)ir * k, x + j, ldx, cc, ldc, accumulate, bi, act, true);
+                // The first row block prefetches the next strip into L2: its k rows are k separate streams (too many for the
+                // hardware prefetchers when the planes come from memory, e.g. YuNet at 640).
+                bool prefetch = ir == 0 && Prefetch && j + 2 * NR <= n;
+                if (mr == MR) Kernel512(k, packedA + (long)ir * k, x + j, ldx, cc, ldc, accumulate, bi, act, true, prefetch);
                 else
                 {
-                    Kernel512(k, packedA + (long)ir * k, x + j, ldx, tile, NR, false, null, FusedActivation.None, false);
+                    Kernel512(k, packedA + (long)ir * k, x + j, ldx, tile, NR, false, null, FusedActivation.None, false, prefetch);
                     Sgemm.StoreTile(tile, cc, ldc, mr, nr, accumulate, true, bi, act);
                 }
             }
@@ -80,12 +89,13 @@ internal static unsafe class PointwiseConv
 
     /// <summary>8 x 32 tile: the packed 8-row panel <paramref name="pa"/> times 32 columns of the k rows at <paramref name="b"/> (stride <paramref name="ldb"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel512(int kc, float* pa, float* b, int ldb, float* c, int ldc, bool load, float* bias, FusedActivation act, bool epilogue)
+    private static void Kernel512(int kc, float* pa, float* b, int ldb, float* c, int ldc, bool load, float* bias, FusedActivation act, bool epilogue, bool prefetch)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < kc; p++)
         {
+            if (prefetch) { Sse.Prefetch1(b + Sgemm.NR); Sse.Prefetch1(b + Sgemm.NR + 16); }
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             Vector512<float> a;
