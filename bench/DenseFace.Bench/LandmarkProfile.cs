@@ -57,19 +57,6 @@ internal static class LandmarkProfile
         return 0;
     }
 
-    /// <summary>A/B switch: true selects the new kernels, false the previous ones.</summary>
-    internal static void SetVariant(bool current)
-    {
-        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, packstrips) limits the switch to some kernels; default all.
-        var only = Environment.GetEnvironmentVariable("AB_FLAGS")?.Split(',');
-        bool On(string name) => current || (only != null && !only.Contains(name));
-        DenseFace.Neural.Kernels.PointwiseConv.Enabled = On("pointwise");
-        DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = On("rowpairs");
-        DenseFace.Neural.Kernels.PointwiseDepthwise.Enabled = On("fuse");
-        DenseFace.Neural.Kernels.PointwiseConv.PackStrips = On("packstrips");
-        DenseFace.Neural.Kernels.PointwiseConv.Prefetch = On("prefetch");
-    }
-
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;
     static double Median(List<double> v) { var o = v.Order().ToArray(); return o[o.Length / 2]; }
 }
@@ -158,13 +145,13 @@ internal static class DetectorProfile
     /// <summary>A/B switch: true selects the new kernels, false the previous ones.</summary>
     internal static void SetVariant(bool current)
     {
-        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, packstrips) limits the switch to some kernels; default all.
+        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, prefetch) limits the switch to some kernels; default all.
+        // Each switch is on by default, so "current" is the library's default state.
         var only = Environment.GetEnvironmentVariable("AB_FLAGS")?.Split(',');
         bool On(string name) => current || (only != null && !only.Contains(name));
         DenseFace.Neural.Kernels.PointwiseConv.Enabled = On("pointwise");
         DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = On("rowpairs");
         DenseFace.Neural.Kernels.PointwiseDepthwise.Enabled = On("fuse");
-        DenseFace.Neural.Kernels.PointwiseConv.PackStrips = On("packstrips");
         DenseFace.Neural.Kernels.PointwiseConv.Prefetch = On("prefetch");
     }
 

@@ -25,9 +25,6 @@ internal static unsafe class PointwiseConv
     /// <summary>True when <see cref="Multiply"/> handles a product with <paramref name="k"/> input channels over <paramref name="pixels"/> pixels.</summary>
     internal static bool Applies(int k, int pixels) => Enabled && k >= 1 && k <= MaxK && pixels >= Sgemm.NR;
 
-    /// <summary>Copy each strip into an L1 panel when more than one 8-row block reads it (see <see cref="Multiply"/>).</summary>
-    internal static bool PackStrips;
-
     /// <summary>Software prefetch of the next strip (see <see cref="Multiply"/>).</summary>
     internal static bool Prefetch = true;
 
@@ -43,7 +40,7 @@ internal static unsafe class PointwiseConv
     {
         if (k > Sgemm.KC) throw new ArgumentException("pointwise product needs k <= KC");
         const int NR = Sgemm.NR, MR = Sgemm.MR;
-        bool direct = Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported && (m <= MR || !PackStrips);
+        bool direct = Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
         float* panel = stackalloc float[MaxK * NR];
         float* tile = stackalloc float[MR * NR];
         for (int j = 0; j < n; j += NR)
