@@ -437,7 +437,7 @@ internal static unsafe class DepthwiseConv
         => Stride1RowRange(x, h, w, false, false, wk, bias, act, y);
 
     /// <summary>
-    /// <paramref name="rows"/> output rows of the 3x3, stride 1, padding 1 convolution (Vector512, see
+    /// <paramref name="h"/> output rows of the 3x3, stride 1, padding 1 convolution (Vector512, see
     /// <see cref="Stride1RowPairs"/>): output row i reads input rows i - 1, i, i + 1 at <paramref name="x"/> + (i - 1 .. i + 1) * w;
     /// the row above the first (below the last) exists only when <paramref name="above"/> (<paramref name="below"/>), otherwise
     /// it is padding and its taps are skipped. Lets a caller run a band of a plane (fused 1x1 + depthwise).
