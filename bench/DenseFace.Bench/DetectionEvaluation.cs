@@ -11,7 +11,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace DenseFace.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/DenseFace.Bench -- detect [--json OUT] [--fit-box68 FILE] [--sheet PNG] [--speed-images N] [--speed-only]</c>:
+/// <c>dotnet run -c Release --project bench/DenseFace.Bench -- detect [--json OUT] [--fit-box68 FILE] [--sheet PNG] [--speed-images N] [--speed-only] [--ab]</c>:
 /// (1) fits the YuNet -> 68-point box regression on the 300-W training photos (afw, helen/trainset, lfpw/trainset) and
 /// optionally writes it (the shipped models/detection/box68_regression.json); (2) checks it on helen/testset (mean IoU,
 /// centre and scale error); (3) recall and unannotated detections on afw and helen/testset; (4) one-thread speed of our
@@ -40,7 +40,7 @@ internal static class DetectionEvaluation
 
         if (speedOnly)
         {
-            report["speed_ms_1thread"] = Speed(net, modelPath, Photos("helen/testset").Take(speedImages).ToList());
+            report["speed_ms_1thread"] = Speed(net, modelPath, Photos("helen/testset").Take(speedImages).ToList(), args.Contains("--ab"));
             if (json != null) DenseFace.IO.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
             return 0;
         }
@@ -128,7 +128,7 @@ internal static class DetectionEvaluation
         if (sheet != null) ContactSheet(unmatchedCrops, sheet);
 
         // (4) speed
-        report["speed_ms_1thread"] = Speed(net, modelPath, Photos("helen/testset").Take(speedImages).ToList());
+        report["speed_ms_1thread"] = Speed(net, modelPath, Photos("helen/testset").Take(speedImages).ToList(), args.Contains("--ab"));
         if (json != null) DenseFace.IO.AtomicFile.WriteAllText(json, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return 0;
     }
@@ -190,7 +190,7 @@ internal static class DetectionEvaluation
     }
 
     /// <summary>Median network time (and our full Detect) per long side, ours and ONNX Runtime alternated on the same inputs.</summary>
-    private static Dictionary<string, object> Speed(OnnxNetwork net, string modelPath, List<Photo> photos)
+    private static Dictionary<string, object> Speed(OnnxNetwork net, string modelPath, List<Photo> photos, bool ab)
     {
         var result = new Dictionary<string, object>();
         var session = net.CreateSession();
@@ -205,6 +205,7 @@ internal static class DetectionEvaluation
             var ours = new List<double>();
             var theirs = new List<double>();
             var full = new List<double>();
+            var previous = new List<double>();
             var detector = new FaceDetector(net, new FaceDetectorOptions { LongSide = side });
             var faces = new List<DetectedFace>();
             string shape = "";
@@ -219,17 +220,33 @@ internal static class DetectionEvaluation
                 var feeds = new[] { NamedOnnxValue.CreateFromTensor("input", tensor) };
                 for (int r = 0; r < 13; r++)
                 {
+                    // With --ab, the same network with the previous kernels (DetectorProfile.SetVariant) runs too; the
+                    // order of the two variants flips every run so neither always follows ONNX Runtime.
+                    double d = 0;
                     var sw = Stopwatch.StartNew();
+                    if (ab && r % 2 == 1) d = RunPrevious();
+                    sw.Restart();
                     session.Run(input, dims);
                     double a = sw.Elapsed.TotalMilliseconds;
                     sw.Restart();
                     using (var outs = ort.Run(feeds)) { }
                     double b = sw.Elapsed.TotalMilliseconds;
+                    if (ab && r % 2 == 0) d = RunPrevious();
                     sw.Restart();
                     detector.Detect(image, faces);
                     double c = sw.Elapsed.TotalMilliseconds;
                     if (r < 3) continue; // warm-up
-                    ours.Add(a); theirs.Add(b); full.Add(c);
+                    ours.Add(a); theirs.Add(b); full.Add(c); previous.Add(d);
+                }
+
+                double RunPrevious()
+                {
+                    DetectorProfile.SetVariant(false);
+                    var t = Stopwatch.StartNew();
+                    session.Run(input, dims);
+                    double ms = t.Elapsed.TotalMilliseconds;
+                    DetectorProfile.SetVariant(true);
+                    return ms;
                 }
             }
             var entry = new
@@ -237,7 +254,11 @@ internal static class DetectionEvaluation
                 images = images.Count, runs_per_image = 10, input_example = shape,
                 ours_network_median = Math.Round(Median(ours), 3), onnxruntime_network_median = Math.Round(Median(theirs), 3),
                 ours_network_min = Math.Round(ours.Min(), 3), onnxruntime_network_min = Math.Round(theirs.Min(), 3),
+                ours_over_onnxruntime_median_ratio = Math.Round(Median(ours.Zip(theirs, (a, b) => a / b).ToList()), 3),
                 ours_detect_median = Math.Round(Median(full), 3),
+                previous_kernels_network_median = ab ? Math.Round(Median(previous), 3) : (double?)null,
+                previous_kernels_network_min = ab ? Math.Round(previous.Min(), 3) : (double?)null,
+                ours_over_previous_median_ratio = ab ? Math.Round(Median(ours.Zip(previous, (a, b) => a / b).ToList()), 3) : (double?)null,
                 onnxruntime_version = typeof(InferenceSession).Assembly.GetName().Version?.ToString(),
             };
             result[side.ToString()] = entry;

@@ -79,7 +79,8 @@ internal static class DetectorProfile
         string dir = Path.Combine(DataRoot.Resolve(), "data/300w/helen/testset");
         var photos = Directory.GetFiles(dir, "*.jpg").Order(StringComparer.Ordinal).Take(images).Select(ImageIO.Load).ToArray();
         var input = new float[3 * 1024 * 1024];
-        var (pre, net, whole) = (new List<double>(), new List<double>(), new List<double>());
+        if (args.Contains("--ops")) return Ops(session, photos[int.Parse(BenchArgs.Arg(args, "--photo") ?? "0")], longSide, input, rounds);
+        var (pre, net, whole, prev) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
         for (int r = -1; r < rounds; r++)
             foreach (var image in photos)
             {
@@ -88,6 +89,15 @@ internal static class DetectorProfile
                 long t1 = Stopwatch.GetTimestamp();
                 session.Run(input.AsSpan(0, 3 * w * h), [1, 3, h, w]);
                 long t2 = Stopwatch.GetTimestamp();
+                if (args.Contains("--ab"))
+                {
+                    SetVariant(false);
+                    long p0 = Stopwatch.GetTimestamp();
+                    session.Run(input.AsSpan(0, 3 * w * h), [1, 3, h, w]);
+                    long p1 = Stopwatch.GetTimestamp();
+                    SetVariant(true);
+                    if (r >= 0) prev.Add(Ms(p0, p1));
+                }
                 detector.Detect(image);
                 long t3 = Stopwatch.GetTimestamp();
                 if (r < 0) continue;
@@ -97,8 +107,52 @@ internal static class DetectorProfile
         Console.WriteLine($"{photos.Length} helen/testset photos (mean {mp:F2} MP) x {rounds} rounds, long side {longSide}, 1 thread; median (min) ms:");
         Console.WriteLine($"  resample  {Median(pre),7:F3} ({pre.Min():F3})");
         Console.WriteLine($"  network   {Median(net),7:F3} ({net.Min():F3})");
+        if (prev.Count > 0)
+            Console.WriteLine($"  network, previous kernels {Median(prev),7:F3} ({prev.Min():F3}); median ratio new/previous {Median(net.Zip(prev, (a, b) => a / b).ToList()):F3}");
         Console.WriteLine($"  Detect    {Median(whole),7:F3} ({whole.Min():F3})");
         return 0;
+    }
+
+    /// <summary><c>--ops</c>: minimum per network step (<see cref="DenseFace.Neural.Onnx.OnnxSession.Profile"/>) over 20 x rounds runs on the first photo, grouped by kind.</summary>
+    static int Ops(DenseFace.Neural.Onnx.OnnxSession session, Image8 image, int longSide, float[] input, int rounds)
+    {
+        DenseFace.Detection.FaceDetector.Preprocess(image, longSide, input, out int w, out int h);
+        // --ab: alternate the new kernels (A) and the previous ones (B) run by run in this process.
+        bool ab = Environment.GetCommandLineArgs().Contains("--ab");
+        int variants = ab ? 2 : 1;
+        var min = new double[variants][];
+        var totals = new List<double>[] { new(), new() };
+        string[] labels = [];
+        for (int r = 0; r < 20 * rounds; r++)
+            for (int v = 0; v < variants; v++)
+            {
+                SetVariant(v == 0);
+                var steps = session.Profile(input.AsSpan(0, 3 * w * h), [1, 3, h, w]);
+                totals[v].Add(steps.Sum(s => s.Milliseconds));
+                if (min[v] == null) { min[v] = steps.Select(s => s.Milliseconds).ToArray(); labels = steps.Select(s => s.Step).ToArray(); }
+                else for (int i = 0; i < min[v].Length; i++) min[v][i] = Math.Min(min[v][i], steps[i].Milliseconds);
+            }
+        SetVariant(true);
+        Console.WriteLine($"{w} x {h}, minimum per step over {20 * rounds} runs, ms{(ab ? " (new | previous kernels)" : "")}:");
+        for (int i = 0; i < labels.Length; i++) Console.WriteLine($"  {min[0][i],7:F4}{(ab ? $" | {min[1][i],7:F4}" : "")}  {labels[i]}");
+        string Kind(string l) => l.StartsWith("Conv k1 g1") ? "1x1" : l.StartsWith("Conv k3 g1 3->") ? "stem" : l.StartsWith("Conv k3") ? "depthwise" : l.Split(' ')[0];
+        foreach (var g in labels.Select((l, i) => (Kind: Kind(l), I: i)).GroupBy(t => t.Kind))
+            Console.WriteLine($"  {g.Key,-12} {g.Sum(t => min[0][t.I]),7:F3}{(ab ? $" | {g.Sum(t => min[1][t.I]),7:F3}" : "")} ms ({g.Count()} steps)");
+        Console.WriteLine($"  total        {min[0].Sum(),7:F3}{(ab ? $" | {min[1].Sum(),7:F3}" : "")} ms (sum of minima); median of the per-run totals {Median(totals[0]):F3}{(ab ? $" | {Median(totals[1]):F3}, median ratio new/previous {Median(totals[0].Zip(totals[1], (a, b) => a / b).ToList()):F3}" : "")}");
+        return 0;
+    }
+
+    /// <summary>A/B switch: true selects the new kernels, false the previous ones.</summary>
+    internal static void SetVariant(bool current)
+    {
+        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, prefetch) limits the switch to some kernels; default all.
+        // Each switch is on by default, so "current" is the library's default state.
+        var only = Environment.GetEnvironmentVariable("AB_FLAGS")?.Split(',');
+        bool On(string name) => current || (only != null && !only.Contains(name));
+        DenseFace.Neural.Kernels.PointwiseConv.Enabled = On("pointwise");
+        DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = On("rowpairs");
+        DenseFace.Neural.Kernels.PointwiseDepthwise.Enabled = On("fuse");
+        DenseFace.Neural.Kernels.PointwiseConv.Prefetch = On("prefetch");
     }
 
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;

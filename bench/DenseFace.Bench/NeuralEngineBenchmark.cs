@@ -137,9 +137,10 @@ internal static class NeuralEngineBenchmark
     }
 
     /// <summary>
-    /// <c>nn-profile [--size S] [--runs N] [--batch B] [--threads T] [--model DIR] [--fp32-head]</c>: minimum time per plan step over N profiled
+    /// <c>nn-profile [--size S] [--runs N] [--batch B] [--threads T] [--model DIR] [--fp32-head] [--ab]</c>: minimum time per plan step over N profiled
     /// runs (default batch 1, one thread), the steps sorted by time and summed per kind (conv kernel/stride/groups, linear, pooling);
-    /// <c>--model</c> profiles a landmark model folder instead of the benchmark's MobileNetV2, <c>--fp32-head</c> keeps its head fp32.
+    /// <c>--model</c> profiles a landmark model folder instead of the benchmark's MobileNetV2, <c>--fp32-head</c> keeps its head fp32;
+    /// with <c>--ab</c> first whole runs with the new and the previous kernels alternated (bench detect-profile's switch).
     /// </summary>
     public static int Profile(string[] args)
     {
@@ -161,6 +162,28 @@ internal static class NeuralEngineBenchmark
         for (int i = 0; i < Warmup; i++) plan.Run(x);
         string[] labels = plan.Profile(x).Select(t => t.Step).ToArray();
         var best = Enumerable.Repeat(double.MaxValue, labels.Length).ToArray();
+        if (args.Contains("--ab"))
+        {
+            // Whole runs with the new and the previous kernels (DetectorProfile.SetVariant), alternated, order flipped every run.
+            var (cur, prev) = (new List<double>(), new List<double>());
+            double Timed(bool current)
+            {
+                DetectorProfile.SetVariant(current);
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                plan.Run(x);
+                double ms = System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+                DetectorProfile.SetVariant(true);
+                return ms;
+            }
+            for (int r = 0; r < runs; r++)
+            {
+                if (r % 2 == 0) { cur.Add(Timed(true)); prev.Add(Timed(false)); }
+                else { prev.Add(Timed(false)); cur.Add(Timed(true)); }
+            }
+            static double Med(IEnumerable<double> v) { var o = v.Order().ToArray(); return o[o.Length / 2]; }
+            Console.WriteLine($"{size}x{size}, batch {batch}, {threads} thread(s), {runs} runs each: new kernels median {Med(cur):F3} ms (min {cur.Min():F3}), " +
+                $"previous {Med(prev):F3} ms (min {prev.Min():F3}), median ratio new/previous {Med(cur.Zip(prev, (a, b) => a / b)):F3}");
+        }
         for (int r = 0; r < runs; r++)
         {
             var steps = plan.Profile(x);

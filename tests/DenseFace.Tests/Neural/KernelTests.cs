@@ -206,6 +206,85 @@ public class KernelTests
     });
     [SkippableTheory]
     [MemberData(nameof(Levels))]
+    public unsafe void PointwiseConvMatchesReferenceAndPackedProductBitForBit(int level) => WithLevel(level, () =>
+    {
+        // (m output channels, k input channels, n pixels): YuNet's 16/64-channel layers and heads (1, 4, 10 outputs),
+        // partial column strips (n not a multiple of 32, incl. a last strip of <= 16) and partial row blocks.
+        var cases = new[] { (16, 16, 1600), (64, 64, 400), (64, 16, 100), (1, 64, 100), (4, 64, 48), (10, 64, 33), (8, 1, 32), (9, 3, 47), (24, 40, 196), (3, 64, 64) };
+        ulong seed = 900;
+        foreach (var (m, k, n) in cases)
+            foreach (bool accumulate in new[] { false, true })
+                foreach (var act in new[] { FusedActivation.None, FusedActivation.ReLU, FusedActivation.ReLU6 })
+                {
+                    Assert.True(PointwiseConv.Applies(k, n));
+                    var a = Reference.Random(m * k, seed++);
+                    var x = Reference.Random(k * n, seed++, 3f);
+                    var bias = act == FusedActivation.ReLU ? null : Reference.Random(m, seed++);
+                    var res = Reference.Random(m * n, seed++, 2f);
+                    var packed = new float[Sgemm.PackedLength(m, k)];
+                    var direct = (float[])res.Clone();
+                    var viaPacked = (float[])res.Clone();
+                    fixed (float* pa = a, pp = packed, px = x, pd = direct, pv = viaPacked, pb = bias)
+                    {
+                        Sgemm.PackMatrixA(false, m, k, pa, k, pp);
+                        PointwiseConv.Multiply(pp, m, k, px, n, n, pd, n, accumulate, pb, act);
+                        Sgemm.MultiplyPacked(pp, false, m, n, k, px, n, pv, n, accumulate, pb, act, null);
+                    }
+                    var expect = Reference.Gemm(false, false, m, n, k, a, k, x, n);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                        {
+                            double v = expect[i * n + j] + (accumulate ? res[i * n + j] : 0) + (bias?[i] ?? 0);
+                            expect[i * n + j] = act == FusedActivation.None ? v : act == FusedActivation.ReLU ? Math.Max(v, 0) : Math.Clamp(v, 0, 6);
+                        }
+                    Assert.True(Reference.MaxAbsDiff(direct, expect) < 1e-4, $"pointwise {m}x{k}x{n} {accumulate} {act}: {Reference.MaxAbsDiff(direct, expect)}");
+                    for (int i = 0; i < direct.Length; i++)
+                        Assert.True(BitConverter.SingleToInt32Bits(direct[i]) == BitConverter.SingleToInt32Bits(viaPacked[i]), $"pointwise {m}x{k}x{n} {accumulate} {act}: element {i} {direct[i]} vs packed {viaPacked[i]}");
+                }
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
+    public unsafe void FusedPointwiseDepthwiseEqualsTheTwoLayersBitForBit(int level) => WithLevel(level, () =>
+    {
+        // (k, m, h, w, scratch floats): one band, many bands (2 rows each, the last one short), odd widths with masked tails, 1-3 rows.
+        var cases = new[] { (16, 16, 20, 32, 65536), (64, 64, 23, 40, 64 * 40 * 4), (16, 64, 9, 17, 1), (3, 10, 5, 7, 1), (8, 8, 1, 48, 1), (8, 8, 2, 5, 1), (8, 8, 3, 33, 8 * 33 * 5) };
+        ulong seed = 1300;
+        int saved = PointwiseDepthwise.ScratchFloats;
+        try
+        {
+            foreach (var (k, m, h, w, scratch) in cases)
+            {
+                var pw = new ConvGeometry(k, m, 1, 1, 0, 1);
+                var dw = new ConvGeometry(m, m, 3, 1, 1, m);
+                if (!PointwiseDepthwise.Applies(pw, dw, w)) return; // Vector512 only: other levels run the two layers
+                PointwiseDepthwise.ScratchFloats = scratch;
+                foreach (var (act1, act2, withBias) in new[] { (FusedActivation.None, FusedActivation.ReLU, false), (FusedActivation.ReLU6, FusedActivation.None, true) })
+                {
+                    var x = new Tensor(Reference.Random(k * h * w, seed++, 2f), 1, k, h, w);
+                    var w1 = Reference.Random(m * k, seed++);
+                    var w2 = Reference.Random(m * 9, seed++);
+                    var b1 = withBias ? Reference.Random(m, seed++) : null;
+                    var b2 = withBias ? Reference.Random(m, seed++) : null;
+                    var packed = Convolution.PackWeights(pw, w1);
+                    var mid = new Tensor(1, m, h, w);
+                    var expect = new Tensor(1, m, h, w);
+                    Convolution.Forward(x, pw, w1, b1, act1, mid, null, ComputeContext.Serial, packed);
+                    Convolution.Forward(mid, dw, w2, b2, act2, expect, null, ComputeContext.Serial);
+                    var y = new float[m * h * w];
+                    fixed (float* px = x.Data, pk = packed, pb1 = b1, pw2 = w2, pb2 = b2, py = y)
+                        PointwiseDepthwise.Forward(px, k, h, w, pk, m, pb1, act1, pw2, pb2, act2, py);
+                    for (int i = 0; i < y.Length; i++)
+                        Assert.True(BitConverter.SingleToInt32Bits(y[i]) == BitConverter.SingleToInt32Bits(expect.Data[i]),
+                            $"fused {k}->{m} {h}x{w} band {PointwiseDepthwise.BandRows(m, w, h)}: element {i} {y[i]} vs {expect.Data[i]}");
+                }
+            }
+        }
+        finally { PointwiseDepthwise.ScratchFloats = saved; }
+    });
+
+    [SkippableTheory]
+    [MemberData(nameof(Levels))]
     public void VectorOpsMatchScalarFormulas(int level) => WithLevel(level, () =>
     {
         // Lengths below, at and between the vector widths (4, 8, 16) so every body and tail runs.

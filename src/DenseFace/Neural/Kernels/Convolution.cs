@@ -245,6 +245,11 @@ internal static unsafe class Convolution
             if (R != 0) Buffer.MemoryCopy((float*)R + (long)i * G.OutChannels * outPlane, yi, G.OutChannels * outPlane * 4L, G.OutChannels * outPlane * 4L);
             if (G.IsPointwise)
             {
+                if (PointwiseConv.Applies(G.InChannels, outPlane) && (GemmCompute == null || GemmCompute.MaxDegreeOfParallelism == 1))
+                {
+                    PointwiseConv.Multiply((float*)Packed, G.OutChannels, G.InChannels, xi, outPlane, outPlane, yi, outPlane, R != 0, (float*)B, Act);
+                    return;
+                }
                 Sgemm.MultiplyPacked((float*)Packed, false, G.OutChannels, outPlane, G.InChannels, xi, outPlane,
                     yi, outPlane, R != 0, (float*)B, Act, GemmCompute);
                 return;

@@ -378,6 +378,11 @@ internal static unsafe class DepthwiseConv
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Stride1Rows(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
     {
+        if (RowPairs)
+        {
+            Stride1RowPairs(x, h, w, wk, bias, act, y);
+            return;
+        }
         var b = Vector512.Create(bias);
         var leftIdx = LeftNeighbour; var rightIdx = RightNeighbour;
         var zero = Vector512<float>.Zero;
@@ -417,6 +422,106 @@ internal static unsafe class DepthwiseConv
                 Avx512F.MaskStore(y + (long)oy * w + full, tailMask, Activate(a, act));
             }
         }
+    }
+
+    /// <summary>Switch for same-process A/B timing of <see cref="Stride1RowPairs"/> against the one-row loop (benchmarks only).</summary>
+    internal static bool RowPairs = true;
+
+    /// <summary>
+    /// <see cref="Stride1Rows"/> two output rows at a time with the nine weights held in registers: each of the
+    /// four input rows is loaded once (left, middle, right) and feeds both rows' accumulators, 6 instead of 9 row
+    /// loads and no weight broadcasts per output vector (the one-row loop was bound by loads, not FMAs). Each
+    /// output still sums bias, then the taps row by row (padding rows skipped), so results are bit-identical.
+    /// </summary>
+    private static void Stride1RowPairs(float* x, int h, int w, float* wk, float bias, FusedActivation act, float* y)
+        => Stride1RowRange(x, h, w, false, false, wk, bias, act, y);
+
+    /// <summary>
+    /// <paramref name="h"/> output rows of the 3x3, stride 1, padding 1 convolution (Vector512, see
+    /// <see cref="Stride1RowPairs"/>): output row i reads input rows i - 1, i, i + 1 at <paramref name="x"/> + (i - 1 .. i + 1) * w;
+    /// the row above the first (below the last) exists only when <paramref name="above"/> (<paramref name="below"/>), otherwise
+    /// it is padding and its taps are skipped. Lets a caller run a band of a plane (fused 1x1 + depthwise).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Stride1RowRange(float* x, int h, int w, bool above, bool below, float* wk, float bias, FusedActivation act, float* y)
+    {
+        var b = Vector512.Create(bias);
+        var w0 = Vector512.Create(wk[0]); var w1 = Vector512.Create(wk[1]); var w2 = Vector512.Create(wk[2]);
+        var w3 = Vector512.Create(wk[3]); var w4 = Vector512.Create(wk[4]); var w5 = Vector512.Create(wk[5]);
+        var w6 = Vector512.Create(wk[6]); var w7 = Vector512.Create(wk[7]); var w8 = Vector512.Create(wk[8]);
+        int full = w & ~15, tail = w - full;
+        var tailMask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(tail)).AsSingle();
+        var six = Vector512.Create(6f);
+        var leftIdx = LeftNeighbour; var rightIdx = RightNeighbour;
+        for (int oy = 0; oy < h; oy += 2)
+        {
+            bool two = oy + 1 < h;
+            bool top = oy > 0 || above, below1 = oy + 1 < h || below, below2 = two && (oy + 2 < h || below); // input rows oy - 1, oy + 1, oy + 2 exist
+            float* r0 = x + (long)(oy - 1) * w, r1 = x + (long)oy * w, r2 = r1 + w, r3 = r2 + w;
+            float* y0 = y + (long)oy * w, y1 = y0 + w;
+            for (int j = 0; j <= w - 16 || (j < w && tail > 0); j += 16)
+            {
+                bool masked = j == full;
+                var mask = masked ? tailMask : Vector512<float>.AllBitsSet;
+                Vector512<float> l, m, r;
+                var a0 = b;
+                var a1 = b;
+                if (top)
+                {
+                    Taps(r0, j, w, masked, mask, leftIdx, rightIdx, out l, out m, out r);
+                    a0 = Vector512.FusedMultiplyAdd(w0, l, a0); a0 = Vector512.FusedMultiplyAdd(w1, m, a0); a0 = Vector512.FusedMultiplyAdd(w2, r, a0);
+                }
+                Taps(r1, j, w, masked, mask, leftIdx, rightIdx, out l, out m, out r);
+                a0 = Vector512.FusedMultiplyAdd(w3, l, a0); a0 = Vector512.FusedMultiplyAdd(w4, m, a0); a0 = Vector512.FusedMultiplyAdd(w5, r, a0);
+                a1 = Vector512.FusedMultiplyAdd(w0, l, a1); a1 = Vector512.FusedMultiplyAdd(w1, m, a1); a1 = Vector512.FusedMultiplyAdd(w2, r, a1);
+                if (below1)
+                {
+                    Taps(r2, j, w, masked, mask, leftIdx, rightIdx, out l, out m, out r);
+                    a0 = Vector512.FusedMultiplyAdd(w6, l, a0); a0 = Vector512.FusedMultiplyAdd(w7, m, a0); a0 = Vector512.FusedMultiplyAdd(w8, r, a0);
+                    a1 = Vector512.FusedMultiplyAdd(w3, l, a1); a1 = Vector512.FusedMultiplyAdd(w4, m, a1); a1 = Vector512.FusedMultiplyAdd(w5, r, a1);
+                }
+                if (below2)
+                {
+                    Taps(r3, j, w, masked, mask, leftIdx, rightIdx, out l, out m, out r);
+                    a1 = Vector512.FusedMultiplyAdd(w6, l, a1); a1 = Vector512.FusedMultiplyAdd(w7, m, a1); a1 = Vector512.FusedMultiplyAdd(w8, r, a1);
+                }
+                if (act != FusedActivation.None)
+                {
+                    a0 = Vector512.Max(a0, Vector512<float>.Zero);
+                    a1 = Vector512.Max(a1, Vector512<float>.Zero);
+                    if (act == FusedActivation.ReLU6) { a0 = Vector512.Min(a0, six); a1 = Vector512.Min(a1, six); }
+                }
+                if (!masked)
+                {
+                    a0.Store(y0 + j);
+                    if (two) a1.Store(y1 + j);
+                }
+                else
+                {
+                    Avx512F.MaskStore(y0 + j, mask, a0);
+                    if (two) Avx512F.MaskStore(y1 + j, mask, a1);
+                }
+            }
+        }
+    }
+
+    /// <summary>Left, middle and right taps of the 16 outputs at column <paramref name="j"/> of input row <paramref name="p"/> (zero past the row ends; masked when fewer than 16 columns remain).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Taps(float* p, int j, int w, bool masked, Vector512<float> mask, Vector512<int> leftIdx, Vector512<int> rightIdx,
+        out Vector512<float> left, out Vector512<float> mid, out Vector512<float> right)
+    {
+        var zero = Vector512<float>.Zero;
+        p += j;
+        if (!masked)
+        {
+            mid = Vector512.Load(p);
+            left = j > 0 ? Vector512.Load(p - 1) : Avx512F.PermuteVar16x32x2(zero, leftIdx, mid);
+            right = j + 16 < w ? Vector512.Load(p + 1) : Avx512F.PermuteVar16x32x2(mid, rightIdx, zero);
+            return;
+        }
+        mid = Avx512F.MaskLoad(p, mask, zero);
+        left = j > 0 ? Avx512F.MaskLoad(p - 1, mask, zero) : Avx512F.PermuteVar16x32x2(zero, leftIdx, mid);
+        right = Avx512F.PermuteVar16x32x2(mid, rightIdx, zero);
     }
 
     /// <summary>True when <see cref="Stride2Rows"/> handles the plane: 3x3, stride 2, padding 1 (width 16: even height), Vector512.</summary>

@@ -363,7 +363,7 @@ internal static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void StoreTile(float* tile, float* c, int ldc, int mr, int nr, bool load, bool last, float* bias, FusedActivation act)
+    internal static void StoreTile(float* tile, float* c, int ldc, int mr, int nr, bool load, bool last, float* bias, FusedActivation act)
     {
         if (Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported)
         {

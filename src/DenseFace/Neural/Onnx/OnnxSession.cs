@@ -78,9 +78,13 @@ public sealed class OnnxSession
             if (c.Ints != null) ints[name] = (c.Ints, c.Dims);
             else _tensors[name] = new Tensor(c.Floats!, c.Dims);
         }
+        var pairs = DepthwisePairs();
+        var fusedInto = new HashSet<OnnxNetwork.Node>(pairs.Values);
         foreach (var node in _net.Nodes)
         {
+            if (fusedInto.Contains(node)) continue; // planned with its 1x1 producer
             int before = _steps.Count;
+            if (pairs.TryGetValue(node, out var dw) && PlanPair(node, dw)) continue;
             try { PlanNode(node, ints); }
             catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or InvalidOperationException)
             {
@@ -91,6 +95,36 @@ public sealed class OnnxSession
         }
         foreach (var o in _net.OutputNames)
             if (!_tensors.ContainsKey(o)) throw new InvalidInputException(_net.Source, $"output '{o}' is not a computed float tensor");
+    }
+
+    /// <summary>
+    /// 1x1 convolutions (at most <see cref="PointwiseConv.MaxK"/> input channels) whose only consumer is a 3x3 stride-1
+    /// depthwise convolution of their output (YuNet's blocks), mapped to that consumer: such pairs run as one
+    /// <see cref="PointwiseDepthwise"/> step.
+    /// </summary>
+    private Dictionary<OnnxNetwork.Node, OnnxNetwork.Node> DepthwisePairs()
+    {
+        var uses = new Dictionary<string, int>();
+        foreach (var n in _net.Nodes) foreach (var i in n.Inputs) uses[i] = uses.GetValueOrDefault(i) + 1;
+        foreach (var o in _net.OutputNames) uses[o] = uses.GetValueOrDefault(o) + 1;
+        var producers = _net.Nodes.Where(n => n.Op == "Conv" && n.Geometry.IsPointwise && n.Geometry.InChannels <= PointwiseConv.MaxK && n.Packed != null)
+            .ToDictionary(n => n.Outputs[0]);
+        var pairs = new Dictionary<OnnxNetwork.Node, OnnxNetwork.Node>();
+        foreach (var n in _net.Nodes)
+            if (n.Op == "Conv" && n.Inputs.Length > 0 && producers.TryGetValue(n.Inputs[0], out var pw) && uses.GetValueOrDefault(n.Inputs[0]) == 1
+                && n.Geometry is { IsDepthwise: true, Kernel: 3, Stride: 1, Padding: 1 } && n.Geometry.InChannels == pw.Geometry.OutChannels && n.Weight != null)
+                pairs[pw] = n;
+        return pairs;
+    }
+
+    /// <summary>Plans a 1x1 + depthwise pair as one step (false when the shapes do not fit; then both are planned alone).</summary>
+    private bool PlanPair(OnnxNetwork.Node pw, OnnxNetwork.Node dw)
+    {
+        if (!_tensors.TryGetValue(pw.Inputs[0], out var x) || x.Rank != 4 || x.C != pw.Geometry.InChannels) return false;
+        var mid = NewOutput(pw, [x.N, pw.Geometry.OutChannels, x.H, x.W]);
+        var y = NewOutput(dw, [x.N, dw.Geometry.OutChannels, x.H, x.W]);
+        _steps.Add(new PointwiseDepthwiseStep(x, mid, y, pw, dw) { Label = $"Conv k1 g1 {pw.Geometry.InChannels}->{mid.ShapeString} + Conv k3 g{dw.Geometry.Groups} (fused)" });
+        return true;
     }
 
     private Exception Fail(OnnxNetwork.Node node, string what) => new InvalidInputException(_net.Source, $"{node.Source}: {what}");
@@ -412,6 +446,25 @@ public sealed class OnnxSession
     {
         public override void Run(ComputeContext compute)
             => Convolution.Forward(x, node.Geometry, node.Weight!, node.Bias, node.Activation, y, null, compute, node.Packed);
+    }
+
+    /// <summary>A 1x1 convolution and the depthwise 3x3 that consumes it: fused (<see cref="PointwiseDepthwise"/>) at one thread on Vector512, else the two layers.</summary>
+    private sealed class PointwiseDepthwiseStep(Tensor x, Tensor mid, Tensor y, OnnxNetwork.Node pw, OnnxNetwork.Node dw) : Step
+    {
+        public override void Run(ComputeContext compute)
+        {
+            if (compute.MaxDegreeOfParallelism == 1 && PointwiseDepthwise.Applies(pw.Geometry, dw.Geometry, x.W)) { Fused(); return; }
+            Convolution.Forward(x, pw.Geometry, pw.Weight!, pw.Bias, pw.Activation, mid, null, compute, pw.Packed);
+            Convolution.Forward(mid, dw.Geometry, dw.Weight!, dw.Bias, dw.Activation, y, null, compute, dw.Packed);
+        }
+
+        private unsafe void Fused()
+        {
+            int k = x.C, m = mid.C, h = x.H, w = x.W;
+            fixed (float* px = x.Data, py = y.Data, pk = pw.Packed, pb1 = pw.Bias, pwd = dw.Weight, pb2 = dw.Bias)
+                for (int n = 0; n < x.N; n++)
+                    PointwiseDepthwise.Forward(px + (long)n * k * h * w, k, h, w, pk, m, pb1, pw.Activation, pwd, pb2, dw.Activation, py + (long)n * m * h * w);
+        }
     }
 
     /// <summary>Clamp to [lo, hi] (Relu: [0, inf)), or the logistic sigmoid.</summary>
