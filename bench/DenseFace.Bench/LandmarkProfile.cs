@@ -145,7 +145,7 @@ internal static class DetectorProfile
     /// <summary>A/B switch: true selects the new kernels, false the previous ones.</summary>
     internal static void SetVariant(bool current)
     {
-        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, prefetch) limits the switch to some kernels; default all.
+        // AB_FLAGS (comma list of pointwise, rowpairs, fuse, prefetch, widek) limits the switch to some kernels; default all.
         // Each switch is on by default, so "current" is the library's default state.
         var only = Environment.GetEnvironmentVariable("AB_FLAGS")?.Split(',');
         bool On(string name) => current || (only != null && !only.Contains(name));
@@ -153,6 +153,7 @@ internal static class DetectorProfile
         DenseFace.Neural.Kernels.DepthwiseConv.RowPairs = On("rowpairs");
         DenseFace.Neural.Kernels.PointwiseDepthwise.Enabled = On("fuse");
         DenseFace.Neural.Kernels.PointwiseConv.Prefetch = On("prefetch");
+        DenseFace.Neural.Kernels.PointwiseConv.WideK = On("widek");
     }
 
     static double Ms(long a, long b) => (b - a) * 1000.0 / Stopwatch.Frequency;

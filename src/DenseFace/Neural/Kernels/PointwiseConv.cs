@@ -19,11 +19,21 @@ namespace DenseFace.Neural.Kernels;
 /// </summary>
 internal static unsafe class PointwiseConv
 {
-    /// <summary>Largest input channel count handled (the strip, K x 32 floats, stays in L1).</summary>
+    /// <summary>Largest input channel count of the fused 1x1 + depthwise pairs (<see cref="PointwiseDepthwise"/>).</summary>
     internal const int MaxK = 64;
 
+    /// <summary>
+    /// Largest input channel count handled by <see cref="Multiply"/>: one <see cref="Sgemm.KC"/> block, so the k order (and the
+    /// result) is the packed product's; the strip, K x 32 floats (32 KB at 256), still stays in L1. MobileNetV2's projections
+    /// (K = 96-192 on 56 x 56 - 14 x 14 maps) and expansions from 96/160 channels skip packing the whole input (was 64).
+    /// </summary>
+    internal const int MaxDirectK = Sgemm.KC;
+
     /// <summary>True when <see cref="Multiply"/> handles a product with <paramref name="k"/> input channels over <paramref name="pixels"/> pixels.</summary>
-    internal static bool Applies(int k, int pixels) => Enabled && k >= 1 && k <= MaxK && pixels >= Sgemm.NR;
+    internal static bool Applies(int k, int pixels) => Enabled && k >= 1 && k <= (WideK ? MaxDirectK : MaxK) && pixels >= Sgemm.NR;
+
+    /// <summary>Switch for same-process A/B timing of K = 65..<see cref="MaxDirectK"/> (benchmarks only; off = the former limit of 64).</summary>
+    internal static bool WideK = true;
 
     /// <summary>Software prefetch of the next strip (see <see cref="Multiply"/>).</summary>
     internal static bool Prefetch = true;
@@ -41,7 +51,7 @@ internal static unsafe class PointwiseConv
         if (k > Sgemm.KC) throw new ArgumentException("pointwise product needs k <= KC");
         const int NR = Sgemm.NR, MR = Sgemm.MR;
         bool direct = Simd.Level == SimdLevel.Vector512 && Avx512F.IsSupported;
-        float* panel = stackalloc float[MaxK * NR];
+        float* panel = stackalloc float[MaxDirectK * NR];
         float* tile = stackalloc float[MR * NR];
         for (int j = 0; j < n; j += NR)
         {
