@@ -25,12 +25,18 @@ internal static unsafe class PointwiseConv
     /// <summary>
     /// Largest input channel count handled by <see cref="Multiply"/>: one <see cref="Sgemm.KC"/> block, so the k order (and the
     /// result) is the packed product's; the strip, K x 32 floats (32 KB at 256), still stays in L1. MobileNetV2's projections
-    /// (K = 96-192 on 56 x 56 - 14 x 14 maps) and expansions from 96/160 channels skip packing the whole input (was 64).
+    /// (K = 96-192 on 56 x 56 - 14 x 14 maps) and expansions from 96 channels skip packing the whole input (was 64).
+    /// Only on maps of at least <see cref="WideMinPixels"/>: on 7 x 7 (one strip + a packed 17-column one) the packed
+    /// product was faster (same-process A/B at 224 x 224: ~1% of the whole run).
     /// </summary>
     internal const int MaxDirectK = Sgemm.KC;
 
+    /// <summary>Smallest map (pixels) on which K above <see cref="MaxK"/> takes the direct kernel.</summary>
+    internal const int WideMinPixels = 4 * Sgemm.NR;
+
     /// <summary>True when <see cref="Multiply"/> handles a product with <paramref name="k"/> input channels over <paramref name="pixels"/> pixels.</summary>
-    internal static bool Applies(int k, int pixels) => Enabled && k >= 1 && k <= (WideK ? MaxDirectK : MaxK) && pixels >= Sgemm.NR;
+    internal static bool Applies(int k, int pixels)
+        => Enabled && k >= 1 && pixels >= Sgemm.NR && (k <= MaxK || (WideK && k <= MaxDirectK && pixels >= WideMinPixels));
 
     /// <summary>Switch for same-process A/B timing of K = 65..<see cref="MaxDirectK"/> (benchmarks only; off = the former limit of 64).</summary>
     internal static bool WideK = true;
