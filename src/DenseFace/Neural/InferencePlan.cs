@@ -269,8 +269,8 @@ internal sealed class InferencePlan
                 // batches (batch shards never run the head)
                 bool gemv = x.Dim(0) <= 2;
                 Half[]? half = !_halfHead || _sharedConvs != null || (!gemv && Simd.Level != SimdLevel.Vector512) ? null : HalfConvert.TryNarrowExact(l.Weight.Value);
-                Half[]? panels = half != null && !gemv ? HalfGemm.Pack(half, l.OutFeatures, l.InFeatures) : null;
-                if (panels != null) half = null;
+                Half[]? panels = null;
+                if (half != null && !gemv) (panels, half) = (HalfGemm.Pack(half, l.OutFeatures, l.InFeatures), null);
                 _ops.Add(new LinearOp(x, y, l, half, panels) { Label = $"linear {l.Name} {l.InFeatures}->{l.OutFeatures}" + (half != null || panels != null ? " fp16" : "") });
                 return y;
             }

@@ -47,11 +47,7 @@ internal sealed class Linear : Module
             // Matrix-vector products: one dot product per output, split over output ranges.
             int chunks = Math.Min(compute.MaxDegreeOfParallelism, Math.Max(1, outF / 256));
             if (chunks == 1)
-                for (int i = 0; i < n; i++)
-                {
-                    if (half != null) Kernels.Gemv.Rows(half, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-                    else Kernels.Gemv.Rows(w, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-                }
+                for (int i = 0; i < n; i++) GemvRows(w, half, inF, 0, outF, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
             else GemvParallel(x, n, w, half, b, inF, outF, y, compute, chunks);
             return;
         }
@@ -69,12 +65,15 @@ internal sealed class Linear : Module
         => compute.For(chunks, t =>
         {
             int o0 = (int)((long)outF * t / chunks), o1 = (int)((long)outF * (t + 1) / chunks);
-            for (int i = 0; i < n; i++)
-            {
-                if (half != null) Kernels.Gemv.Rows(half, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-                else Kernels.Gemv.Rows(w, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
-            }
+            for (int i = 0; i < n; i++) GemvRows(w, half, inF, o0, o1, x.AsSpan(i * inF, inF), b, y.AsSpan(i * outF, outF));
         });
+
+    /// <summary>Outputs [o0, o1) of one matrix-vector product, from the fp16 copy when there is one.</summary>
+    private static void GemvRows(float[] w, Half[]? half, int inF, int o0, int o1, ReadOnlySpan<float> x, float[] b, Span<float> y)
+    {
+        if (half != null) Kernels.Gemv.Rows(half, inF, o0, o1, x, b, y);
+        else Kernels.Gemv.Rows(w, inF, o0, o1, x, b, y);
+    }
 
     /// <summary>Normal(0, std) weights and zero bias (torchvision MobileNetV2 uses std 0.01).</summary>
     public void InitNormal(RandomSource rng, double std)

@@ -130,28 +130,13 @@ internal static unsafe class PointwiseConv
             c60.Store(c + 192); c61.Store(c + 208); c70.Store(c + 224); c71.Store(c + 240);
             return;
         }
-        Store(c, c00, c01, load, bias, 0, act); c += ldc;
-        Store(c, c10, c11, load, bias, 1, act); c += ldc;
-        Store(c, c20, c21, load, bias, 2, act); c += ldc;
-        Store(c, c30, c31, load, bias, 3, act); c += ldc;
-        Store(c, c40, c41, load, bias, 4, act); c += ldc;
-        Store(c, c50, c51, load, bias, 5, act); c += ldc;
-        Store(c, c60, c61, load, bias, 6, act); c += ldc;
-        Store(c, c70, c71, load, bias, 7, act);
-    }
-
-    /// <summary>(sum + c) + bias, then the activation: the order of <see cref="Sgemm"/>'s epilogue.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> v0, Vector512<float> v1, bool load, float* bias, int r, FusedActivation act)
-    {
-        if (load) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
-        if (bias != null) { var bv = Vector512.Create(bias[r]); v0 += bv; v1 += bv; }
-        if (act != FusedActivation.None)
-        {
-            v0 = Vector512.Max(v0, Vector512<float>.Zero);
-            v1 = Vector512.Max(v1, Vector512<float>.Zero);
-            if (act == FusedActivation.ReLU6) { v0 = Vector512.Min(v0, Vector512.Create(6f)); v1 = Vector512.Min(v1, Vector512.Create(6f)); }
-        }
-        v0.Store(c); v1.Store(c + 16);
+        Sgemm.Store512(c, c00, c01, load, true, bias, 0, act); c += ldc;
+        Sgemm.Store512(c, c10, c11, load, true, bias, 1, act); c += ldc;
+        Sgemm.Store512(c, c20, c21, load, true, bias, 2, act); c += ldc;
+        Sgemm.Store512(c, c30, c31, load, true, bias, 3, act); c += ldc;
+        Sgemm.Store512(c, c40, c41, load, true, bias, 4, act); c += ldc;
+        Sgemm.Store512(c, c50, c51, load, true, bias, 5, act); c += ldc;
+        Sgemm.Store512(c, c60, c61, load, true, bias, 6, act); c += ldc;
+        Sgemm.Store512(c, c70, c71, load, true, bias, 7, act);
     }
 }

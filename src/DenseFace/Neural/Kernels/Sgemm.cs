@@ -440,8 +440,9 @@ internal static unsafe class Sgemm
         Store512(c, c70, c71, load, last, bias, 7, act);
     }
 
+    /// <summary>Row <paramref name="r"/> of an 8 x 32 tile: the sums (+ C when <paramref name="load"/>), then on the last k block the bias and activation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool load, bool last, float* bias, int r, FusedActivation act)
+    internal static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool load, bool last, float* bias, int r, FusedActivation act)
     {
         if (load) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
         if (last) { v0 = Epilogue(v0, bias, r, act); v1 = Epilogue(v1, bias, r, act); }
